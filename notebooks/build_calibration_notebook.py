@@ -1,0 +1,213 @@
+"""Writes notebooks/01_calibration.ipynb (cells kept here as plain Python for reviewable diffs).
+
+Run: python notebooks/build_calibration_notebook.py
+"""
+
+from pathlib import Path
+
+import nbformat as nbf
+
+cells = []
+md = lambda s: cells.append(nbf.v4.new_markdown_cell(s.strip()))  # noqa: E731
+code = lambda s: cells.append(nbf.v4.new_code_cell(s.strip()))  # noqa: E731
+
+md("""
+# How the market price bands were set
+
+The estimator prices every bill (doctor, facility, anesthesia) as a **multiple of Medicare's own
+amount** for the same service, site and place. Medicare's amounts are exact (they come from CMS's
+fee schedule files); what a commercial plan pays, what a provider charges and what a cash price is
+are not published per service, so the multiples are calibrated from two kinds of evidence:
+
+1. **Hospital price-transparency files** of eight US hospitals (facility fee for 62321 in a hospital
+   outpatient department): commercial negotiated rates, gross charges, cash prices and Medicaid
+   managed-care rates.
+2. **Published ratios** where no price file exists: physician and anesthesiology charge-to-Medicare
+   ratios (Bai & Anderson, JAMA 2017), the usual commercial-to-Medicare range for physician fees,
+   Medicaid-to-Medicare fee levels, and RAND's surgery-center vs hospital price levels.
+
+Each band is low / typical / high = the 10th / 50th / 90th percentile. This notebook re-derives the
+bands from the sources with the same functions the data build uses, checks them against
+`data/fee_ranges.csv`, and plots the evidence. CI runs it, so it cannot drift from the data.
+""")
+code("""
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+
+from estimator.databuild import cms, market
+from estimator.databuild.figures import load_figures
+from estimator.tables import data_dir
+
+ROOT = Path.cwd().parent if Path.cwd().name == "notebooks" else Path.cwd()
+REFERENCE = Path(os.environ.get("ESTIMATOR_REFERENCE", ROOT.parent / "shared" / "reference"))
+fee_ranges = pd.read_csv(data_dir() / "fee_ranges.csv")
+hospitals = pd.read_csv(data_dir() / "calibration_hospitals.csv", dtype={"zip": str})
+figures = load_figures(REFERENCE)
+zips = cms.read_zip_locality(REFERENCE / "cms/zip_locality/ZIP5_OCT2025.txt")
+gpci = cms.read_gpci(REFERENCE / "cms/pfs2025/GPCI2025.csv")
+evidence = market.hospital_evidence(REFERENCE, zips, gpci, figures, apc="5442")
+""")
+md("""
+## 1. Each hospital's prices against its own Medicare rate
+
+Medicare pays a hospital outpatient department the OPPS rate for the service's payment group (APC),
+adjusted for local wages: 60% of the rate is multiplied by a wage index. We use the Medicare
+locality's practice-expense index as the wage index (no wage-index file is in the reference data).
+62321 is taken to be in APC 5442 (Level 2 nerve injections, $692.52 in 2025): the hospitals'
+**Medicare Advantage** rates, which follow Medicare's, sit close to that amount, which supports the
+assignment. A ratio near 1.0 below is the check.
+""")
+code("""
+cols = ["hospital_name", "state", "medicare_rate", "medicare_advantage_ratio", "commercial_ratio",
+        "gross_ratio", "cash_ratio", "medicaid_ratio"]
+hospitals[cols].round(2)
+""")
+code("""
+ma = hospitals["medicare_advantage_ratio"]
+print(f"Medicare Advantage / Medicare OPPS rate: median {ma.median():.2f} across {ma.notna().sum()} hospitals")
+assert 0.9 < ma.median() < 1.25, "APC 5442 no longer matches the Medicare Advantage rates"
+""")
+md("""
+## 2. The hospital facility band (commercial in-network)
+
+Each hospital publishes many negotiated rates (one per plan). The summary gives, per hospital, the
+minimum, quartiles and maximum of its commercial and exchange rates. We treat each hospital's rates
+as spread evenly between those points and give every hospital the same weight (so a hospital with
+fifty plans does not outvote one with five), then read the 10th, 50th and 90th percentiles of the
+mixture. The chart shows each hospital's range and median with the band.
+""")
+code("""
+rows = evidence.quantile_rows("commercial")
+band = market.mixture_quantiles(rows, market.QUANTILES)
+h = evidence.hospitals[evidence.hospitals["commercial_exchange_n"] > 0]
+fig = go.Figure()
+for (name, r) in zip(h["hospital_name"], rows):
+    fig.add_trace(go.Box(q1=[r[1]], median=[r[2]], q3=[r[3]], lowerfence=[r[0]], upperfence=[r[4]],
+                         name=name, orientation="h", showlegend=False))
+for level, x in zip(("10th", "50th", "90th"), band):
+    fig.add_vline(x=x, line_dash="dash", annotation_text=f"{level} {x:.2f}x")
+fig.update_layout(title="Commercial negotiated facility rates for 62321, as multiples of Medicare",
+                  xaxis_title="multiple of the hospital's Medicare OPPS rate", height=420)
+fig
+""")
+code("""
+row = fee_ranges.query("component == 'facility' and site == 'hopd' and basis == 'commercial'").iloc[0]
+assert np.allclose(band, row[["low", "typical", "high"]].astype(float), atol=1e-4)
+rand = figures[("rand_hopd_pct", None)].value / 100
+print(f"band {band.round(2)}; RAND reports employer plans paying hospitals {rand:.2f}x Medicare on average")
+""")
+md("""
+Gross charges and cash prices are one figure per hospital, so their bands are the percentiles of
+eight (cash: seven) hospital multiples. Surgery centers have no price files here: their commercial
+band is the hospital band scaled by RAND's surgery-center-to-hospital ratio (171% vs 254% of
+Medicare), and their charges and cash prices are assumed to sit at the hospitals' multiples of
+Medicare.
+""")
+code("""
+fig = px.strip(hospitals.melt(id_vars="hospital_name", value_vars=["gross_ratio", "cash_ratio"],
+                              var_name="price", value_name="multiple"),
+               x="multiple", y="price", hover_name="hospital_name",
+               title="Gross charges and cash prices for 62321, as multiples of Medicare")
+fig
+""")
+md("""
+## 3. Doctor and anesthesia bills: published ratios
+
+For the professional (doctor) and anesthesia bills there is no price file, only published medians
+and interquartile ranges. Treating each ratio as log-normal turns a median and an interquartile
+range into 10th and 90th percentiles: sigma = ln(p75 / p25) / (2 x 0.6745), and the 10th/90th
+percentiles are median x exp(-/+ 1.2816 sigma).
+
+- Doctor's charges: 2.5x Medicare (IQR 1.8-3.6). Anesthesia charges: 5.8x (IQR 4.5-7.9).
+- Doctor's commercial rates: the usually quoted 120-160% of Medicare, read as the interquartile range.
+- Anesthesia commercial rates: no published figure in the reference, so anesthesia charges are
+  multiplied by the hospitals' median ratio of negotiated rate to gross charge.
+- Cash prices for both: charges x the hospitals' median ratio of cash price to gross charge.
+""")
+code("""
+f = {k[0]: v.value for k, v in figures.items() if k[1] is None}
+phys = market.lognormal_band(f["physician_charge_ratio_median"], f["physician_charge_ratio_p25"],
+                             f["physician_charge_ratio_p75"])
+anes = market.lognormal_band(f["anesthesia_charge_ratio_median"], f["anesthesia_charge_ratio_p25"],
+                             f["anesthesia_charge_ratio_p75"])
+neg = hospitals["negotiated_to_gross"].median()
+cash = hospitals["cash_to_gross"].median()
+derived = pd.DataFrame({
+    ("professional", "billed"): phys, ("professional", "cash"): phys * cash,
+    ("anesthesia", "billed"): anes, ("anesthesia", "commercial"): anes * neg, ("anesthesia", "cash"): anes * cash,
+}, index=["low", "typical", "high"]).T
+derived.index.names = ["component", "basis"]
+table = fee_ranges.query("site == 'office'").set_index(["component", "basis"])[["low", "typical", "high"]]
+check = derived.join(table, rsuffix="_data")
+assert np.allclose(check[["low", "typical", "high"]].to_numpy(),
+                   check[["low_data", "typical_data", "high_data"]].to_numpy(), atol=1e-3)
+print(f"negotiated-to-charge {neg:.3f}, cash-to-charge {cash:.3f}")
+derived.round(2)
+""")
+md("""
+A cross-check: the doctor's commercial band that comes from charges x the negotiated-to-charge ratio
+(2.5 x 0.56, about 1.4x) lands inside the 120-160% usually reported, and anesthesia's
+(about 3.2x Medicare) agrees with the common observation that commercial plans pay anesthesia at
+roughly three times Medicare's rate.
+""")
+code("""
+print(f"doctor, from charges: {f['physician_charge_ratio_median'] * neg:.2f}x Medicare "
+      f"(reported range {f['professional_commercial_low_pct'] / 100:.1f}-{f['professional_commercial_high_pct'] / 100:.1f}x)")
+assert 1.2 <= f["physician_charge_ratio_median"] * neg <= 1.6
+""")
+md("""
+## 4. All bands, and what they mean in dollars
+
+The bands for every component, site and price basis, then the typical total for one scenario
+(62321 in Alabama, 2025) by site and price basis, straight from the engine.
+""")
+code("""
+fig = px.scatter(fee_ranges, x="typical", y="basis", error_x=fee_ranges["high"] - fee_ranges["typical"],
+                 error_x_minus=fee_ranges["typical"] - fee_ranges["low"], color="component",
+                 facet_row="site", title="Market bands: multiples of Medicare (10th / 50th / 90th percentile)",
+                 height=700)
+fig
+""")
+code("""
+from estimator.quote import quote
+from estimator.scenario import Scenario
+
+rows = []
+for site in ("hopd", "asc", "office"):
+    for coverage in ("medicare", "commercial", "self_pay"):
+        q = quote(Scenario(zip="35203", site=site, coverage=coverage, year=2025, deductible=0, coinsurance=20))
+        rows.append({"site": site, "coverage": coverage, **q.total_allowed})
+totals = pd.DataFrame(rows)
+px.bar(totals, x="site", y="typical", color="coverage", barmode="group",
+       error_y=totals["high"] - totals["typical"], error_y_minus=totals["typical"] - totals["low"],
+       title="62321 in Alabama, 2025: total allowed (cash price for self-pay), typical with range")
+""")
+md("""
+## 5. State factors
+
+One hospital says little about prices across its whole state. The state factor is shrunk towards 1
+by credibility: Z = (spread of state averages)^2 / (spread between hospitals)^2, with the state
+spread taken from RAND's range of state averages (under 200% to over 300% of Medicare, read as the
+10th to 90th percentile of states). With eight very different hospitals Z is small, so the factors
+stay close to 1.
+""")
+code("""
+pd.read_csv(data_dir() / "regional_factors.csv")[["state", "factor", "credibility", "method"]]
+""")
+md("""
+## Limitations
+
+Eight hospitals, most of them large academic centers, are a thin basis for a national band; the
+doctor and anesthesia bands rest on published ratios that are not specific to epidural injections;
+surgery-center prices are inferred rather than observed. The methods page of the app lists these
+with every other assumption. This notebook informs; it is not medical or financial advice.
+""")
+
+nb = nbf.v4.new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                                "language": "python"}})
+Path(__file__).with_name("01_calibration.ipynb").write_text(nbf.writes(nb))
