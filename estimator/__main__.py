@@ -1,0 +1,7 @@
+"""``python -m estimator``: the command line (see estimator.cli)."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,124 @@
+"""Benchmarks: ``python -m estimator.bench`` prints latency, throughput and memory.
+
+- single-quote latency (median and 95th percentile) of ``quote(Scenario)``;
+- batch throughput of ``quote_frame`` on 1,000,000 scenarios, and its ratio to a plain per-row
+  loop over the single-quote API;
+- peak resident memory of a process that quotes the 1,000,000 scenarios.
+
+The dashboard's timings are in ``python -m dashboard.bench``; ``scripts/bench`` runs both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+
+from .batch import quote_frame
+from .quote import quote
+from .scenario import COVERAGE, SEDATION, Scenario
+from .tables import PROCEDURE_CODES, SITES, YEARS, load
+
+
+def random_frame(n: int, seed: int = 0) -> pd.DataFrame:
+    """n random valid scenarios as a DataFrame with categorical text columns."""
+    ref = load()
+    rng = np.random.default_rng(seed)
+    zips = ref.frames["zip_locality"]["zip"].to_numpy()
+    cov = rng.choice(COVERAGE, n)
+    net = np.where(np.isin(cov, ["medicare", "medicaid"]), "in", rng.choice(["in", "out"], n))
+    ded = rng.choice([np.nan, 0, 500, 1500, 3000], n)
+    df = pd.DataFrame({
+        "zip": pd.Categorical(rng.choice(zips, n)),
+        "code": pd.Categorical(rng.choice(PROCEDURE_CODES, n, p=[0.1, 0.7, 0.1, 0.1])),
+        "site": pd.Categorical(rng.choice(SITES, n)),
+        "sedation": pd.Categorical(rng.choice(SEDATION, n)),
+        "year": rng.choice(YEARS, n),
+        "coverage": pd.Categorical(cov), "network": pd.Categorical(net),
+        "deductible": ded, "deductible_met": np.where(np.isnan(ded), 0, rng.uniform(0, 1, n) * np.nan_to_num(ded)),
+        "copay": rng.choice([0.0, 50.0, 100.0], n),
+        "coinsurance": np.where(cov == "medicare", np.nan, rng.choice([0.0, 10.0, 20.0, 30.0], n)),
+        "oop_max": rng.choice([np.nan, 3000.0, 9200.0], n),
+    })
+    return df
+
+
+def _scenarios(df: pd.DataFrame) -> list[Scenario]:
+    out = []
+    for row in df.to_dict("records"):
+        kw = {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
+        kw["year"] = int(kw["year"])
+        kw["deductible_met"] = kw["deductible_met"] or 0.0
+        out.append(Scenario(**kw))
+    return out
+
+
+def single_latency(n: int = 3000) -> dict[str, float]:
+    scs = _scenarios(random_frame(n, seed=1))
+    quote(scs[0])  # warm the table cache
+    times = np.empty(n)
+    for i, sc in enumerate(scs):
+        t = time.perf_counter()
+        quote(sc)
+        times[i] = time.perf_counter() - t
+    return {"single_median_ms": float(np.median(times) * 1e3),
+            "single_p95_ms": float(np.percentile(times, 95) * 1e3),
+            "loop_quotes_per_s": float(n / times.sum())}
+
+
+def batch_throughput(n: int, repeats: int = 3) -> dict[str, float]:
+    """Time quote_frame on n rows: the first (cold) run and the median of ``repeats`` runs."""
+    df = random_frame(n, seed=2)
+    quote_frame(df.head(1000))  # load the tables
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        out = quote_frame(df, keep_inputs=False)
+        times.append(time.perf_counter() - t)
+        assert (out["status"] == "ok").all()
+        del out
+    elapsed = float(np.median(times))
+    return {"batch_rows": n, "batch_seconds": elapsed, "batch_quotes_per_s": n / elapsed,
+            "batch_cold_quotes_per_s": n / times[0],
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def run(n: int) -> dict[str, float]:
+    results = single_latency()
+    child = subprocess.run([sys.executable, "-m", "estimator.bench", "--child-batch", str(n)],
+                           capture_output=True, text=True, check=True)
+    results.update(json.loads(child.stdout))
+    results["batch_vs_loop"] = results["batch_quotes_per_s"] / results["loop_quotes_per_s"]
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m estimator.bench", description=__doc__.splitlines()[0])
+    p.add_argument("--rows", type=int, default=1_000_000, help="batch size (default 1,000,000)")
+    p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    p.add_argument("--child-batch", type=int, help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.child_batch:
+        print(json.dumps(batch_throughput(args.child_batch)))
+        return 0
+    r = run(args.rows)
+    if args.json:
+        print(json.dumps(r, indent=2))
+        return 0
+    print(f"single quote latency: median {r['single_median_ms']:.3f} ms, p95 {r['single_p95_ms']:.3f} ms")
+    print(f"per-row loop over the single-quote API: {r['loop_quotes_per_s']:,.0f} quotes/s")
+    print(f"batch: {r['batch_rows']:,} scenarios in {r['batch_seconds']:.2f} s (median of 3) = "
+          f"{r['batch_quotes_per_s']:,.0f} quotes/s ({r['batch_vs_loop']:,.0f}x the loop); "
+          f"first run {r['batch_cold_quotes_per_s']:,.0f} quotes/s")
+    print(f"peak memory quoting {r['batch_rows']:,} scenarios: {r['peak_rss_mb']:,.0f} MB (resident)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,270 @@
+"""Command line: ``python -m estimator quote ...`` (and the other subcommands).
+
+Option names are stable; scripts may rely on them and on the JSON shape of ``quote --json``.
+Bad input exits with status 2 and one line per problem naming the option and what is allowed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from . import batch_csv, gfe
+from .clinic_prices import PriceList
+from .documents.gfe_pdf import gfe_pdf, gfe_text
+from .money import between, usd, usd_range
+from .parsing import CHOICES, NUMERIC_FIELDS, scenario_from_strings
+from .quote import Quote, quote
+from .scenario import (
+    COVERAGE_LABELS,
+    SEDATION_LABELS,
+    SITE_LABELS,
+    FieldError,
+    Scenario,
+    ScenarioError,
+)
+from .tables import YEARS
+
+EXIT_USAGE = 2
+#: Options of the other subcommands, so their messages name them as typed.
+OTHER_OPTIONS = {"input", "output", "prices", "scheduled", "service", "requested", "estimate", "billed", "bill_date"}
+
+HELP = {
+    "zip": "5-digit ZIP code (or give --locality or --state)",
+    "locality": "Medicare locality, carrier-locality, e.g. 10112-00",
+    "state": "two-letter state code (priced for the state's main locality)",
+    "code": "procedure code (default 62321)", "site": "site of care (default asc)",
+    "imaging": "imaging guidance (default: what the code implies)", "sedation": "default local",
+    "sedation_minutes": "moderate sedation minutes (default 15)",
+    "anesthesia_minutes": "anesthesia time in minutes (default 30)",
+    "year": f"fee schedule year (default {YEARS[-1]})", "coverage": "default commercial",
+    "network": "network status of the facility and doctor (default in)",
+    "anesthesia_network": "network status of the anesthesia provider (default: as --network)",
+    "deductible": "annual deductible ($)", "deductible_met": "deductible met so far this year ($)",
+    "deductible_remaining": "deductible still to meet ($), instead of the two above",
+    "copay": "per-service copay ($)", "coinsurance": "coinsurance, percent 0-100",
+    "oop_max": "annual out-of-pocket maximum ($)", "oop_met": "out-of-pocket spending so far ($)",
+    "oop_remaining": "out-of-pocket spending left before the maximum ($)",
+    "copay_timing": "whether the copay applies after (default) or before the deductible",
+    "coinsurance_base": "coinsurance on allowed - deductible - copay (after_copay, default) or on "
+                        "allowed - deductible (including_copay)",
+    "medigap": "Medigap plan with Original Medicare (g = Plan G)",
+    "prior_sessions": "injections in the same spine region in the last 12 months",
+    "allowed": "known total allowed amount ($), replacing the estimate",
+    "allowed_professional": "known allowed amount for the doctor's bill ($)",
+    "allowed_facility": "known allowed amount for the facility bill ($)",
+    "allowed_anesthesia": "known allowed amount for the anesthesia bill ($)",
+    "billed": "known total billed charges ($)",
+}
+
+
+def option(field: str) -> str:
+    """The command-line option for a scenario field: deductible_met -> --deductible-met."""
+    return "--" + field.replace("_", "-")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, no usage dump
+        raise ScenarioError([FieldError("usage", message)])
+
+
+def _add_quote_options(p: argparse.ArgumentParser) -> None:
+    for field in Scenario.field_names():
+        p.add_argument(option(field), dest=field, metavar=_metavar(field), help=HELP.get(field))
+
+
+def _metavar(field: str) -> str:
+    if field in CHOICES:
+        return "{" + ",".join(CHOICES[field]) + "}"
+    return {"money": "N", "percent": "PCT", "int": "N"}.get(NUMERIC_FIELDS.get(field, ""), "TEXT")
+
+
+def format_quote(q: Quote) -> str:
+    """A readable summary of a quote for the terminal."""
+    sc = q.scenario
+    loc = q.place.locality
+    out = [f"{q.code_name} ({q.code}), {q.year}",
+           f"{loc.name.title()} (Medicare locality {loc.key}); {SITE_LABELS[sc.site]}; "
+           f"{SEDATION_LABELS[sc.sedation]}; {COVERAGE_LABELS[sc.coverage]}"
+           + (f", {'in' if sc.network == 'in' else 'out of'} network" if sc.coverage == "commercial" else ""),
+           "", f"{'Bill':<46}{'Allowed (typical)':>18}  {'Likely range':<20}{'Billed (typical)':>17}"]
+    for c in q.components:
+        a, b = c["allowed"], c["billed"]
+        out.append(f"{c['label']:<46}{usd(a['typical'], True):>18}  {usd_range(a['low'], a['high']):<20}"
+                   f"{usd(b['typical'], True):>17}")
+    ta, tb = q.total_allowed, q.total_billed
+    out.append(f"{'Total':<46}{usd(ta['typical'], True):>18}  {usd_range(ta['low'], ta['high']):<20}"
+               f"{usd(tb['typical'], True):>17}")
+    p = q.patient_pays
+    out += ["", f"You would likely pay {usd(p['typical'], True)} "
+                f"({between(p['low'], p['high'])}). "
+                f"The plan pays about {usd(q.plan_pays['typical'], True)}.", "", "How this was worked out:"]
+    out += [f"  {i}. {s}" for i, s in enumerate(q.steps, 1)]
+    if q.warnings:
+        out += ["", "Please note:"]
+        out += [f"  {'!' if w['severity'] == 'warning' else '-'} {w['message']}" for w in q.warnings]
+    out += ["", f"Data version {q.data_version}. Sources:"] + [f"  - {s}" for s in q.sources]
+    out += ["", "This is an estimate, not a bill or a promise of payment, and it is not medical advice."]
+    return "\n".join(out)
+
+
+def cmd_quote(args: argparse.Namespace) -> int:
+    values = {f: getattr(args, f) for f in Scenario.field_names()}
+    q = quote(scenario_from_strings(values))
+    if args.json:
+        print(json.dumps(q.to_dict(), indent=2))
+    else:
+        print(format_quote(q))
+    return 0
+
+
+def _date(field: str, text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ScenarioError([FieldError(field, f"'{text}' is not a date: use YYYY-MM-DD")]) from None
+
+
+def _prices(path: str | None) -> PriceList | None:
+    if not path:
+        return None
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+        return PriceList.from_csv(text, label=f"clinic prices ({Path(path).name})")
+    except FileNotFoundError:
+        raise ScenarioError([FieldError("prices", f"file not found: {path}")]) from None
+
+
+def cmd_gfe(args: argparse.Namespace) -> int:
+    """Write a Good Faith Estimate PDF from a case file (JSON; format in the README)."""
+    path = Path(args.input)
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ScenarioError([FieldError("input", f"file not found: {path}")]) from None
+    except json.JSONDecodeError as e:
+        raise ScenarioError([FieldError("input", f"not valid JSON (line {e.lineno}): {e.msg}")]) from None
+    case = gfe.GfeCase.from_dict(data, base_dir=path.parent)
+    q, lines = gfe.build(case, prices=_prices(args.prices))
+    Path(args.output).write_bytes(gfe_pdf(case, q, lines))
+    total = sum(li.amount for li in lines)
+    print(f"wrote {args.output}: {len(lines)} items, total expected charges ${total:,.2f}")
+    due = gfe_text(case, q, lines)["deadline"]
+    if due:
+        print(f"deadline: {due.latest:%Y-%m-%d} ({due.rule})" if due.latest else f"deadline: {due.rule}")
+    return 0
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    """Quote every row of a CSV of scheduled cases; write the results as CSV."""
+    try:
+        data = Path(args.input).read_bytes()
+    except FileNotFoundError:
+        raise ScenarioError([FieldError("input", f"file not found: {args.input}")]) from None
+    df, notes = batch_csv.read_cases(data)
+    result = batch_csv.quote_cases(df, _prices(args.prices))
+    Path(args.output).write_text(result.to_csv())
+    for note in notes:
+        print(note, file=sys.stderr)
+    print(f"wrote {args.output}: {len(df)} rows, {result.ok} quoted, {len(df) - result.ok} with errors")
+    if args.documents:
+        Path(args.documents).write_bytes(batch_csv.documents_zip(result, _prices(args.prices)))
+        print(f"wrote {args.documents}")
+    return 0
+
+
+def cmd_deadline(args: argparse.Namespace) -> int:
+    """When a Good Faith Estimate is due, in business days."""
+    try:
+        due = gfe.deadline(_date("scheduled", args.scheduled), _date("service", args.service),
+                           _date("requested", args.requested))
+    except ValueError as e:
+        raise ScenarioError([FieldError("scheduled", str(e))]) from None
+    print(f"{due.latest:%Y-%m-%d}: {due.rule}" if due.latest else due.rule)
+    return 0
+
+
+def cmd_check_bill(args: argparse.Namespace) -> int:
+    """Is a bill $400 or more above its Good Faith Estimate, and until when can it be disputed?"""
+    bill_date = _date("bill_date", args.bill_date)
+    if bill_date is None:
+        raise ScenarioError([FieldError("bill_date", "is required (YYYY-MM-DD)")])
+    est = {args.provider: parse_amount("estimate", args.estimate)}
+    checks = gfe.check_bill(est, {args.provider: parse_amount("billed", args.billed)}, bill_date)
+    for c in checks:
+        print(c.message)
+    return 0
+
+
+def parse_amount(field: str, text: str) -> float:
+    try:
+        v = float(str(text).replace(",", "").lstrip("$"))
+        if v < 0:
+            raise ValueError
+        return v
+    except ValueError:
+        raise ScenarioError([FieldError(field, f"'{text}' is not an amount in dollars")]) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m estimator",
+                     description="Out-of-pocket cost estimates for epidural injections (CPT 62320-62323).")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    q = sub.add_parser("quote", help="estimate one visit")
+    _add_quote_options(q)
+    q.add_argument("--json", action="store_true", help="print the quote as JSON")
+    q.set_defaults(func=cmd_quote)
+
+    g = sub.add_parser("gfe", help=cmd_gfe.__doc__)
+    g.add_argument("--input", required=True, help="the case file (JSON)")
+    g.add_argument("-o", "--output", required=True, help="where to write the PDF")
+    g.add_argument("--prices", help="the clinic's price list (CSV) for its cash prices")
+    g.set_defaults(func=cmd_gfe)
+
+    b = sub.add_parser("batch", help=cmd_batch.__doc__)
+    b.add_argument("input", help="the cases (CSV; columns as in the template)")
+    b.add_argument("-o", "--output", required=True, help="where to write the results (CSV)")
+    b.add_argument("--prices", help="the clinic's price list (CSV)")
+    b.add_argument("--documents", help="also write a ZIP of one-page PDF summaries here")
+    b.set_defaults(func=cmd_batch)
+
+    d = sub.add_parser("gfe-deadline", help=cmd_deadline.__doc__)
+    d.add_argument("--scheduled", help="date the service was scheduled (YYYY-MM-DD)")
+    d.add_argument("--service", help="date of the service (YYYY-MM-DD)")
+    d.add_argument("--requested", help="date the patient asked for an estimate (YYYY-MM-DD)")
+    d.set_defaults(func=cmd_deadline)
+
+    c = sub.add_parser("check-bill", help=cmd_check_bill.__doc__)
+    c.add_argument("--provider", default="provider", help="the provider or facility's name")
+    c.add_argument("--estimate", required=True, help="that provider's total on the Good Faith Estimate ($)")
+    c.add_argument("--billed", required=True, help="that provider's bill ($)")
+    c.add_argument("--bill-date", required=True, dest="bill_date", help="date on the bill (YYYY-MM-DD)")
+    c.set_defaults(func=cmd_check_bill)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return EXIT_USAGE
+        return args.func(args)
+    except ScenarioError as e:
+        for err in e.errors:
+            name = option(err.field) if err.field in Scenario.field_names() or err.field in OTHER_OPTIONS else err.field
+            print(f"error: {name}: {err.message}" if err.field != "usage" else f"error: {err.message}",
+                  file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as e:
+        print(f"error: {e.strerror or e}: {getattr(e, 'filename', '') or ''}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,91 @@
+"""Comparisons around one scenario: by site of care, by place, and which factor moves the price most.
+
+All pricing goes through the batch engine (quote_frame): each comparison builds the variants of
+the scenario as rows and prices them in one call. Amounts are US dollars.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pandas as pd
+
+from .batch import quote_frame
+from .scenario import (
+    COVERAGE,
+    COVERAGE_LABELS,
+    NETWORK_LABELS,
+    SEDATION_LABELS,
+    SITE_LABELS,
+    SITE_SHORT_LABELS,
+    Scenario,
+)
+from .tables import SITES, RefData, load
+
+
+def _frame(variants: list[Scenario]) -> pd.DataFrame:
+    return pd.DataFrame([v.to_dict() for v in variants])
+
+
+def _place_free(sc: Scenario) -> Scenario:
+    return replace(sc, zip=None, locality=None, state=None)
+
+
+def by_site(sc: Scenario, ref: RefData | None = None) -> pd.DataFrame:
+    """The scenario at each site of care: site, label, total and patient's low/typical/high."""
+    out = quote_frame(_frame([replace(sc, site=s) for s in SITES]), ref)
+    out["label"] = [SITE_LABELS[s] for s in SITES]
+    out["short_label"] = [SITE_SHORT_LABELS[s] for s in SITES]
+    return out
+
+
+def by_state(sc: Scenario, ref: RefData | None = None) -> pd.DataFrame:
+    """The scenario priced in each state's main locality (one row per state or territory)."""
+    ref = ref or load()
+    base = _place_free(sc)
+    out = quote_frame(_frame([replace(base, state=s) for s in ref.states]), ref)
+    return out
+
+
+def by_locality(sc: Scenario, ref: RefData | None = None) -> pd.DataFrame:
+    """The scenario priced in every Medicare locality, with the locality's name and state."""
+    ref = ref or load()
+    base = _place_free(sc)
+    out = quote_frame(_frame([replace(base, locality=loc.key) for loc in ref.localities]), ref)
+    out["name"] = [loc.name.title() for loc in ref.localities]
+    out["locality_state"] = [loc.state for loc in ref.localities]
+    return out
+
+
+def factor_ranges(sc: Scenario, measure: str = "total_allowed_typical",
+                  ref: RefData | None = None) -> pd.DataFrame:
+    """How far each factor moves the price, holding the others at the scenario's values.
+
+    For each factor (site, region, sedation, network, coverage) the scenario is priced at every
+    value of that factor; returns factor, the cheapest and dearest value with their amounts, and
+    the spread, sorted by spread (largest first). ``measure`` is a quote_frame column.
+    """
+    ref = ref or load()
+    variants: list[tuple[str, str, Scenario]] = []
+    variants += [("Site of care", SITE_LABELS[s], replace(sc, site=s)) for s in SITES]
+    base = _place_free(sc)
+    variants += [("Region", loc.name.title(), replace(base, locality=loc.key)) for loc in ref.localities]
+    variants += [("Sedation", SEDATION_LABELS[s], replace(sc, sedation=s)) for s in SEDATION_LABELS]
+    if sc.coverage in ("commercial", "medicare_advantage"):
+        variants += [("Network", NETWORK_LABELS[n], replace(sc, network=n)) for n in ("in", "out")]
+    for c in COVERAGE:
+        v = replace(sc, coverage=c, medigap="none",
+                    network="in" if c in ("medicare", "medicaid") else sc.network,
+                    anesthesia_network=None if c in ("medicare", "medicaid") else sc.anesthesia_network,
+                    coinsurance=None if c == "medicare" else sc.coinsurance)
+        variants.append(("Coverage", COVERAGE_LABELS[c], v))
+    priced = quote_frame(_frame([v for _, _, v in variants]), ref)
+    priced["factor"] = [f for f, _, _ in variants]
+    priced["value"] = [label for _, label, _ in variants]
+    priced = priced[priced["status"] == "ok"]
+    rows = []
+    for factor, g in priced.groupby("factor", sort=False):
+        lo, hi = g.loc[g[measure].idxmin()], g.loc[g[measure].idxmax()]
+        rows.append({"factor": factor, "cheapest": lo["value"], "low": lo[measure], "dearest": hi["value"],
+                     "high": hi[measure], "spread": hi[measure] - lo[measure]})
+    return pd.DataFrame(rows).sort_values("spread", ascending=False).reset_index(drop=True)

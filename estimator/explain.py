@@ -1,0 +1,283 @@
+"""The words of a quote: its line items, the benefit steps, the warnings and the sources.
+
+Everything here reads numbers the engine already computed (row 0 of an engine.Result); it does no
+pricing. Steps follow the typical (50th percentile) estimate and give the range where it matters.
+This text informs; it is not medical, legal or insurance advice.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .engine import ANESTHESIA, DEFAULT_PLAN_COINSURANCE, FACILITY, PROFESSIONAL, Result
+from .geography import Place
+from .money import between, pct, usd
+from .scenario import Scenario
+from .tables import RefData
+
+TYP = 1
+
+
+def lines(component: str, res: Result, sc: Scenario, names: dict[str, str]) -> list[dict]:
+    """Billing lines of one component with their Medicare amounts (units x amount each)."""
+    rc = {k: int(v[0]) for k, v in res.reference_cents.items()}
+    if component == "professional":
+        out = [{"code": sc.billed_code, "name": names[sc.billed_code], "units": 1,
+                "medicare": rc["procedure"] / 100}]
+        if rc["units_99152"]:
+            out.append({"code": "99152", "name": names["99152"], "units": 1,
+                        "medicare": rc["fee_99152"] / 100})
+        if rc["units_99153"]:
+            out.append({"code": "99153", "name": names["99153"], "units": rc["units_99153"],
+                        "medicare": rc["fee_99153"] / 100})
+        return out
+    if component == "facility":
+        return [{"code": sc.billed_code, "name": names[sc.billed_code], "units": 1,
+                 "medicare": rc["facility"] / 100}]
+    return [{"code": "01937", "name": names["01937"], "units": rc["anesthesia_units_tenths"] / 10,
+             "medicare": rc["anesthesia"] / 100}]
+
+
+def _sum(a: np.ndarray, level: int = TYP) -> float:
+    return float(a[:, level, 0].sum())
+
+
+def _allowed_phrase(sc: Scenario, noncovered: bool) -> str:
+    if sc.coverage == "self_pay" or noncovered:
+        return "cash price"
+    return {"commercial": ("amount your plan allows" if sc.network == "in"
+                           else "amount your plan allows for out-of-network care"),
+            "medicare": "Medicare-approved amount",
+            "medicare_advantage": "amount your plan allows (it follows Medicare's rates)",
+            "medicaid": "Medicaid rate"}[sc.coverage]
+
+
+def steps(sc: Scenario, res: Result, ref: RefData) -> list[str]:
+    """The benefit math in plain words, in the order it is applied."""
+    sh = res.shares
+    noncovered = bool(res.noncovered[0])
+    self_pay = sc.coverage == "self_pay" or noncovered
+    parts = [f"{label} {usd(res.allowed[c, TYP, 0])}" for c, label in
+             ((PROFESSIONAL, "doctor"), (FACILITY, "facility"), (ANESTHESIA, "anesthesia"))
+             if res.allowed[c, TYP, 0] > 0]
+    total = res.total_allowed[:, 0]
+    out = []
+    if sc.allowed is not None:
+        out.append(f"You entered a total allowed amount of {usd(sc.allowed)}; it replaces the estimate.")
+    else:
+        rng = "" if total[0] == total[2] else f" (likely {between(total[0], total[2])})"
+        out.append(f"The {_allowed_phrase(sc, noncovered)} for this visit is about {usd(total[TYP])}"
+                   f"{rng}: " + ", ".join(parts) + ".")
+    if noncovered:
+        limit = int(ref.param("lcd_max_sessions_12mo", sc.year))
+        out.append(f"Medicare covers at most {limit} sessions per spine region in 12 months and you have "
+                   f"had {sc.prior_sessions}, so Medicare will probably not pay: the estimate uses the "
+                   "providers' cash prices, which you would owe in full.")
+    if self_pay:
+        if not noncovered:
+            out.append(f"As a self-pay patient you pay the cash price in full: about "
+                       f"{usd(float(res.patient[TYP, 0]))}. Full charges would be about "
+                       f"{usd(float(res.total_billed[TYP, 0]))}, so ask each provider for its cash price "
+                       "before the visit.")
+        return out
+
+    medicare = sc.coverage == "medicare"
+    ded_rem = float(res.ded_remaining[0])
+    ded = _sum(sh.deductible)
+    cop = _sum(sh.copay)
+    co = _sum(sh.coinsurance)
+    which = "Part B deductible" if medicare else "deductible"
+    if sc.copay_timing == "before_deductible" and cop > 0:
+        out.append(f"First your {usd(cop)} copay for the procedure; under your plan it does not count "
+                   "toward the deductible.")
+    if ded_rem <= 0:
+        out.append(f"Your {which} is already met, so none of this goes to it.")
+    elif ded > 0:
+        left = ded_rem - ded
+        tail = f"; {usd(left)} of it will still be left to meet" if left > 0.005 else ", which meets it"
+        out.append(f"Your first {usd(ded)} goes to your {which} ({usd(ded_rem)} left before this visit)"
+                   f"{tail}.")
+    if sc.copay_timing == "after_deductible" and cop > 0:
+        out.append(f"Then your {usd(cop)} copay for the procedure.")
+    elif sc.copay > 0 and cop == 0 and sc.copay_timing == "after_deductible":
+        out.append("The deductible takes the whole allowed amount, so no copay is left to charge.")
+    coins = float(res.coinsurance[0])
+    if medicare and co > 0:
+        out.append(f"Medicare pays 80% of the rest; you pay {pct(coins)} coinsurance: {usd(co)}.")
+        cap = ref.param("hopd_copay_cap", sc.year)
+        if sc.site == "hopd" and np.isclose(float(sh.coinsurance[FACILITY, TYP, 0]), cap):
+            out.append(f"Your hospital coinsurance for this one service is capped at the Part A deductible "
+                       f"({usd(cap)}).")
+        if sc.medigap == "g":
+            out.append(f"Your Medigap Plan G pays that coinsurance ({usd(_sum(sh.supplemental))}), "
+                       "so you pay only what goes to the deductible.")
+    elif co > 0:
+        base = "what is left after the deductible" + (" and copay" if sc.coinsurance_base == "after_copay"
+                                                      else "")
+        out.append(f"Then you pay {pct(coins)} coinsurance on {base}: {usd(co)}.")
+    elif coins == 0 and not medicare:
+        out.append("Your plan has no coinsurance for this service.")
+    over = _sum(sh.over_max)
+    if over > 0.005:
+        out.append(f"Your out-of-pocket maximum caps your share: with {usd(float(res.oop_remaining[0]))} "
+                   f"left to reach it, you pay {usd(ded + cop + co - over)} instead of "
+                   f"{usd(ded + cop + co)}.")
+    if res.nsa_protected[0]:
+        out.append("The anesthesia provider is out of network, but at an in-network hospital or surgery "
+                   "center the No Surprises Act limits you to in-network cost sharing, with no balance bill.")
+    bal = _sum(sh.balance)
+    if bal > 0.005:
+        out.append(f"Out-of-network providers may also bill you the difference between their charges and "
+                   f"what your plan allows: about {usd(bal)}. This balance bill counts toward no maximum.")
+    pays = res.patient[:, 0]
+    payer = "Medicare and your Medigap plan pay" if (medicare and sc.medigap == "g") else (
+        "Medicare pays" if medicare else "Your plan pays")
+    rng = "" if np.isclose(pays[0], pays[2]) else f" ({between(pays[0], pays[2])})"
+    out.append(f"In all you would likely pay {usd(float(pays[TYP]))}{rng}. {payer} about "
+               f"{usd(float(res.plan[TYP, 0]))}.")
+    return out
+
+
+def _w(code: str, severity: str, message: str) -> dict[str, str]:
+    return {"code": code, "severity": severity, "message": message}
+
+
+def warnings(sc: Scenario, place: Place, res: Result, ref: RefData) -> list[dict[str, str]]:
+    """Coverage warnings and notes, most important first."""
+    out = []
+    medicare_like = sc.coverage in ("medicare", "medicare_advantage")
+    insured = sc.coverage != "self_pay"
+    if res.noncovered[0]:
+        out.append(_w("frequency_limit_reached", "warning",
+                      "Medicare's coverage rule for these injections (LCD L33906) allows at most "
+                      f"{int(ref.param('lcd_max_sessions_12mo', sc.year))} sessions per spine region in "
+                      "12 months. This one would likely be denied: the provider should ask you to sign an "
+                      "Advance Beneficiary Notice before charging you."))
+    if insured and sc.coverage != "medicare":
+        out.append(_w("prior_authorization", "warning",
+                      "Most plans require prior authorization for epidural injections, often with proof of "
+                      "several weeks of medication or physical therapy first. Ask your insurer before you "
+                      "book, or the plan may not pay."))
+    if medicare_like and not res.noncovered[0]:
+        out.append(_w("medicare_frequency", "info",
+                      "Medicare covers at most "
+                      f"{int(ref.param('lcd_max_sessions_12mo', sc.year))} sessions per spine region in a "
+                      "rolling 12 months (LCD L33906)."))
+    if medicare_like and sc.sedation != "local":
+        rc = res.reference_cents
+        amount = (res.allowed[ANESTHESIA, TYP, 0] if sc.sedation == "anesthesia"
+                  else (rc["units_99152"][0] * rc["fee_99152"][0] + rc["units_99153"][0] * rc["fee_99153"][0]) / 100)
+        out.append(_w("medicare_sedation", "warning",
+                      "Medicare usually does not consider sedation necessary for these injections. If it "
+                      f"is denied you may owe it yourself: about {usd(float(amount))}."))
+    if sc.effective_imaging == "none":
+        out.append(_w("no_imaging", "warning",
+                      f"Without imaging guidance the injection is billed as {sc.billed_code}, a different "
+                      "code, and priced as such. Most injections in the neck are done with imaging."))
+    elif sc.billed_code != sc.code:
+        out.append(_w("code_changed", "info", f"With imaging guidance the injection is billed as "
+                                              f"{sc.billed_code}, and priced as such."))
+    if sc.effective_imaging in ("fluoroscopy", "ct"):
+        out.append(_w("imaging_included", "info",
+                      "Live X-ray (fluoroscopy) and CT guidance are both included in the injection's code: "
+                      "same code, same price."))
+    if sc.sedation == "moderate" and sc.sedation_minutes < 10:
+        out.append(_w("sedation_short", "info", "Moderate sedation shorter than 10 minutes is not billed "
+                                                "separately."))
+    if res.nsa_protected[0]:
+        out.append(_w("nsa_protected", "info",
+                      "No Surprises Act: an out-of-network anesthesia provider at an in-network hospital or "
+                      "surgery center cannot bill you more than your in-network cost sharing."))
+    anes_exposed = (sc.sedation == "anesthesia" and sc.effective_anesthesia_network == "out"
+                    and not res.nsa_protected[0])
+    if sc.coverage == "commercial" and (sc.network == "out" or anes_exposed):
+        out.append(_w("balance_billing", "warning",
+                      "Out-of-network providers can bill you the difference between their charge and what "
+                      "your plan allows. That balance bill counts toward no out-of-pocket maximum."))
+        if sc.site == "office":
+            out.append(_w("office_not_protected", "warning",
+                          "A doctor's own office is not a facility covered by the No Surprises Act's "
+                          "balance-billing protections."))
+    elif sc.coverage == "commercial" and sc.site != "office":
+        out.append(_w("nsa_consent", "info",
+                      "If a doctor at your in-network facility turns out to be out of network, they can bill "
+                      "you more than in-network cost sharing only if you signed a notice-and-consent form. "
+                      "You may refuse to sign."))
+    if res.coinsurance_assumed[0]:
+        out.append(_w("coinsurance_assumed", "warning",
+                      f"You did not enter a coinsurance, so {DEFAULT_PLAN_COINSURANCE:g}% was assumed. Enter your "
+                      "plan's figure for a closer estimate."))
+    if (sc.coverage in ("commercial", "medicare_advantage") and sc.deductible is None
+            and sc.deductible_remaining is None and sc.allowed is None):
+        out.append(_w("deductible_assumed", "warning",
+                      "You did not enter a deductible, so it was taken as already met. If you still have "
+                      "part of a deductible to meet, you will pay more."))
+    if sc.coverage == "medicare_advantage":
+        out.append(_w("medicare_advantage_rules", "info",
+                      "Medicare Advantage plans pay Medicare's rates but set their own copays, coinsurance "
+                      "and yearly maximum; check your plan's Evidence of Coverage."))
+    if sc.coverage == "medicaid":
+        out.append(_w("medicaid_cost_sharing", "info",
+                      "Medicaid cost sharing is small or none and depends on your state; providers that take "
+                      "Medicaid may not bill you the difference."))
+    if sc.coverage == "self_pay":
+        threshold = usd(ref.param("gfe_dispute_threshold", sc.year))
+        days = int(ref.param("gfe_dispute_window_days", sc.year))
+        out.append(_w("good_faith_estimate", "info",
+                      "Uninsured or paying yourself, you have the right to a written Good Faith Estimate "
+                      f"from each provider. If a bill comes in {threshold} or more above it, you can dispute "
+                      f"it within {days} days of the bill."))
+    if res.floor_applied[0]:
+        out.append(_w("asc_floor", "info",
+                      "The surgery-center facility fee was raised to what an office would be paid for the "
+                      "same rooms, staff and supplies, so the surgery center is not shown cheaper than an "
+                      "office."))
+    if sc.year == 2026:
+        out.append(_w("gpci_2026", "info",
+                      "2026 Medicare amounts use 2026 relative values and conversion factor with 2025 "
+                      "geographic indices (the official 2026 indices are not yet in the data)."))
+    if place.ambiguous:
+        what = ("This ZIP code spans more than one Medicare locality"
+                if place.matched_by == "zip" else "This state has more than one Medicare locality")
+        out.append(_w("locality_approximate", "info",
+                      f"{what}: priced for {place.locality.name.title()}. Enter a ZIP code for a closer "
+                      "estimate." if place.matched_by == "state" else
+                      f"{what}: priced for {place.locality.name.title()}, as CMS assigns the 5-digit ZIP."))
+    if sc.allowed is not None or any(getattr(sc, f"allowed_{c}") is not None
+                                     for c in ("professional", "facility", "anesthesia")):
+        out.append(_w("allowed_entered", "info", "The allowed amounts you entered replace the estimate."))
+    return out
+
+
+def sources(sc: Scenario, place: Place, res: Result, ref: RefData) -> list[str]:
+    """The data sources behind this quote's numbers, most specific first."""
+    y = sc.year
+    s = ref.sources
+    keys = [f"pfs:{y}", f"gpci:{y}"]
+    if sc.site != "office":
+        keys.append(f"facility:{y}:{sc.site}:{sc.billed_code}")
+    if sc.sedation == "anesthesia":
+        keys += [f"anes_cf:{y}", "anes_units"]
+    market = {"commercial": "commercial", "medicaid": "medicaid", "self_pay": "cash"}.get(sc.coverage)
+    if res.noncovered[0]:
+        market = "cash"
+    comps = ["professional"] + (["facility"] if sc.site != "office" else []) + (
+        ["anesthesia"] if sc.sedation == "anesthesia" else [])
+    for basis in ([market] if market else []) + ["billed"]:
+        keys += [f"market:{c}:{sc.site}:{basis}" for c in comps]
+    if sc.site != "office" and market:
+        keys.append(f"regional:facility:{place.state}" if f"regional:facility:{place.state}" in s
+                    else "regional:*")
+    if sc.coverage == "medicare":
+        keys += [f"param:part_b_deductible:{y}", f"param:part_b_coinsurance:{y}"]
+        if sc.site == "hopd":
+            keys.append(f"param:hopd_copay_cap:{y}")
+    if sc.coverage in ("medicare", "medicare_advantage"):
+        keys.append(f"param:lcd_max_sessions_12mo:{y}")
+    keys.append("zip")
+    seen: list[str] = []
+    for k in keys:
+        v = s.get(k)
+        if v and v not in seen:
+            seen.append(v)
+    return seen

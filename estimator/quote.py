@@ -1,0 +1,130 @@
+"""One scenario -> one quote: the components, totals, the patient/plan split, steps and warnings.
+
+``quote(Scenario(...))`` is the single-scenario API. It encodes the scenario, runs the same array
+engine as the batch API (engine.compute) on one row, and dresses the numbers with the explanation
+(explain.py). Amounts are US dollars, each as low / typical / high (10th / 50th / 90th percentile).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import engine, explain, geography
+from .scenario import COVERAGE, SEDATION, Scenario, ScenarioError
+from .tables import COMPONENTS, LEVELS, PROCEDURE_CODES, SITES, YEARS, RefData, code_names, load
+
+COMPONENT_LABELS = {"professional": "Doctor's fee (professional)",
+                    "facility": "Facility fee (hospital or surgery center)",
+                    "anesthesia": "Anesthesia provider"}
+
+
+def band(values: np.ndarray) -> dict[str, float]:
+    """{low, typical, high} from a length-3 array, rounded to cents."""
+    return {lvl: float(v) for lvl, v in zip(LEVELS, np.round(np.asarray(values, float), 2))}
+
+
+@dataclass
+class Quote:
+    """A priced scenario. ``to_dict()`` gives the stable JSON shape of the CLI and API."""
+
+    scenario: Scenario
+    place: geography.Place
+    code: str
+    code_name: str
+    year: int
+    components: list[dict]
+    total_allowed: dict[str, float]
+    total_billed: dict[str, float]
+    patient_pays: dict[str, float]
+    plan_pays: dict[str, float]
+    breakdown: dict[str, dict[str, float]]
+    steps: list[str]
+    warnings: list[dict[str, str]]
+    sources: list[str]
+    data_version: str
+    assumptions: dict[str, object] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {
+            "code": self.code, "code_name": self.code_name, "requested_code": self.scenario.code,
+            "year": self.year, "site": self.scenario.site, "imaging": self.scenario.effective_imaging,
+            "sedation": self.scenario.sedation, "coverage": self.scenario.coverage,
+            "network": self.scenario.network, "locality": self.place.to_dict(),
+            "components": self.components, "total_allowed": self.total_allowed,
+            "total_billed": self.total_billed, "patient_pays": self.patient_pays,
+            "plan_pays": self.plan_pays, "breakdown": self.breakdown, "steps": self.steps,
+            "warnings": self.warnings, "sources": self.sources, "assumptions": self.assumptions,
+            "data_version": self.data_version, "inputs": self.scenario.to_dict(),
+        }
+
+    def warning_codes(self) -> list[str]:
+        return [w["code"] for w in self.warnings]
+
+
+def _nan(x: float | None) -> float:
+    return np.nan if x is None else float(x)
+
+
+def encode(sc: Scenario, place: geography.Place, ref: RefData) -> engine.Inputs:
+    """Encode one validated scenario as one-row engine inputs."""
+    a = lambda v, dt=float: np.array([v], dtype=dt)  # noqa: E731
+    return engine.Inputs(
+        year=a(YEARS.index(sc.year), np.int64), loc=a(place.index, np.int64),
+        state=a(ref.state_index.get(place.state, 0), np.int64),
+        code=a(PROCEDURE_CODES.index(sc.billed_code), np.int64), site=a(SITES.index(sc.site), np.int64),
+        sedation=a(SEDATION.index(sc.sedation), np.int64),
+        sed_minutes=a(sc.sedation_minutes, np.int64), anes_minutes=a(sc.anesthesia_minutes, np.int64),
+        coverage=a(COVERAGE.index(sc.coverage), np.int64), net_out=a(sc.network == "out", bool),
+        anes_out=a(sc.effective_anesthesia_network == "out", bool),
+        deductible=a(_nan(sc.deductible)), deductible_met=a(sc.deductible_met or 0.0),
+        deductible_remaining=a(_nan(sc.deductible_remaining)), copay=a(sc.copay or 0.0),
+        coinsurance_pct=a(_nan(sc.coinsurance)), oop_max=a(_nan(sc.oop_max)), oop_met=a(sc.oop_met or 0.0),
+        oop_remaining=a(_nan(sc.oop_remaining)),
+        copay_before=a(sc.copay_timing == "before_deductible", bool),
+        coins_incl_copay=a(sc.coinsurance_base == "including_copay", bool),
+        medigap=a(sc.medigap == "g", bool), prior_sessions=a(sc.prior_sessions, np.int64),
+        allowed_total=a(_nan(sc.allowed)),
+        allowed_component=np.array([[_nan(sc.allowed_professional)], [_nan(sc.allowed_facility)],
+                                    [_nan(sc.allowed_anesthesia)]]),
+        billed_total=a(_nan(sc.billed)),
+    )
+
+
+def quote(sc: Scenario, ref: RefData | None = None) -> Quote:
+    """Price one scenario. Raises ScenarioError (listing every bad field) on invalid input."""
+    ref = ref or load()
+    sc.check()
+    try:
+        place = geography.resolve(ref, sc.zip, sc.locality, sc.state)
+    except geography.PlaceError as e:
+        raise ScenarioError([e.error]) from None
+    res = engine.compute(ref, encode(sc, place, ref))
+    names = code_names(ref)
+    components = []
+    for c, comp in enumerate(COMPONENTS):
+        if res.allowed[c, 1, 0] == 0 and res.billed[c, 1, 0] == 0:
+            continue
+        components.append({
+            "name": comp, "label": COMPONENT_LABELS[comp],
+            "lines": explain.lines(comp, res, sc, names),
+            "medicare": round(float(res.reference_cents[comp][0]) / 100, 2),
+            "allowed": band(res.allowed[c, :, 0]), "billed": band(res.billed[c, :, 0]),
+            "patient_pays": band(res.shares.patient[c, :, 0]) if np.isnan(_nan(sc.allowed)) else None,
+        })
+    sh = res.shares
+    breakdown = {part: band(getattr(sh, part).sum(axis=0)[:, 0])
+                 for part in ("deductible", "copay", "coinsurance", "over_max", "supplemental", "balance")}
+    return Quote(
+        scenario=sc, place=place, code=sc.billed_code, code_name=names[sc.billed_code], year=sc.year,
+        components=components, total_allowed=band(res.total_allowed[:, 0]),
+        total_billed=band(res.total_billed[:, 0]), patient_pays=band(res.patient[:, 0]),
+        plan_pays=band(res.plan[:, 0]), breakdown=breakdown,
+        steps=explain.steps(sc, res, ref), warnings=explain.warnings(sc, place, res, ref),
+        sources=explain.sources(sc, place, res, ref), data_version=ref.version,
+        assumptions={"deductible_remaining": float(res.ded_remaining[0]),
+                     "coinsurance_pct": round(float(res.coinsurance[0]) * 100, 4),
+                     "oop_remaining": None if np.isinf(res.oop_remaining[0]) else float(res.oop_remaining[0]),
+                     "sedation_minutes": sc.sedation_minutes, "anesthesia_minutes": sc.anesthesia_minutes},
+    )

@@ -1,0 +1,222 @@
+"""The data tables (data/*.csv), loaded once per process into lookup arrays.
+
+Everything the engine prices with comes from here; nothing is priced by a constant in code. The
+tables are built from the public reference files by ``python -m estimator.databuild``.
+
+Units: relative value units (RVU), geographic indices (GPCI, dimensionless), conversion factors
+in dollars per RVU or per anesthesia unit, rates in dollars, shares as fractions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+DEFAULT_DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+
+YEARS = (2025, 2026)
+PROCEDURE_CODES = ("62320", "62321", "62322", "62323")
+SITES = ("hopd", "asc", "office")
+COMPONENTS = ("professional", "facility", "anesthesia")
+BASES = ("commercial", "billed", "cash", "medicaid")
+LEVELS = ("low", "typical", "high")
+MEDICARE_BASIS = len(BASES)  # position of Medicare's own amounts in RefData.bands
+
+
+def data_dir() -> Path:
+    """The folder the tables are read from: $ESTIMATOR_DATA_DIR, else the repository's data/."""
+    return Path(os.environ.get("ESTIMATOR_DATA_DIR", DEFAULT_DATA_DIR))
+
+
+def _to_int(x: np.ndarray | pd.Series, scale: int) -> np.ndarray:
+    """Decimal figures as exact integers in units of 1/scale (e.g. RVUs in hundredths)."""
+    return np.rint(np.asarray(x, dtype=float) * scale).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class Locality:
+    """A Medicare physician fee schedule locality."""
+
+    key: str  # "10112-00"
+    carrier: str
+    locality: str
+    state: str
+    name: str
+
+
+@dataclass
+class RefData:
+    """Lookup arrays over the tables. Index orders follow YEARS, PROCEDURE_CODES, SITES, ..."""
+
+    version: str
+    frames: dict[str, pd.DataFrame]
+    metadata: dict
+    localities: list[Locality]
+    locality_index: dict[str, int]
+    zip_locality: np.ndarray  # int32[100000]: locality index for each 5-digit ZIP, -1 if none
+    zip_state: np.ndarray  # '<U2'[100000]: the ZIP's state
+    zip_plus4: np.ndarray  # bool[100000]: CMS splits this ZIP by ZIP+4
+    states: list[str]
+    state_index: dict[str, int]
+    state_default_locality: np.ndarray  # int[state]: locality index used when only the state is known
+    state_locality_count: np.ndarray  # int[state]: how many localities the state's ZIPs fall in
+    # Physician fee schedule, exact integers: RVUs in 1/100, GPCIs in 1/1000, CF in 1/10000.
+    pfs_codes: tuple[str, ...] = ()
+    rvu_work: np.ndarray = field(default=None)  # [year, pfs code]
+    rvu_pe_nonfac: np.ndarray = field(default=None)
+    rvu_pe_fac: np.ndarray = field(default=None)
+    rvu_mp: np.ndarray = field(default=None)
+    cf: np.ndarray = field(default=None)  # [year]
+    gpci_work: np.ndarray = field(default=None)  # [year, locality]
+    gpci_pe: np.ndarray = field(default=None)
+    gpci_mp: np.ndarray = field(default=None)
+    anes_cf_cents: np.ndarray = field(default=None)  # [year, locality] dollars per unit, in cents
+    anes_base_units: float = 0.0
+    anes_minutes_per_unit: int = 15
+    facility_rate_cents: np.ndarray = field(default=None)  # [year, site (hopd, asc), procedure code]
+    facility_labor_permille: np.ndarray = field(default=None)  # [site (hopd, asc)]
+    multiples: np.ndarray = field(default=None)  # [component, site, basis, level]; NaN = no such price
+    #: multiples with NaN -> 0 and a last basis, MEDICARE_BASIS, of ones (Medicare's own amounts)
+    bands: np.ndarray = field(default=None)
+    regional_factor: np.ndarray = field(default=None)  # [component, state]
+    parameters: dict[tuple[str, int], float] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+
+    def param(self, name: str, year: int) -> float:
+        """A Medicare or regulatory parameter for a calendar year (data/medicare_parameters.csv)."""
+        return self.parameters[(name, year)]
+
+    def parameters_array(self, name: str, year_index: np.ndarray) -> np.ndarray:
+        """The parameter for each scenario's year (year_index: positions in YEARS)."""
+        return np.array([self.parameters[(name, y)] for y in YEARS])[year_index]
+
+
+def _version(folder: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(folder.glob("*.csv")) + [folder / "metadata.json"]:
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()[:12]
+
+
+@lru_cache(maxsize=4)
+def load(folder: str | None = None) -> RefData:
+    """Load and index the tables (cached per folder for the life of the process)."""
+    path = Path(folder) if folder else data_dir()
+    names = ["codes", "pfs_rvus", "gpci", "anesthesia_cf", "anesthesia_units", "zip_locality",
+             "state_default_locality", "facility_rates", "medicare_parameters", "fee_ranges",
+             "regional_factors", "calibration_hospitals"]
+    frames = {n: pd.read_csv(path / f"{n}.csv",
+                             dtype={"code": str, "zip": str, "locality": str, "carrier": str},
+                             keep_default_na=False, na_values=[""]) for n in names}
+    metadata = json.loads((path / "metadata.json").read_text())
+
+    gpci = frames["gpci"]
+    g25 = gpci[gpci["year"] == YEARS[0]].sort_values("locality_key")
+    localities = [Locality(r.locality_key, r.carrier, r.locality, r.state, r.name)
+                  for r in g25.itertuples(index=False)]
+    loc_index = {loc.key: i for i, loc in enumerate(localities)}
+
+    zips = frames["zip_locality"]
+    zip_int = zips["zip"].astype(int).to_numpy()
+    zip_loc = np.full(100000, -1, dtype=np.int32)
+    zip_loc[zip_int] = zips["locality_key"].map(loc_index).to_numpy()
+    zip_state = np.full(100000, "", dtype="<U2")
+    zip_state[zip_int] = zips["state"].to_numpy(dtype=str)
+    zip_plus4 = np.zeros(100000, dtype=bool)
+    zip_plus4[zip_int] = zips["plus4"].to_numpy() == 1
+
+    sd = frames["state_default_locality"].sort_values("state")
+    states = list(sd["state"])
+    state_index = {s: i for i, s in enumerate(states)}
+    n_locs = zips.groupby("state")["locality_key"].nunique()
+
+    ref = RefData(
+        version=_version(path), frames=frames, metadata=metadata, localities=localities,
+        locality_index=loc_index, zip_locality=zip_loc, zip_state=zip_state, zip_plus4=zip_plus4,
+        states=states, state_index=state_index,
+        state_default_locality=sd["locality_key"].map(loc_index).to_numpy(),
+        state_locality_count=np.array([int(n_locs.get(s, 1)) for s in states]),
+    )
+
+    pfs = frames["pfs_rvus"]
+    ref.pfs_codes = tuple(sorted(pfs["code"].unique()))
+    def pfs_grid(col: str, scale: int) -> np.ndarray:
+        grid = pfs.pivot(index="year", columns="code", values=col).loc[list(YEARS), list(ref.pfs_codes)]
+        return _to_int(grid.to_numpy(), scale)
+    ref.rvu_work = pfs_grid("work_rvu", 100)
+    ref.rvu_pe_nonfac = pfs_grid("pe_rvu_nonfacility", 100)
+    ref.rvu_pe_fac = pfs_grid("pe_rvu_facility", 100)
+    ref.rvu_mp = pfs_grid("mp_rvu", 100)
+    ref.cf = pfs_grid("conversion_factor", 10000)[:, 0]
+
+    def loc_grid(df: pd.DataFrame, col: str, scale: int) -> np.ndarray:
+        grid = df.pivot(index="year", columns="locality_key", values=col).loc[
+            list(YEARS), [loc.key for loc in localities]]
+        return _to_int(grid.to_numpy(), scale)
+    ref.gpci_work = loc_grid(gpci, "gpci_work", 1000)
+    ref.gpci_pe = loc_grid(gpci, "gpci_pe", 1000)
+    ref.gpci_mp = loc_grid(gpci, "gpci_mp", 1000)
+    ref.anes_cf_cents = loc_grid(frames["anesthesia_cf"], "anesthesia_cf", 100)
+    units = frames["anesthesia_units"].iloc[0]
+    ref.anes_base_units = float(units["base_units"])
+    ref.anes_minutes_per_unit = int(units["minutes_per_time_unit"])
+
+    fac = frames["facility_rates"]
+    ref.facility_rate_cents = np.zeros((len(YEARS), 2, len(PROCEDURE_CODES)), dtype=np.int64)
+    ref.facility_labor_permille = np.zeros(2, dtype=np.int64)
+    for r in fac.itertuples(index=False):
+        s = SITES.index(r.site)
+        ref.facility_rate_cents[YEARS.index(r.year), s, PROCEDURE_CODES.index(r.code)] = round(
+            r.national_rate * 100)
+        ref.facility_labor_permille[s] = round(r.labor_share * 1000)
+
+    fr = frames["fee_ranges"]
+    ref.multiples = np.full((len(COMPONENTS), len(SITES), len(BASES), len(LEVELS)), np.nan)
+    for r in fr.itertuples(index=False):
+        ref.multiples[COMPONENTS.index(r.component), SITES.index(r.site), BASES.index(r.basis)] = (
+            r.low, r.typical, r.high)
+        ref.sources[f"market:{r.component}:{r.site}:{r.basis}"] = r.source
+
+    ref.bands = np.concatenate([np.nan_to_num(ref.multiples, nan=0.0),
+                                np.ones((len(COMPONENTS), len(SITES), 1, len(LEVELS)))], axis=2)
+
+    rf = frames["regional_factors"]
+    ref.regional_factor = np.ones((len(COMPONENTS), len(states)))
+    for r in rf.itertuples(index=False):
+        c = COMPONENTS.index(r.component)
+        if r.state == "*":
+            ref.regional_factor[c, :] = r.factor
+    for r in rf.itertuples(index=False):
+        if r.state != "*" and r.state in state_index:
+            ref.regional_factor[COMPONENTS.index(r.component), state_index[r.state]] = r.factor
+            ref.sources[f"regional:{r.component}:{r.state}"] = r.source
+    ref.sources["regional:*"] = rf[rf["state"] == "*"]["source"].iloc[0]
+
+    for r in frames["medicare_parameters"].itertuples(index=False):
+        ref.parameters[(r.parameter, int(r.year))] = float(r.value)
+        ref.sources[f"param:{r.parameter}:{r.year}"] = r.source
+    for r in pfs.itertuples(index=False):
+        ref.sources[f"pfs:{r.year}"] = r.source
+    for r in gpci.drop_duplicates("year").itertuples(index=False):
+        ref.sources[f"gpci:{r.year}"] = r.source
+    for r in frames["anesthesia_cf"].drop_duplicates("year").itertuples(index=False):
+        ref.sources[f"anes_cf:{r.year}"] = r.source
+    ref.sources["anes_units"] = units["source"]
+    for r in fac.itertuples(index=False):
+        ref.sources[f"facility:{r.year}:{r.site}:{r.code}"] = f"{r.method}. Source: {r.source}"
+    ref.sources["zip"] = frames["state_default_locality"]["source"].iloc[0]
+    return ref
+
+
+def code_names(ref: RefData) -> dict[str, str]:
+    """Plain-language name of each code (the project's own words, not AMA descriptors)."""
+    c = ref.frames["codes"]
+    return dict(zip(c["code"], c["plain_name"]))

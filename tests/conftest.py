@@ -1,0 +1,74 @@
+"""Shared test fixtures: the reference folder and the loaded tables."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from estimator import tables
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = Path(os.environ.get("ESTIMATOR_REFERENCE", ROOT.parent / "shared" / "reference"))
+
+
+@pytest.fixture(scope="session")
+def ref() -> tables.RefData:
+    return tables.load()
+
+
+@pytest.fixture(scope="session")
+def reference() -> Path:
+    if not REFERENCE.is_dir():
+        pytest.fail(f"reference data not found at {REFERENCE}")
+    return REFERENCE
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    """Run ``python -m estimator`` as a user would, capturing its output."""
+    return subprocess.run([sys.executable, "-m", "estimator", *args], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+
+
+@pytest.fixture
+def postgres_url():
+    """A fresh schema in the test PostgreSQL server (scripts/postgres starts it; scripts/test sets the URL)."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    base = os.environ.get("ESTIMATOR_TEST_DATABASE_URL")
+    if not base:
+        pytest.skip("ESTIMATOR_TEST_DATABASE_URL is not set (scripts/test starts PostgreSQL and sets it)")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    yield f"{base}?options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_url(request, tmp_path):
+    """Each storage test runs against SQLite and against PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'quotes.sqlite3'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright (scripts/setup --all installs it)."""
+    from playwright.sync_api import sync_playwright
+
+    from dashboard.e2e import CHROMIUM_ARGS, chromium_path
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
