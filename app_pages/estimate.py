@@ -1,0 +1,79 @@
+"""Estimate my cost: the patient's landing page."""
+
+import streamlit as st
+
+from dashboard import charts, inputs, state, views
+from estimator import compare
+from estimator.guidance import questions
+from estimator.money import usd
+from estimator.quote import quote
+from estimator.scenario import SITE_PHRASES, ScenarioError
+from estimator.tables import load
+
+ref = load()
+state.init()
+
+st.title("What will my neck or upper-back epidural injection cost?")
+st.markdown("An estimate of what you would pay for an epidural steroid injection in the neck or upper back "
+            "(code 62321), with the range you can expect, where the money goes, and how to pay less.")
+views.url_problems()
+
+left, right = st.columns([2, 3], gap="large")
+with left:
+    st.subheader("1. Where and how")
+    inputs.place_inputs(ref.states)
+    inputs.visit_inputs()
+    st.subheader("2. Your insurance")
+    inputs.insurance_inputs()
+    inputs.more_inputs()
+    st.caption("Your answers stay in this page's address, so you can bookmark or share the result. "
+               "Nothing is stored and nothing personal is asked.")
+state.sync_url()
+
+with right:
+    chosen = state.values()["site"]
+    sc, errors = state.scenario()
+    if not views.problems(errors):
+        try:
+            table = compare.by_site(sc, ref)
+            detail_site = chosen
+            if chosen == state.COMPARE:
+                detail_site = table.sort_values("patient_pays_typical").iloc[0]["site"]
+            sc.site = detail_site
+            q = quote(sc, ref)
+        except ScenarioError as e:
+            views.problems(e.errors)
+            st.stop()
+        where = f" at {SITE_PHRASES[detail_site]}" if chosen == state.COMPARE else ""
+        views.show_headline(q, where)
+        if chosen == state.COMPARE:
+            st.caption("Shown for the lowest-cost site for you; choose a site in step 1 to see another.")
+        cheapest, dearest = table["patient_pays_typical"].min(), table["patient_pays_typical"].max()
+        saving = dearest - cheapest
+        best = table.loc[table["patient_pays_typical"].idxmin(), "label"]
+        worst = table.loc[table["patient_pays_typical"].idxmax(), "label"]
+        if saving >= 1:
+            st.success(f"**Biggest saving: the site of care.** A {best.lower()} would likely cost you about "
+                       f"{usd(saving, cents=False)} less than a {worst.lower()}.", icon=":material/savings:")
+        views.plot(charts.sites(table), "chart_sites")
+        views.plot(charts.breakdown(q), "chart_breakdown")
+        views.plot(charts.waterfall(q), "chart_waterfall")
+
+        st.subheader("How this was worked out")
+        st.markdown("\n".join(f"{i}. {s}" for i, s in enumerate(q.steps, 1)))
+        st.subheader("Please note")
+        for w in q.warnings:
+            (st.warning if w["severity"] == "warning" else st.info)(w["message"])
+
+        st.subheader("Questions to ask")
+        qs = questions(sc)
+        c1, c2 = st.columns(2)
+        with c1:
+            st.markdown("**The doctor's office**\n" + "\n".join(f"- {x}" for x in qs["doctor"]))
+        if qs["insurer"]:
+            with c2:
+                st.markdown("**Your insurer**\n" + "\n".join(f"- {x}" for x in qs["insurer"]))
+        views.downloads(q)
+        st.caption(f"Prices for {q.place.locality.name.title()} (Medicare locality {q.place.locality.key}), "
+                   f"{q.year}. Data version {q.data_version}; sources on the Data & methods page.")
+    views.disclaimer()

@@ -1,0 +1,73 @@
+"""Data & methods: sources, years, assumptions and limits, generated from the data tables' metadata."""
+
+import pandas as pd
+import streamlit as st
+
+from estimator.tables import YEARS, load
+
+ref = load()
+meta = ref.metadata
+
+st.title("Data & methods")
+st.markdown(f"Every number in an estimate comes from the tables below, built from public sources by a "
+            f"script anyone can rerun. Data version **{ref.version}**; fee schedule years "
+            f"{', '.join(map(str, YEARS))}.")
+
+st.header("How an estimate is made")
+st.markdown("""
+1. **Medicare's price for each bill**, exact to the cent, for your Medicare payment locality:
+   the doctor's fee from the physician fee schedule (relative value units x geographic indices x
+   conversion factor), the hospital or surgery-center facility fee, and the anesthesia fee (base
+   units plus 15-minute time units, x the local anesthesia conversion factor).
+2. **Market prices** as multiples of Medicare's price: what commercial plans pay, what providers
+   charge, cash prices and Medicaid rates, each as a band from the 10th to the 90th percentile.
+3. **Your plan's rules**: deductible, copay, coinsurance and out-of-pocket maximum, bill by bill;
+   balance bills out of network; the No Surprises Act; Medicare's own rules.
+""")
+st.subheader("How the range is computed")
+st.markdown("""
+The low, typical and high figures are the 10th, 50th and 90th percentiles of local prices. The bills
+are treated as moving together (a high-priced market tends to be high for the doctor, the facility
+and the anesthesia alike), so the total's percentile is the sum of the bills' percentiles. What you
+pay never falls as the price rises in network, so your low, typical and high are your plan's rules
+applied to the low, typical and high totals. Out of network, where a balance bill can shrink as the
+plan's allowance grows, your range spans all three price levels.
+""")
+
+st.header("Assumptions")
+st.markdown("\n".join(f"- {a}" for a in meta["assumptions"]))
+if meta.get("figures_outside_reference"):
+    st.markdown("Figures taken from publications outside the bundled reference files:")
+    st.markdown("\n".join(f"- {s}" for s in meta["figures_outside_reference"]))
+
+st.header("Tables and their sources")
+for name, info in sorted(meta["tables"].items()):
+    with st.expander(f"{name}: {info['description']} ({info['rows']:,} rows)"):
+        st.markdown("\n".join(f"- {s}" for s in info["sources"]) or "- (derived from the tables above)")
+
+st.header("Market bands")
+fr = ref.frames["fee_ranges"]
+st.dataframe(fr[["component", "site", "basis", "low", "typical", "high", "method", "source"]], hide_index=True,
+             width="stretch")
+st.header("Medicare and regulatory parameters")
+params = ref.frames["medicare_parameters"]
+by_year = params.pivot_table(index=["parameter", "unit"], columns="year", values="value").reset_index()
+st.dataframe(by_year.rename(columns=str), hide_index=True, width="stretch")
+st.header("Hospital evidence")
+hosp = ref.frames["calibration_hospitals"]
+st.dataframe(pd.DataFrame(hosp[["hospital_name", "state", "medicare_rate", "commercial_ratio", "gross_ratio",
+                                "cash_ratio", "medicare_advantage_ratio"]]), hide_index=True, width="stretch")
+
+st.header("Known limitations")
+st.markdown("""
+- The official 2026 geographic indices are not in the data yet: 2026 amounts use 2026 relative
+  values and conversion factor with 2025 indices.
+- Facility rates are estimates (see the assumptions); 2026 hospital rates carry 2025's forward.
+- Market bands rest on eight hospitals' price files and on published ratios that are not specific
+  to this injection. Your own plan's contracted rates can differ; an insurer's estimate for your
+  exact providers is the better figure when you can get one.
+- Plans differ in how copays and coinsurance combine; the options under "More options" cover the
+  common conventions.
+""")
+st.caption("Code descriptions are the project's own plain-language names; CPT descriptors are copyright "
+           "the American Medical Association.")

@@ -1,0 +1,115 @@
+"""The input widgets, drawn from the field definitions in state.py.
+
+Each widget has its own key (``w_<field>``) and copies its value into the field's session key on
+change. Streamlit forgets a widget's value when the widget is not drawn; keeping the value under a
+separate key means a field hidden for one coverage type keeps what the user typed in it.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from . import state
+from .state import BY_NAME, Field
+
+
+def _copy(f: Field) -> None:
+    st.session_state[f.key] = st.session_state[f"w_{f.name}"]
+
+
+def widget(name: str, where=st, **kwargs) -> object:
+    """Draw the widget for a field (in ``where``) and return its value."""
+    f = BY_NAME[name]
+    wkey = f"w_{name}"
+    st.session_state[wkey] = st.session_state.get(f.key, f.default)
+    common = {"label": f.label, "key": wkey, "help": f.help or None, "on_change": _copy, "args": (f,)}
+    if f.kind == "choice":
+        opts = list(f.options)
+        if kwargs.pop("radio", False):
+            where.radio(options=opts, format_func=f.options.get, **common, **kwargs)
+        else:
+            where.selectbox(options=opts, format_func=f.options.get, **common, **kwargs)
+    elif f.kind == "text":
+        where.text_input(**common, **kwargs)
+    elif f.kind == "int":
+        where.number_input(min_value=0, max_value=240, step=1, **common, **kwargs)
+    else:
+        top = 100.0 if f.kind == "percent" else 1_000_000.0
+        where.number_input(min_value=0.0, max_value=top, step=5.0 if f.kind == "percent" else 50.0,
+                           placeholder="not entered", **common, **kwargs)
+    return st.session_state[f.key]
+
+
+def place_inputs(states: list[str]) -> None:
+    """ZIP code or state."""
+    c1, c2 = st.columns([3, 2])
+    with c1:
+        widget("zip", max_chars=10, placeholder="e.g. 35203")
+    f = BY_NAME["state"]
+    f_opts = ["", *states]
+    wkey = "w_state"
+    st.session_state[wkey] = st.session_state.get(f.key, "") if st.session_state.get(f.key, "") in f_opts else ""
+    c2.selectbox(f.label, f_opts, key=wkey, help=f.help, on_change=_copy, args=(f,),
+                 format_func=lambda s: s or "-")
+
+
+def visit_inputs(compare_option: bool = True) -> None:
+    """Site, sedation and imaging."""
+    f = BY_NAME["site"]
+    if not compare_option and st.session_state.get(f.key) == state.COMPARE:
+        st.session_state[f.key] = "asc"
+    wkey = "w_site"
+    st.session_state[wkey] = st.session_state.get(f.key, f.default)
+    opts = [k for k in f.options if compare_option or k != state.COMPARE]
+    st.radio(f.label, opts, format_func=f.options.get, key=wkey, help=f.help, on_change=_copy, args=(f,))
+    c1, c2 = st.columns(2)
+    with c1:
+        widget("sedation")
+    with c2:
+        widget("imaging")
+
+
+def insurance_inputs() -> None:
+    """Coverage and the plan benefits that matter for it."""
+    coverage = widget("coverage")
+    if coverage in ("commercial", "medicare_advantage"):
+        widget("network", radio=True, horizontal=True)
+    if coverage == "self_pay":
+        st.caption("Paying yourself: the estimate uses cash prices. You have the right to a written Good Faith "
+                   "Estimate from each provider.")
+        return
+    if coverage == "medicare":
+        c1, c2 = st.columns(2)
+        with c1:
+            widget("deductible_met")
+        with c2:
+            widget("medigap")
+        widget("prior_sessions")
+        st.caption("Original Medicare: the Part B deductible, then 20% coinsurance. There is no yearly maximum "
+                   "without a Medigap or other supplemental plan.")
+        return
+    c1, c2 = st.columns(2)
+    with c1:
+        widget("deductible")
+        widget("copay")
+        widget("oop_max")
+    with c2:
+        widget("deductible_met")
+        widget("coinsurance")
+        widget("oop_met")
+    if coverage == "medicare_advantage":
+        widget("prior_sessions")
+
+
+def more_inputs() -> None:
+    """Less common options, folded away."""
+    with st.expander("More options"):
+        c1, c2 = st.columns(2)
+        with c1:
+            widget("year")
+            widget("sedation_minutes")
+        with c2:
+            widget("code")
+            widget("anesthesia_minutes")
+        if st.session_state.get(BY_NAME["coverage"].key) == "commercial":
+            widget("anesthesia_network")

@@ -1,0 +1,67 @@
+"""Pieces of page shared by several pages: problems, the headline, downloads (display only)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from estimator.documents.summary import summary_csv, summary_pdf
+from estimator.guidance import DISCLAIMER
+from estimator.money import between, usd
+from estimator.quote import Quote
+from estimator.scenario import FieldError
+
+from . import state
+from .charts import PLOT_CONFIG
+
+NEEDS_PLACE = "give exactly one of"
+
+
+def problems(errors: list[FieldError]) -> bool:
+    """Show input problems next to the results; True if there were any."""
+    if not errors:
+        return False
+    if all(NEEDS_PLACE in e.message for e in errors):
+        st.info("Enter your ZIP code (or choose your state) to see an estimate.")
+        return True
+    for e in errors:
+        if NEEDS_PLACE not in e.message:
+            st.error(state.describe(e), icon=":material/error:")
+    return True
+
+
+def url_problems() -> None:
+    for msg in state.url_errors():
+        st.warning(f"From the page address: {msg}. That value was ignored.", icon=":material/link_off:")
+
+
+def show_headline(q: Quote, where: str = "") -> None:
+    """The headline beside the total cost of care."""
+    p, t = q.patient_pays, q.total_allowed
+    c1, c2 = st.columns([3, 2])
+    with c1:
+        st.markdown(f"### You would likely pay {usd(p['typical'], cents=False)}",
+                    help="The typical estimate, with the likely range (10th to 90th percentile of local prices).")
+        st.markdown(f"**{between(p['low'], p['high']).capitalize()}**{where}.")
+    with c2:
+        st.metric("Total cost of care", usd(t["typical"], cents=False),
+                  help=f"What all the bills together are likely to be: {between(t['low'], t['high'])}. "
+                       "Your plan pays the rest.", border=True)
+
+
+def plot(fig_and_alt: tuple, key: str) -> None:
+    fig, alt = fig_and_alt
+    st.plotly_chart(fig, config=PLOT_CONFIG, key=key, alt=alt)
+    st.caption(alt)
+
+
+def downloads(q: Quote) -> None:
+    c1, c2 = st.columns(2)
+    c1.download_button("Download a one-page summary (PDF)", lambda: summary_pdf(q.to_dict()),
+                       file_name="cost-estimate.pdf", mime="application/pdf", icon=":material/picture_as_pdf:",
+                       on_click="ignore", key="dl_pdf")
+    c2.download_button("Download the numbers (CSV)", lambda: summary_csv(q), file_name="cost-estimate.csv",
+                       mime="text/csv", icon=":material/table:", on_click="ignore", key="dl_csv")
+
+
+def disclaimer() -> None:
+    st.caption(DISCLAIMER)

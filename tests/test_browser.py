@@ -1,0 +1,111 @@
+"""End to end in a real Chromium against ``streamlit run``: what a patient sees and can download."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+from pypdf import PdfReader
+
+from dashboard.e2e import block_non_local, streamlit_server
+from estimator.money import usd
+from estimator.quote import quote
+from estimator.scenario import Scenario
+
+from .conftest import ROOT
+
+pytestmark = pytest.mark.browser
+ARTIFACTS = ROOT / "artifacts"
+HEADLINE = re.compile(r"You would likely pay \$[\d,]+")
+TIMEOUT = 45_000
+
+
+@pytest.fixture(scope="module")
+def server():
+    with streamlit_server() as url:
+        yield url
+
+
+@pytest.fixture
+def page(browser):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 1000}, accept_downloads=True)
+    pg = ctx.new_page()
+    blocked: list[str] = []
+    block_non_local(pg, blocked)
+    pg.blocked = blocked
+    yield pg
+    ctx.close()
+
+
+def headline_text(page) -> str:
+    h = page.get_by_role("heading", name=HEADLINE)
+    expect(h).to_be_visible(timeout=TIMEOUT)
+    return HEADLINE.search(h.inner_text()).group(0)
+
+
+def expected(**kw) -> str:
+    return f"You would likely pay {usd(quote(Scenario(**kw)).patient_pays['typical'], cents=False)}"
+
+
+def test_landing_page_change_inputs_and_see_the_headline_change(server, page):
+    page.goto(f"{server}/?zip=35203&site=asc&coinsurance=20")
+    assert headline_text(page) == expected(zip="35203", site="asc", coinsurance=20)
+    box = page.get_by_role("spinbutton", name="Yearly deductible ($)")
+    box.fill("900")
+    box.press("Enter")
+    want = expected(zip="35203", site="asc", coinsurance=20, deductible=900)
+    expect(page.get_by_role("heading", name=want)).to_be_visible(timeout=TIMEOUT)
+    expect(page).to_have_url(re.compile(r"deductible=900"), timeout=TIMEOUT)
+    assert page.blocked == []
+
+
+def test_shared_url_reopens_the_same_result(server, page, browser):
+    page.goto(f"{server}/?zip=60612&coverage=medicare&site=hopd&sedation=anesthesia&year=2025")
+    first = headline_text(page)
+    other = browser.new_context().new_page()
+    other.goto(page.url)
+    expect(other.get_by_role("heading", name=first)).to_be_visible(timeout=TIMEOUT)
+    assert first == expected(zip="60612", coverage="medicare", site="hopd", sedation="anesthesia", year=2025)
+    other.context.close()
+
+
+def test_pdf_download_is_a_valid_pdf_with_the_same_amount(server, page):
+    page.goto(f"{server}/?zip=35203&site=office&coverage=self_pay")
+    amount = headline_text(page).split("pay ")[1]
+    with page.expect_download(timeout=TIMEOUT) as d:
+        page.get_by_role("button", name=re.compile("one-page summary")).click()
+    blob = Path(d.value.path()).read_bytes()
+    assert blob.startswith(b"%PDF-")
+    reader = PdfReader(io.BytesIO(blob))
+    assert len(reader.pages) == 1
+    assert f"You would likely pay {amount}" in reader.pages[0].extract_text()
+
+
+def test_map_draws_every_state_with_all_outside_requests_blocked(server, page):
+    page.goto(f"{server}/prices?zip=35203")
+    expect(page.locator(".js-plotly-plot .choroplethlocation").first).to_be_attached(timeout=TIMEOUT)
+    page.wait_for_timeout(500)
+    drawn = page.locator(".js-plotly-plot .choroplethlocation").count()
+    assert drawn >= 51  # 50 states and DC (territories lie outside the US map's projection)
+    assert page.blocked == []
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_screenshots_at_phone_and_desktop_width(server, browser, width):
+    ctx = browser.new_context(viewport={"width": width, "height": 5200 if width == 375 else 3600})
+    pg = ctx.new_page()
+    blocked: list[str] = []
+    block_non_local(pg, blocked)
+    pg.goto(f"{server}/?zip=35203&coverage=commercial&deductible=1500&coinsurance=20")
+    headline_text(pg)
+    pg.wait_for_timeout(1500)
+    ARTIFACTS.mkdir(exist_ok=True)
+    pg.screenshot(path=str(ARTIFACTS / f"estimate-{width}px.png"))
+    # Nothing wider than the screen: the page must not scroll sideways on a phone.
+    overflow = pg.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 1
+    assert blocked == []
+    ctx.close()
