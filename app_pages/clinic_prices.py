@@ -1,0 +1,43 @@
+"""Clinic prices: the clinic's contracted allowed amounts per payer and bill, and its cash prices."""
+
+import streamlit as st
+
+from dashboard import access, store
+from estimator.clinic_prices import TEMPLATE, PriceList
+from estimator.scenario import ScenarioError
+
+staff = access.require_staff()
+log = store.quote_log()
+
+st.title("Clinic prices")
+st.markdown("Where the clinic has its own price for a bill (a payer contract, or a cash price for self-pay "
+            "patients), quotes use it instead of the market estimate and name it as the source. Each upload is kept; "
+            "the latest is in use.")
+st.download_button("Download the template (CSV)", TEMPLATE, file_name="clinic-prices-template.csv", mime="text/csv",
+                   on_click="ignore")
+
+current = store.price_list()
+if current:
+    st.subheader(f"In use: {current.label}")
+    st.dataframe([p.__dict__ for p in current.prices], hide_index=True, width="stretch")
+else:
+    st.info("No clinic prices saved yet: quotes use market estimates.")
+
+upload = st.file_uploader("New price list (CSV)", type=["csv"], key="prices_file")
+if upload is not None:
+    try:
+        text = upload.getvalue().decode("utf-8-sig")
+        candidate = PriceList.from_csv(text)
+    except UnicodeDecodeError:
+        st.error(f"{upload.name}: the file is not text (UTF-8 CSV expected).")
+        st.stop()
+    except ScenarioError as e:
+        st.error(f"{upload.name} has {len(e.errors)} problem(s); nothing was saved:")
+        st.markdown("\n".join(f"- {err}" for err in e.errors[:50]))
+        st.stop()
+    st.success(f"{len(candidate.prices)} prices read.")
+    st.dataframe([p.__dict__ for p in candidate.prices], hide_index=True, width="stretch")
+    if st.button("Save as the clinic's prices", type="primary", disabled=not staff,
+                 help=None if staff else "Enter your name or initials first."):
+        set_id = log.save_price_set(text, staff)
+        st.success(f"Saved as price list #{set_id}; quotes now use it.")

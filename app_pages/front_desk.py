@@ -1,0 +1,224 @@
+"""Front desk: a keyboard-first quote form, saving to the quote log, and Good Faith Estimates."""
+
+import base64
+import os
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import access, store
+from dashboard.state import BY_NAME
+from estimator import gfe
+from estimator.clinic_prices import quote_with_prices
+from estimator.documents.gfe_pdf import gfe_pdf
+from estimator.documents.summary import summary_pdf
+from estimator.money import between, usd
+from estimator.parsing import scenario_from_strings
+from estimator.scenario import (
+    COVERAGE_LABELS,
+    NETWORK_LABELS,
+    SEDATION_LABELS,
+    SITE_LABELS,
+    FieldError,
+    ScenarioError,
+)
+from estimator.tables import load
+
+ROOT = Path(__file__).resolve().parents[1]
+PROFILE = Path(os.environ.get("ESTIMATOR_CLINIC_PROFILE", ROOT / "examples" / "clinic_profile.json"))
+LABELS = {"zip": "ZIP code", "site": "Site of care", "deductible_remaining": "Deductible left",
+          "copay": "Copay", "coinsurance": "Coinsurance", "oop_remaining": "Out-of-pocket left",
+          "network": "Network", "coverage": "Coverage", "sedation": "Sedation"}
+FIELDS = ["zip", "site", "sedation", "coverage", "network", "payer", "deductible_remaining", "copay", "coinsurance",
+          "oop_remaining", "patient_name", "patient_dob", "patient_ref", "service_date", "scheduled_on",
+          "diagnosis_codes"]
+DEFAULTS = {"site": "asc", "sedation": "local", "coverage": "commercial", "network": "in", "payer": ""}
+
+staff = access.require_staff()
+log = store.quote_log()
+prices = store.price_list()
+
+st.title("Front desk")
+st.caption("Tab between fields; Enter quotes. Clinic defaults (ZIP, site, sedation, coverage) are remembered for "
+           "this session.")
+
+# Restore the last-used values (kept under fd_*) into the form's widgets (fdw_*).
+for f in FIELDS:
+    st.session_state.setdefault(f"fd_{f}", DEFAULTS.get(f, ""))
+    st.session_state.setdefault(f"fdw_{f}", st.session_state[f"fd_{f}"])
+replacing = st.session_state.get("fd_replaces")
+if replacing:
+    st.info(f"Correcting quote **{replacing}**: saving creates a new version that replaces it.")
+    if st.button("Cancel the correction"):
+        st.session_state.pop("fd_replaces")
+        st.rerun()
+
+
+def remember() -> None:
+    for f in FIELDS:
+        st.session_state[f"fd_{f}"] = st.session_state[f"fdw_{f}"]
+    st.session_state["fd_submitted"] = True
+    st.session_state.pop("fd_saved", None)
+
+
+def choice(col, name: str, options: dict[str, str], label: str | None = None) -> None:
+    col.selectbox(label or BY_NAME[name].label, list(options), format_func=options.get, key=f"fdw_{name}")
+
+
+with st.form("front_desk_quote", enter_to_submit=True, border=True):
+    c = st.columns(3)
+    c[0].text_input("ZIP code", key="fdw_zip", max_chars=10, placeholder="35203")
+    choice(c[1], "site", SITE_LABELS, "Site of care")
+    choice(c[2], "sedation", SEDATION_LABELS)
+    c = st.columns(3)
+    choice(c[0], "coverage", COVERAGE_LABELS, "Coverage")
+    choice(c[1], "network", NETWORK_LABELS, "Network")
+    payers = {"": "(no contract on file)", **{p: p for p in (prices.payers() if prices else [])}}
+    if st.session_state["fdw_payer"] not in payers:
+        st.session_state["fdw_payer"] = ""
+    choice(c[2], "payer", payers, "Payer (clinic contract)")
+    c = st.columns(4)
+    c[0].text_input("Deductible left ($)", key="fdw_deductible_remaining", placeholder="blank = met")
+    c[1].text_input("Copay ($)", key="fdw_copay", placeholder="0")
+    c[2].text_input("Coinsurance (%)", key="fdw_coinsurance", placeholder="20")
+    c[3].text_input("Out-of-pocket left ($)", key="fdw_oop_remaining", placeholder="blank = none")
+    c = st.columns(3)
+    c[0].text_input("Patient name", key="fdw_patient_name", max_chars=200)
+    c[1].text_input("Date of birth (YYYY-MM-DD)", key="fdw_patient_dob", max_chars=10)
+    c[2].text_input("Reference (MRN or account)", key="fdw_patient_ref", max_chars=64)
+    with st.expander("Good Faith Estimate details (uninsured or self-pay)"):
+        c = st.columns(3)
+        c[0].text_input("Service date (YYYY-MM-DD)", key="fdw_service_date", max_chars=10)
+        c[1].text_input("Scheduled on (YYYY-MM-DD)", key="fdw_scheduled_on", max_chars=10)
+        c[2].text_input("Diagnosis codes (ICD-10-CM, commas)", key="fdw_diagnosis_codes", placeholder="M54.12")
+    st.form_submit_button("Quote", type="primary", on_click=remember)
+
+v = {f: str(st.session_state[f"fd_{f}"]).strip() for f in FIELDS}
+
+
+def parse_day(field: str, label: str, required: bool = False) -> tuple[date | None, list[FieldError]]:
+    text = v[field]
+    if not text:
+        return None, ([FieldError(label, "is required")] if required else [])
+    for fmt in ("%Y-%m-%d", "%m/%d/%Y"):
+        try:
+            return pd.to_datetime(text, format=fmt).date(), []
+        except ValueError:
+            continue
+    return None, [FieldError(label, f"'{text}' is not a date: use YYYY-MM-DD")]
+
+
+if st.session_state.get("fd_submitted"):
+    errors: list[FieldError] = []
+    sc = None
+    try:
+        sc = scenario_from_strings({
+            "zip": v["zip"], "site": v["site"], "sedation": v["sedation"], "coverage": v["coverage"],
+            "network": None if v["coverage"] in ("medicare", "medicaid", "self_pay") else v["network"],
+            "deductible_remaining": v["deductible_remaining"] if v["coverage"] != "self_pay" else None,
+            "copay": v["copay"] if v["coverage"] != "self_pay" else None,
+            "coinsurance": v["coinsurance"] if v["coverage"] not in ("medicare", "self_pay") else None,
+            "oop_remaining": v["oop_remaining"] if v["coverage"] not in ("medicare", "self_pay") else None},
+            load())
+    except ScenarioError as e:
+        errors += e.errors
+    dob, e1 = parse_day("patient_dob", "Date of birth")
+    errors += e1
+    for err in errors:
+        st.error(f"{LABELS.get(err.field, err.field)}: {err.message}", icon=":material/error:")
+    if sc and not errors:
+        q = quote_with_prices(sc, prices, v["payer"] or None)
+        d = q.to_dict()
+        st.session_state["fd_result"] = d
+        p, t = d["patient_pays"], d["total_allowed"]
+        c1, c2, c3 = st.columns(3)
+        c1.metric("Patient pays (typical)", usd(p["typical"], cents=True), border=True,
+                  help=between(p["low"], p["high"]).capitalize())
+        c2.metric("Likely range", f"{usd(p['low'], cents=False)} - {usd(p['high'], cents=False)}", border=True)
+        c3.metric("Total allowed", usd(t["typical"], cents=True), border=True, help=between(t["low"], t["high"]))
+        bills = pd.DataFrame([{"Bill": comp["label"], "Codes": ", ".join(li["code"] for li in comp["lines"]),
+                               "Allowed (typical)": comp["allowed"]["typical"], "Low": comp["allowed"]["low"],
+                               "High": comp["allowed"]["high"], "Billed (typical)": comp["billed"]["typical"]}
+                              for comp in d["components"]])
+        st.dataframe(bills, hide_index=True, width="stretch")
+        with st.expander("Steps, warnings and sources"):
+            st.markdown("\n".join(f"{i}. {s}" for i, s in enumerate(d["steps"], 1)))
+            st.markdown("\n".join(f"- {w['message']}" for w in d["warnings"]))
+            st.caption(" | ".join(d["sources"][:6]) + f" | data version {d['data_version']}")
+
+        patient = {"patient_name": v["patient_name"] or None, "patient_dob": dob,
+                   "patient_ref": v["patient_ref"] or None}
+        inputs = {**sc.to_dict(), "payer": v["payer"] or None}
+        b1, b2 = st.columns(2)
+        if b1.button("Save quote", type="primary", shortcut="ctrl+s", disabled=not staff,
+                     help="Saves the quote with its data version; Ctrl+S." if staff else "Enter your name first."):
+            saved = log.save(inputs, d, staff, replaces=replacing, **patient)
+            st.session_state["fd_saved"] = saved.id
+            st.session_state.pop("fd_replaces", None)
+        if v["coverage"] == "self_pay" and b2.button("Save and issue Good Faith Estimate", disabled=not staff,
+                                                     shortcut="ctrl+g"):
+            service, e2 = parse_day("service_date", "Service date")
+            scheduled, e3 = parse_day("scheduled_on", "Scheduled on")
+            case_dict = {"patient": {"name": v["patient_name"], "dob": dob.isoformat() if dob else "",
+                                     "reference": v["patient_ref"]},
+                         "service": {"date": service.isoformat() if service else "",
+                                     "scheduled_on": scheduled.isoformat() if scheduled else "",
+                                     "requested_on": "" if service else date.today().isoformat()},
+                         "diagnosis_codes": [x.strip() for x in v["diagnosis_codes"].split(",") if x.strip()],
+                         "scenario": {k: val for k, val in sc.to_dict().items() if val not in (None, "")},
+                         "clinic_profile": str(PROFILE), "issued_on": date.today().isoformat()}
+            try:
+                if e2 or e3:
+                    raise ScenarioError(e2 + e3)
+                case = gfe.GfeCase.from_dict(case_dict)
+                gq, lines = gfe.build(case, prices=prices)
+                pdf = gfe_pdf(case, gq, lines)
+                gd = gq.to_dict()
+                gd["gfe"] = {"case": case_dict, "lines": [{"role": li.role, "code": li.code, "amount": li.amount}
+                                                          for li in lines],
+                             "pdf_base64": base64.b64encode(pdf).decode()}
+                saved = log.save(inputs, gd, staff, kind="gfe", replaces=replacing, **patient)
+                st.session_state["fd_saved"] = saved.id
+                st.session_state.pop("fd_replaces", None)
+            except ScenarioError as e:
+                for err in e.errors:
+                    st.error(f"Good Faith Estimate: {err}", icon=":material/error:")
+        saved_id = st.session_state.get("fd_saved")
+        if saved_id:
+            rec = log.get(saved_id)
+            st.success(f"Saved as **{rec.id}**" + (f" (version {rec.version}, replaces {rec.replaces_id})"
+                                                    if rec.replaces_id else "") + ".", icon=":material/check:")
+            if rec.kind == "gfe":
+                st.download_button("Download the Good Faith Estimate (PDF)",
+                                   base64.b64decode(rec.outputs["gfe"]["pdf_base64"]),
+                                   file_name=f"GFE-{rec.id}.pdf", mime="application/pdf", on_click="ignore",
+                                   type="primary")
+                service_info = rec.outputs["gfe"]["case"]["service"]
+                due = gfe.deadline(*(date.fromisoformat(service_info[k]) if service_info[k] else None
+                                     for k in ("scheduled_on", "date", "requested_on")))
+                st.caption(f"Due by {due.latest:%A, %B %-d, %Y}: {due.rule}." if due.latest else due.rule)
+            else:
+                st.download_button("Print the patient summary (PDF)", lambda: summary_pdf(rec.outputs),
+                                   file_name=f"estimate-{rec.id}.pdf", mime="application/pdf", on_click="ignore")
+        if not PROFILE.exists() or PROFILE.parent.name == "examples":
+            st.caption(f"Good Faith Estimates use the clinic profile {PROFILE.name}; set "
+                       "ESTIMATOR_CLINIC_PROFILE to your clinic's own file (format in the README).")
+
+with st.expander("Good Faith Estimate deadline and bill check"):
+    c = st.columns(3)
+    sched = c[0].date_input("Scheduled on", value=None, key="dl_sched", format="YYYY-MM-DD")
+    serv = c[1].date_input("Service date", value=None, key="dl_serv", format="YYYY-MM-DD")
+    req = c[2].date_input("Or: requested on", value=None, key="dl_req", format="YYYY-MM-DD")
+    if (sched and serv) or req:
+        due = gfe.deadline(sched, serv, req)
+        st.markdown(f"**{'Issue by ' + due.latest.strftime('%A, %B %-d, %Y') if due.latest else 'Not required'}**: "
+                    f"{due.rule}.")
+    c = st.columns(3)
+    est = c[0].number_input("Estimate for one provider ($)", min_value=0.0, value=None, key="bc_est")
+    billed = c[1].number_input("That provider's bill ($)", min_value=0.0, value=None, key="bc_bill")
+    bill_date = c[2].date_input("Date on the bill", value=None, key="bc_date", format="YYYY-MM-DD")
+    if est is not None and billed is not None and bill_date:
+        check = gfe.check_bill({"This provider": est}, {"This provider": billed}, bill_date)[0]
+        (st.warning if check.can_dispute else st.info)(check.message)

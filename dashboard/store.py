@@ -1,0 +1,36 @@
+"""The quote log and the clinic's price list, shared by the front-desk pages (one per process)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from estimator.clinic_prices import PriceList
+from estimator.scenario import ScenarioError
+from estimator.storage import QuoteLog, database_url
+
+
+def quote_log() -> QuoteLog:
+    """The quote log at the configured database (one connection pool per database, per process)."""
+    return _open(database_url())
+
+
+@st.cache_resource
+def _open(url: str) -> QuoteLog:
+    return QuoteLog(url)
+
+
+def price_list() -> PriceList | None:
+    """The clinic's latest saved price list, or None."""
+    latest = quote_log().latest_price_set()
+    if not latest:
+        return None
+    set_id, created, text = latest
+    return _parse(set_id, created.strftime("%Y-%m-%d"), text)
+
+
+@st.cache_data(max_entries=4)
+def _parse(set_id: int, day: str, text: str) -> PriceList | None:
+    try:
+        return PriceList.from_csv(text, label=f"Clinic price list #{set_id} (saved {day})")
+    except ScenarioError:
+        return None

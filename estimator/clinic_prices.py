@@ -1,0 +1,135 @@
+"""The clinic's own prices: contracted allowed amounts per payer and bill, and its cash prices.
+
+A price list is a CSV with columns ``payer, coverage, site, code, component, amount`` (and an
+optional ``note``). ``payer`` is the payer's name as the clinic writes it, or ``*`` for any payer
+of that coverage; cash prices use coverage ``self_pay``. ``site`` and ``code`` may be ``*``. Where a
+row applies to a quote it replaces the market estimate for that bill, and the quote names it as
+the source. The most specific row wins (exact payer, then site, then code).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, replace
+
+from .quote import Quote, quote
+from .scenario import COVERAGE, FieldError, Scenario, ScenarioError
+from .tables import COMPONENTS, PROCEDURE_CODES, SITES, RefData
+
+COLUMNS = ("payer", "coverage", "site", "code", "component", "amount")
+TEMPLATE = (
+    "payer,coverage,site,code,component,amount,note\n"
+    "Example Health PPO,commercial,asc,62321,professional,185.00,2026 contract\n"
+    "Example Health PPO,commercial,asc,62321,facility,640.00,2026 contract\n"
+    "cash,self_pay,*,62321,professional,250.00,cash price list\n"
+    "cash,self_pay,asc,62321,facility,550.00,cash price list\n"
+)
+
+
+@dataclass(frozen=True)
+class Price:
+    payer: str
+    coverage: str
+    site: str
+    code: str
+    component: str
+    amount: float
+    note: str
+
+
+@dataclass
+class PriceList:
+    prices: list[Price]
+    label: str = "the clinic's price list"
+
+    @classmethod
+    def from_csv(cls, text: str, label: str = "the clinic's price list") -> PriceList:
+        """Parse and check a price list; raises ScenarioError naming the row and field of each problem."""
+        if not text.strip():
+            raise ScenarioError([FieldError("file", "the file is empty")])
+        reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+        header = [h.strip().lower() for h in reader.fieldnames or []]
+        missing = [c for c in COLUMNS if c not in header]
+        if missing:
+            raise ScenarioError([FieldError("columns", f"missing {', '.join(missing)}: the columns are "
+                                                       f"{', '.join(COLUMNS)} (and an optional note)")])
+        errs, prices = [], []
+        allowed = {"coverage": COVERAGE, "site": ("*", *SITES), "code": ("*", *PROCEDURE_CODES),
+                   "component": COMPONENTS}
+        for n, raw in enumerate(reader, start=2):
+            row = {k.strip().lower(): (v or "").strip() for k, v in raw.items() if k}
+            bad = False
+            for col, ok in allowed.items():
+                if row[col].lower() not in ok:
+                    errs.append(FieldError(f"row {n} {col}", f"'{row[col]}' is not allowed: one of {', '.join(ok)}"))
+                    bad = True
+            try:
+                amount = float(row["amount"].replace(",", "").lstrip("$"))
+                if not 0 <= amount <= 1_000_000:
+                    raise ValueError
+            except ValueError:
+                errs.append(FieldError(f"row {n} amount", f"'{row['amount']}' is not an amount in dollars"))
+                bad = True
+            if not row["payer"]:
+                errs.append(FieldError(f"row {n} payer", "is required (a name, or * for any payer)"))
+                bad = True
+            if not bad:
+                prices.append(Price(row["payer"], row["coverage"].lower(), row["site"].lower(), row["code"],
+                                    row["component"].lower(), amount, row.get("note", "")))
+        if errs:
+            raise ScenarioError(errs)
+        if not prices:
+            raise ScenarioError([FieldError("file", "no price rows")])
+        return cls(prices, label)
+
+    def payers(self) -> list[str]:
+        return sorted({p.payer for p in self.prices if p.payer != "*" and p.coverage != "self_pay"})
+
+    def lookup(self, sc: Scenario, payer: str | None) -> dict[str, Price]:
+        """The price that applies to each bill of the scenario, if any."""
+        out: dict[str, Price] = {}
+        payer_key = (payer or "").strip().lower()
+        for comp in COMPONENTS:
+            best, best_rank = None, -1
+            for p in self.prices:
+                if p.component != comp or p.coverage != sc.coverage:
+                    continue
+                payer_ok = p.payer == "*" or p.payer.lower() == payer_key or sc.coverage == "self_pay"
+                if not payer_ok or p.site not in ("*", sc.site) or p.code not in ("*", sc.billed_code):
+                    continue
+                rank = 4 * (p.payer != "*") + 2 * (p.site != "*") + (p.code != "*")
+                if rank > best_rank:
+                    best, best_rank = p, rank
+            if best:
+                out[comp] = best
+        return out
+
+
+    def applicable(self, sc: Scenario, payer: str | None) -> dict[str, Price]:
+        """The prices that replace the estimate: for bills the visit has, unless a total was entered."""
+        if sc.allowed is not None:
+            return {}
+        absent = {"facility": sc.site == "office", "anesthesia": sc.sedation != "anesthesia", "professional": False}
+        return {c: p for c, p in self.lookup(sc, payer).items() if not absent[c]}
+
+
+def quote_with_prices(sc: Scenario, prices: PriceList | None, payer: str | None = None,
+                      ref: RefData | None = None) -> Quote:
+    """Quote the scenario, with the clinic's own prices replacing the estimate where they apply."""
+    applicable = prices.applicable(sc, payer) if prices else {}
+    if not applicable:
+        return quote(sc, ref)
+    sc2 = replace(sc, **{f"allowed_{c}": p.amount for c, p in applicable.items()
+                         if getattr(sc, f"allowed_{c}") is None})
+    q = quote(sc2, ref)
+    q.scenario = sc  # the request as made; the prices used are named below
+    for comp, p in applicable.items():
+        what = "cash price" if sc.coverage == "self_pay" else f"contracted amount with {p.payer}"
+        q.sources.insert(0, f"{prices.label}: {what} for the {comp} bill, ${p.amount:,.2f}"
+                            + (f" ({p.note})" if p.note else ""))
+    q.warnings = [w for w in q.warnings if w["code"] != "allowed_entered"]
+    q.warnings.append({"code": "clinic_price", "severity": "info",
+                       "message": "Where the clinic has its own price for a bill, that price is used instead of the "
+                                  "market estimate."})
+    return q

@@ -1,0 +1,165 @@
+"""Batch quoting from a CSV file, and the clinic's own prices."""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from estimator.batch_csv import TEMPLATE, documents_zip, quote_cases, read_cases
+from estimator.clinic_prices import TEMPLATE as PRICES_TEMPLATE
+from estimator.clinic_prices import PriceList, quote_with_prices
+from estimator.quote import quote
+from estimator.scenario import Scenario, ScenarioError
+
+from .conftest import run_cli
+
+
+def test_template_rows_all_quote_and_match_the_single_api():
+    df, notes = read_cases(TEMPLATE.encode())
+    result = quote_cases(df)
+    assert result.ok == len(df) == 3 and notes == []
+    first = quote(Scenario(zip="35203", site="asc", coverage="commercial", network="in", deductible=1500,
+                           deductible_met=200, copay=0, coinsurance=20, oop_max=5000, oop_met=800))
+    row = result.table.iloc[0]
+    assert row["patient_pays_typical"] == first.patient_pays["typical"]
+    assert row["price_source"] == "market estimate"
+
+
+@pytest.mark.parametrize("content, hint", [
+    (b"", "empty"),
+    (b"   \n  ", "empty"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe", "not text"),
+    (b"name,age\nJo,40\n", "zip (or state) column"),
+    (b"zip,site\n", "no rows"),
+    (b'zip,site\n"35203,asc\n', "not a readable CSV"),
+])
+def test_unusable_files_get_one_clear_message(content, hint):
+    with pytest.raises(ScenarioError) as e:
+        read_cases(content)
+    assert hint in str(e.value)
+
+
+def test_bad_rows_get_their_own_messages_and_every_row_comes_back():
+    text = ("zip,site,coverage,coinsurance,deductible,patient_dob,notes\n"
+            "35203,asc,commercial,20,500,1970-01-01,first\n"
+            "00000,asc,commercial,20,500,,bad zip\n"
+            "35203,spa,commercial,150,abc,,three problems\n"
+            "35203,office,medicare,,,01/02/1950,bad date\n"
+            ",,,,,,empty row\n"
+            "35203,hopd,self_pay,,,,\n")
+    df, notes = read_cases(text.encode())
+    assert notes and "notes" in notes[0]
+    r = quote_cases(df).table
+    assert list(r["row"]) == [2, 3, 4, 5, 6, 7] and list(r["notes"][:2]) == ["first", "bad zip"]
+    assert list(r["status"]) == ["ok", "error", "error", "error", "error", "ok"]
+    assert r.loc[1, "error"].startswith("zip: 00000 is not a US ZIP code")
+    assert {"site:", "coinsurance:", "deductible:"} <= {p.split(" ")[0] for p in r.loc[2, "error"].split("; ")}
+    assert "patient_dob: '01/02/1950' is not a date" in r.loc[3, "error"]
+    assert "give exactly one of" in r.loc[4, "error"]
+    assert r.loc[1:4, "patient_pays_typical"].isna().all() and r.loc[5, "patient_pays_typical"] > 0
+
+
+def test_formula_cells_come_out_inert():
+    text = ("patient_name,patient_ref,zip,coverage\n"
+            '"=HYPERLINK(""http://evil"",""x"")",+1+1,35203,self_pay\n'
+            "@SUM(A1:A9),-2-2,35203,self_pay\n")
+    out = quote_cases(read_cases(text.encode())[0]).to_csv()
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert rows[0]["patient_name"].startswith("'=") and rows[0]["patient_ref"] == "'+1+1"
+    assert rows[1]["patient_name"].startswith("'@") and rows[1]["patient_ref"] == "'-2-2"
+    for row in rows:
+        for v in row.values():
+            assert not v or v[0] not in "=+@" or v.startswith("'")
+
+
+def test_a_large_file_is_quoted_in_reasonable_time():
+    rng = np.random.default_rng(3)
+    n = 10_000
+    df = pd.DataFrame({"patient_name": [f"Patient {i}" for i in range(n)],
+                       "zip": rng.choice(["35203", "60612", "10001", "94110", "00000"], n),
+                       "site": rng.choice(["hopd", "asc", "office"], n),
+                       "coverage": rng.choice(["commercial", "medicare", "self_pay"], n),
+                       "deductible": rng.choice(["", "500", "2000"], n)})
+    data = df.to_csv(index=False).encode()
+    t = time.perf_counter()
+    result = quote_cases(read_cases(data)[0])
+    elapsed = time.perf_counter() - t
+    assert len(result.table) == n
+    assert (result.table["status"] == "error").sum() == (df["zip"] == "00000").sum()
+    assert elapsed < 60, f"{elapsed:.1f} s for {n} rows"
+
+
+def test_documents_zip_has_one_pdf_per_quoted_row():
+    result = quote_cases(read_cases(TEMPLATE.encode())[0])
+    with zipfile.ZipFile(io.BytesIO(documents_zip(result))) as z:
+        names = z.namelist()
+        assert len(names) == 3 and all(z.read(n).startswith(b"%PDF-") for n in names)
+
+
+def test_batch_cli(tmp_path):
+    src = tmp_path / "cases.csv"
+    src.write_text(TEMPLATE + "00000,,,,,,,,,,,,,,,,,\n")
+    out = tmp_path / "results.csv"
+    r = run_cli("batch", str(src), "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "4 rows, 3 quoted, 1 with errors" in r.stdout
+    assert len(pd.read_csv(out)) == 4
+    r = run_cli("batch", str(tmp_path / "missing.csv"), "-o", str(out))
+    assert r.returncode == 2 and "--input: file not found" in r.stderr
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    r = run_cli("batch", str(empty), "-o", str(out))
+    assert r.returncode == 2 and "file: the file is empty" in r.stderr
+
+
+# -- the clinic's own prices -------------------------------------------------------------------
+def test_clinic_prices_replace_the_estimate_and_are_named_as_the_source():
+    prices = PriceList.from_csv(PRICES_TEMPLATE, label="Clinic price list")
+    sc = Scenario(zip="35203", site="asc", deductible=0, coinsurance=20)
+    q = quote_with_prices(sc, prices, "Example Health PPO")
+    comps = {c["name"]: c for c in q.components}
+    assert comps["professional"]["allowed"] == {"low": 185.0, "typical": 185.0, "high": 185.0}
+    assert comps["facility"]["allowed"]["typical"] == 640.0
+    assert q.patient_pays["typical"] == pytest.approx(0.2 * 825)
+    assert any("Clinic price list: contracted amount with Example Health PPO" in s for s in q.sources)
+    other = quote_with_prices(sc, prices, "Someone Else")
+    assert other.total_allowed == quote(sc).total_allowed  # no price for that payer: the estimate
+
+
+def test_cash_prices_apply_to_self_pay_and_the_most_specific_row_wins():
+    prices = PriceList.from_csv("payer,coverage,site,code,component,amount\n"
+                                "cash,self_pay,*,*,professional,300\n"
+                                "cash,self_pay,office,62321,professional,260\n")
+    office = quote_with_prices(Scenario(zip="35203", site="office", coverage="self_pay"), prices)
+    asc = quote_with_prices(Scenario(zip="35203", site="asc", coverage="self_pay"), prices)
+    assert office.total_allowed["typical"] == 260
+    assert next(c for c in asc.components if c["name"] == "professional")["allowed"]["typical"] == 300
+
+
+@pytest.mark.parametrize("text, field", [
+    ("", "file"),
+    ("payer,coverage\nx,commercial\n", "columns"),
+    ("payer,coverage,site,code,component,amount\nx,hmo,asc,62321,professional,10\n", "row 2 coverage"),
+    ("payer,coverage,site,code,component,amount\nx,commercial,asc,62321,lab,10\n", "row 2 component"),
+    ("payer,coverage,site,code,component,amount\nx,commercial,asc,62321,facility,ten\n", "row 2 amount"),
+    ("payer,coverage,site,code,component,amount\n,commercial,asc,62321,facility,10\n", "row 2 payer"),
+])
+def test_bad_price_lists_name_the_row_and_field(text, field):
+    with pytest.raises(ScenarioError) as e:
+        PriceList.from_csv(text)
+    assert field in {err.field for err in e.value.errors}
+
+
+def test_batch_uses_the_clinic_prices_by_payer():
+    prices = PriceList.from_csv(PRICES_TEMPLATE)
+    result = quote_cases(read_cases(TEMPLATE.encode())[0], prices)
+    t = result.table
+    assert t.loc[0, "price_source"].startswith("clinic price: Example Health PPO")
+    assert t.loc[0, "total_allowed_typical"] == 825.0
+    assert t.loc[2, "total_allowed_typical"] == 800.0  # self-pay cash prices

@@ -1,0 +1,174 @@
+"""AppTest for the front-desk pages: quote, save, GFE, the log, corrections, sign-in."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from estimator.quote import quote
+from estimator.scenario import Scenario
+from estimator.storage import QuoteLog
+
+from .conftest import ROOT
+
+APP = str(ROOT / "app.py")
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    path = tmp_path / "quotes.sqlite3"
+    monkeypatch.setenv("ESTIMATOR_DB_PATH", str(path))
+    return path
+
+
+def open_page(page: str, secrets: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for k, v in (secrets or {}).items():
+        at.secrets[k] = v
+    at.run()
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def fill(at: AppTest, **values) -> None:
+    for k, v in values.items():
+        if k in ("site", "sedation", "coverage", "network", "payer"):
+            at.selectbox(key=f"fdw_{k}").set_value(v)
+        else:
+            at.text_input(key=f"fdw_{k}").input(v)
+    next(b for b in at.button if b.label == "Quote").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def click(at: AppTest, label: str) -> None:
+    next(b for b in at.button if b.label.startswith(label)).click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def test_quote_save_and_find_it_in_the_log(db):
+    at = open_page("app_pages/front_desk.py")
+    at.text_input(key="w_staff_name").input("JD")
+    at.run()
+    fill(at, zip="35203", site="hopd", deductible_remaining="300", coinsurance="20", patient_name="Ana Ruiz",
+         patient_dob="1971-02-03")
+    q = quote(Scenario(zip="35203", site="hopd", deductible_remaining=300, coinsurance=20))
+    assert at.metric[0].value == f"${q.patient_pays['typical']:,.2f}"
+    click(at, "Save quote")
+    saved_id = at.success[0].value.split("**")[1]
+    rec = QuoteLog(f"sqlite:///{db}").get(saved_id)
+    assert rec.created_by == "JD" and rec.patient_name == "Ana Ruiz" and rec.outputs["patient_pays"] == q.patient_pays
+
+    log = open_page("app_pages/quote_log.py")
+    log.text_input(key="log_query").input("ruiz")
+    log.run()
+    assert list(log.dataframe[0].value["Quote ID"]) == [saved_id]
+    assert any(rec.data_version in m.value for m in log.markdown)
+
+
+def test_defaults_are_remembered_for_the_session(db):
+    at = open_page("app_pages/front_desk.py")
+    fill(at, zip="60612", site="office", sedation="moderate")
+    at.switch_page("app_pages/quote_log.py")
+    at.run()
+    at.switch_page("app_pages/front_desk.py")
+    at.run()
+    assert at.text_input(key="fdw_zip").value == "60612"
+    assert at.selectbox(key="fdw_site").value == "office" and at.selectbox(key="fdw_sedation").value == "moderate"
+
+
+def test_bad_input_is_named_and_nothing_is_lost(db):
+    at = open_page("app_pages/front_desk.py")
+    fill(at, zip="00000", coinsurance="150", patient_dob="12/31/99")
+    text = " ".join(e.value for e in at.error)
+    assert "ZIP code: 00000 is not a US ZIP code" in text and "Coinsurance: '150'" in text
+    assert "Date of birth: '12/31/99' is not a date" in text
+    assert at.text_input(key="fdw_coinsurance").value == "150" and at.text_input(key="fdw_zip").value == "00000"
+    assert not at.metric
+
+
+def test_issue_a_good_faith_estimate_and_reprint_it_exactly(db):
+    at = open_page("app_pages/front_desk.py")
+    at.text_input(key="w_staff_name").input("JD")
+    at.run()
+    fill(at, zip="35203", coverage="self_pay", site="asc", patient_name="Lee Park", patient_dob="1980-01-01",
+         service_date="2026-12-10", scheduled_on="2026-11-23", diagnosis_codes="M54.12, M50.120")
+    click(at, "Save and issue Good Faith Estimate")
+    saved_id = at.success[0].value.split("**")[1]
+    assert any("Due by Friday, November 27, 2026" in c.value for c in at.caption)
+    rec = QuoteLog(f"sqlite:///{db}").get(saved_id)
+    assert rec.kind == "gfe" and base64.b64decode(rec.outputs["gfe"]["pdf_base64"]).startswith(b"%PDF-")
+
+    log = open_page("app_pages/quote_log.py")
+    log.text_input(key="log_query").input(saved_id)
+    log.run()
+    labels = [b.label for b in log.get("download_button")]
+    assert "Reprint the Good Faith Estimate" in labels and "Reprint the patient summary" in labels
+
+
+def test_gfe_needs_its_details(db):
+    at = open_page("app_pages/front_desk.py")
+    at.text_input(key="w_staff_name").input("JD")
+    at.run()
+    fill(at, zip="35203", coverage="self_pay", patient_name="Lee Park", patient_dob="1980-01-01",
+         diagnosis_codes="not-a-code")
+    click(at, "Save and issue Good Faith Estimate")
+    text = " ".join(e.value for e in at.error)
+    assert "diagnosis_codes: 'NOT-A-CODE' is not an ICD-10-CM code" in text
+    assert QuoteLog(f"sqlite:///{db}").count() == 0
+
+
+def test_correcting_a_quote_saves_a_new_version(db):
+    store = QuoteLog(f"sqlite:///{db}")
+    q = quote(Scenario(zip="35203", site="asc", deductible_remaining=100))
+    first = store.save(q.scenario.to_dict(), q.to_dict(), "JD", patient_name="Kim Li")
+    log = open_page("app_pages/quote_log.py")
+    log.text_input(key="w_staff_name").input("JD")
+    log.run()
+    click(log, "Correct this quote")
+    assert log.session_state["fd_replaces"] == first.id
+    log.switch_page("app_pages/front_desk.py")
+    log.run()
+    assert log.text_input(key="fdw_deductible_remaining").value == "100"
+    fill(log, deductible_remaining="900")
+    click(log, "Save quote")
+    history = store.history(first.id)
+    assert [h.version for h in history] == [1, 2] and history[1].replaces_id == first.id
+    assert history[1].inputs["deductible_remaining"] == 900
+    assert store.get(first.id).inputs["deductible_remaining"] == 100
+
+
+def test_passcode_sign_in_guards_the_front_desk(db):
+    at = open_page("app_pages/front_desk.py", secrets={"staff_passcode": "open sesame"})
+    assert not at.get("form") or not any(b.label == "Quote" for b in at.button)
+    at.text_input[0].input("JD")
+    at.text_input[1].input("wrong")
+    next(b for b in at.button if b.label == "Sign in").click()
+    at.run()
+    assert any("Sign-in failed" in e.value for e in at.error)
+    at.text_input[1].input("open sesame")
+    next(b for b in at.button if b.label == "Sign in").click()
+    at.run()
+    assert any(b.label == "Quote" for b in at.button)
+    assert at.session_state["staff_name"] == "JD"
+
+
+def test_patient_pages_stay_public_when_sign_in_is_configured(db):
+    at = open_page("app_pages/estimate.py", secrets={"staff_passcode": "x"})
+    assert any(t.value.startswith("What will my") for t in at.title)
+
+
+def test_clinic_prices_page_lists_problems_without_saving(db):
+    at = open_page("app_pages/clinic_prices.py")
+    assert any("No clinic prices saved yet" in i.value for i in at.info)
+
+
+def test_batch_page_offers_the_template(db):
+    at = open_page("app_pages/batch_quotes.py")
+    assert [b.label for b in at.get("download_button")] == ["Download the template (CSV)"]
+    assert at.get("file_uploader")

@@ -1,0 +1,108 @@
+"""The front desk in a real Chromium: keyboard-only quoting and saving, batch upload, passcode sign-in."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from dashboard.e2e import block_non_local, streamlit_server
+from estimator.batch_csv import TEMPLATE
+from estimator.storage import QuoteLog
+
+pytestmark = pytest.mark.browser
+TIMEOUT = 45_000
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    d = tmp_path_factory.mktemp("desk")
+    return {**os.environ, "ESTIMATOR_DB_PATH": str(d / "quotes.sqlite3")}, d
+
+
+def new_page(browser, blocked):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 1400}, accept_downloads=True)
+    page = ctx.new_page()
+    block_non_local(page, blocked)
+    return page
+
+
+def test_keyboard_quote_save_and_find(env, browser):
+    environ, d = env
+    blocked: list[str] = []
+    server_log = d / "server.log"
+    with streamlit_server(environ, log=server_log) as url:
+        page = new_page(browser, blocked)
+        page.goto(f"{url}/desk")
+        name = page.get_by_role("textbox", name="Your name or initials")
+        name.fill("KB")
+        name.press("Enter")
+        zipbox = page.get_by_role("textbox", name="ZIP code")
+        zipbox.fill("35203")
+        page.get_by_role("textbox", name="Coinsurance (%)").fill("20")
+        patient = page.get_by_role("textbox", name="Patient name")
+        patient.fill("Dana Keyboard")
+        patient.press("Enter")  # Enter submits the quote form
+        expect(page.get_by_text("Patient pays (typical)")).to_be_visible(timeout=TIMEOUT)
+        expect(page.get_by_role("button", name=re.compile("Save quote"))).to_be_enabled(timeout=TIMEOUT)
+        page.keyboard.press("Control+s")  # save from the keyboard
+        saved = page.get_by_text(re.compile(r"Saved as Q[0-9A-Z]{9}"))
+        expect(saved).to_be_visible(timeout=TIMEOUT)
+        qid = re.search(r"Q[0-9A-Z]{9}", saved.inner_text()).group(0)
+        assert QuoteLog(f"sqlite:///{d / 'quotes.sqlite3'}").get(qid).patient_name == "Dana Keyboard"
+
+        page.goto(f"{url}/log")
+        search = page.get_by_role("textbox", name=re.compile("Search by quote ID"))
+        search.fill("keyboard")
+        search.press("Enter")
+        expect(page.get_by_text(f"Quote {qid}")).to_be_visible(timeout=TIMEOUT)
+        page.screenshot(path=str(Path(__file__).resolve().parents[1] / "artifacts" / "quote-log-1280px.png"))
+    assert blocked == []
+    assert "Dana" not in server_log.read_text(errors="replace")  # no patient data in the logs
+
+
+def test_batch_upload_quotes_every_row(env, browser, tmp_path):
+    environ, _ = env
+    cases = tmp_path / "cases.csv"
+    cases.write_text(TEMPLATE + "Bad Row,,,,00000,,asc,,,,,,,,,,,\n")
+    blocked: list[str] = []
+    with streamlit_server(environ) as url:
+        page = new_page(browser, blocked)
+        page.goto(f"{url}/batch")
+        page.get_by_role("textbox", name="Your name or initials").fill("KB")
+        page.locator("input[type=file]").set_input_files(str(cases))
+        expect(page.get_by_text(re.compile(r"Done: 3 of 4 rows quoted, 1 with errors"))).to_be_visible(timeout=TIMEOUT)
+        with page.expect_download(timeout=TIMEOUT) as dl:
+            page.get_by_role("button", name="Download the results (CSV)").click()
+        rows = list(csv.DictReader(io.StringIO(Path(dl.value.path()).read_text())))
+        assert [r["status"] for r in rows] == ["ok", "ok", "ok", "error"]
+        assert rows[3]["error"].startswith("zip: 00000")
+    assert blocked == []
+
+
+def test_passcode_sign_in(env, browser, tmp_path):
+    environ, _ = env
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('staff_passcode = "correct horse"\n')
+    environ = {**environ, "STREAMLIT_SECRETS_FILES": str(secrets)}
+    blocked: list[str] = []
+    with streamlit_server(environ) as url:
+        page = new_page(browser, blocked)
+        page.goto(f"{url}/desk")
+        expect(page.get_by_text("Front desk sign-in")).to_be_visible(timeout=TIMEOUT)
+        expect(page.get_by_role("textbox", name="ZIP code")).to_have_count(0)
+        page.get_by_role("textbox", name="Your name or initials").fill("KB")
+        page.get_by_role("textbox", name="Staff passcode").fill("wrong")
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_text("Sign-in failed")).to_be_visible(timeout=TIMEOUT)
+        page.get_by_role("textbox", name="Staff passcode").fill("correct horse")
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("textbox", name="ZIP code")).to_be_visible(timeout=TIMEOUT)
+        page.goto(f"{url}/?zip=35203")  # patient pages stay public
+        expect(page.get_by_role("heading", name=re.compile("You would likely pay"))).to_be_visible(timeout=TIMEOUT)
+    assert blocked == []
