@@ -26,9 +26,8 @@ sc, errors = state.scenario()
 if errors and all(views.NEEDS_PLACE in e.message for e in errors):
     sc, errors = state.scenario(overrides={"zip": "", "state": "AL"})  # the map needs no place of its own
 if not views.problems(errors):
-    measure = st.radio("Show", ["total_allowed_typical", "patient_pays_typical"], horizontal=True,
-                       format_func={"total_allowed_typical": "Total cost of care",
-                                    "patient_pays_typical": "What you would pay"}.get, key="prices_measure")
+    choice = inputs.widget("show", radio=True, horizontal=True)
+    measure = {"total": "total_allowed_typical", "you_pay": "patient_pays_typical"}[choice]
     what = "total cost of care" if measure == "total_allowed_typical" else "amount you would pay"
     by_state = compare.by_state(sc, ref)
     views.plot(charts.state_map(by_state, measure, what), "chart_map")

@@ -87,6 +87,8 @@ FIELDS = [
     Field("year", "Price year", "choice", str(YEARS[-1]), {str(y): str(y) for y in reversed(YEARS)}),
     Field("code", "Procedure code", "choice", "62321", {c: c for c in PROCEDURE_CODES},
           help="62321 is the neck or upper back with imaging; 62320 without imaging; 62322/62323 lower back."),
+    Field("show", "Show", "choice", "total", {"total": "Total cost of care", "you_pay": "What you would pay"},
+          help="What the map and the charts on Prices near you compare."),
     Field("sedation_minutes", "Sedation minutes", "int", 15),
     Field("anesthesia_minutes", "Anesthesia minutes", "int", 30),
 ]

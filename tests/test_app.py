@@ -119,6 +119,21 @@ def test_prices_page_map_and_tables_use_the_engine():
     assert len(at.dataframe[0].value) == 109
 
 
+def test_prices_page_measure_is_in_the_url_and_follows_the_engine():
+    at = run({"zip": "35203", "site": "asc", "deductible": "500"}, page="app_pages/prices.py")
+    at.radio(key="w_show").set_value("you_pay")
+    at.run()
+    assert at.query_params["show"] == "you_pay"
+    table = compare.by_state(Scenario(state="AL", site="asc", deductible=500))
+    top = table.loc[table["patient_pays_typical"].idxmax()]
+    assert any(f"highest in {top['state']} ({usd(top['patient_pays_typical'], cents=False)})" in c.value
+               for c in at.caption)
+    reopened = run({"zip": "35203", "site": "asc", "deductible": "500", "show": "you_pay"},
+                   page="app_pages/prices.py")
+    assert reopened.radio(key="w_show").value == "you_pay"
+    assert [c.value for c in reopened.caption] == [c.value for c in at.caption]
+
+
 def test_about_page_explains_and_disclaims():
     at = run(page="app_pages/about.py")
     text = " ".join(m.value for m in at.markdown)
