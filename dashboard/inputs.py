@@ -84,6 +84,7 @@ def insurance_inputs() -> None:
             widget("deductible_met")
         with c2:
             widget("medigap")
+        widget("medicare_provider")
         widget("prior_sessions")
         st.caption("Original Medicare: the Part B deductible, then 20% coinsurance. There is no yearly maximum "
                    "without a Medigap or other supplemental plan.")

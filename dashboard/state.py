@@ -16,6 +16,7 @@ from estimator.scenario import (
     COVERAGE_LABELS,
     IMAGING_LABELS,
     MAX_DOLLARS,
+    MEDICARE_PROVIDER_LABELS,
     NETWORK_LABELS,
     SEDATION_LABELS,
     SITE_LABELS,
@@ -82,6 +83,11 @@ FIELDS = [
           help="Deductible, copays and coinsurance you have already paid this year."),
     Field("medigap", "Medigap (supplement) plan", "choice", "none", {"none": "None", "g": "Plan G"},
           help="Medigap Plan G pays Medicare's 20% coinsurance; you still pay the Part B deductible."),
+    Field("medicare_provider", "Does the doctor take Medicare's approved amount?", "choice", "participating",
+          MEDICARE_PROVIDER_LABELS,
+          help="Most doctors do. One who does not participate is paid 5% less by Medicare; if they also do not "
+               "accept assignment they may charge you up to 15% over that (the limiting charge). Ask the office, "
+               "or look the doctor up on Medicare's Care Compare."),
     Field("prior_sessions", "Injections in the same area in the last 12 months", "int", 0,
           help="Medicare covers at most four sessions per spine region in 12 months."),
     Field("year", "Price year", "choice", str(YEARS[-1]), {str(y): str(y) for y in reversed(YEARS)}),
@@ -167,7 +173,7 @@ def scenario(site: str | None = None, overrides: dict | None = None) -> tuple[Sc
     if v["coverage"] in ("medicare", "medicaid"):
         text["network"] = text["anesthesia_network"] = None
     if v["coverage"] != "medicare":
-        text["medigap"] = None
+        text["medigap"] = text["medicare_provider"] = None
     if v["coverage"] == "medicare":
         text["coinsurance"] = None
         text["deductible"] = None  # Part B's, set by law

@@ -24,6 +24,7 @@ from .scenario import (
     IMAGING,
     MAX_DOLLARS,
     MAX_MINUTES,
+    MEDICARE_PROVIDER,
     MEDIGAP,
     NETWORK,
     SEDATION,
@@ -35,7 +36,7 @@ from .tables import COMPONENTS, LEVELS, PROCEDURE_CODES, SITES, YEARS, RefData, 
 CHUNK = 32_768
 ENUMS = {"code": PROCEDURE_CODES, "site": SITES, "sedation": SEDATION, "coverage": COVERAGE,
          "network": NETWORK, "copay_timing": COPAY_TIMING, "coinsurance_base": COINSURANCE_BASE,
-         "medigap": MEDIGAP}
+         "medigap": MEDIGAP, "medicare_provider": MEDICARE_PROVIDER}
 DEFAULTS = Scenario()
 
 
@@ -164,6 +165,7 @@ def encode_frame(df: pd.DataFrame, ref: RefData) -> tuple[engine.Inputs, np.ndar
     bad |= np.isin(cov, (engine.MEDICARE, engine.MEDICAID)) & out_any
     bad |= (cov == engine.MEDICARE) & has("coinsurance") & (num["coinsurance"] != 20)
     bad |= (enum["medigap"] > 0) & (cov != engine.MEDICARE)
+    bad |= (enum["medicare_provider"] > 0) & (cov != engine.MEDICARE)
     per_comp = has("allowed_professional") | has("allowed_facility") | has("allowed_anesthesia")
     bad |= has("allowed") & per_comp
     bad |= has("allowed_facility") & (num["allowed_facility"] != 0) & (enum["site"] == SITES.index("office"))
@@ -188,6 +190,7 @@ def encode_frame(df: pd.DataFrame, ref: RefData) -> tuple[engine.Inputs, np.ndar
         coinsurance_pct=num["coinsurance"], oop_max=num["oop_max"], oop_met=num["oop_met"],
         oop_remaining=num["oop_remaining"], copay_before=enum["copay_timing"] == 1,
         coins_incl_copay=enum["coinsurance_base"] == 1, medigap=enum["medigap"] == 1,
+        medicare_provider=enum["medicare_provider"],
         prior_sessions=as_int("prior_sessions"), allowed_total=num["allowed"],
         allowed_component=_per_component(df, num),
         billed_total=num["billed"],

@@ -12,9 +12,9 @@ hospital or surgery center) and anesthesia. For each claim, on the allowed amoun
    a per-claim cap can limit it (Original Medicare's hospital outpatient copay cap);
 4. the patient's share is capped at the out-of-pocket maximum still remaining (filling across
    claims in order);
-5. a supplemental plan (Medigap Plan G) may pay the coinsurance;
-6. an out-of-network provider's balance bill (billed - allowed) is added; it counts toward no
-   maximum.
+5. a balance bill (billed - allowed) is added: an out-of-network provider's, or under Original
+   Medicare a doctor's charge up to the limiting charge; it counts toward no maximum;
+6. a supplemental plan (Medigap Plan G) may pay the coinsurance and such excess charges.
 
 Self-pay is coinsurance of 100% with no deductible or maximum. Arrays have shape
 (claims, levels, n) for amounts and (n,) for plan parameters; all amounts in dollars.
@@ -35,7 +35,7 @@ class Shares:
     copay: np.ndarray
     coinsurance: np.ndarray
     over_max: np.ndarray  # what the out-of-pocket maximum took off the patient's share
-    supplemental: np.ndarray  # coinsurance paid by a Medigap plan
+    supplemental: np.ndarray  # coinsurance and excess charges paid by a Medigap plan
     balance: np.ndarray
     patient: np.ndarray
     plan: np.ndarray
@@ -44,7 +44,7 @@ class Shares:
 def split(allowed: np.ndarray, balance: np.ndarray, ded_remaining: np.ndarray, copay: np.ndarray,
           coinsurance: np.ndarray, oop_remaining: np.ndarray, principal: np.ndarray,
           coins_cap: np.ndarray, copay_before: np.ndarray, coins_incl_copay: np.ndarray,
-          supplemental_pays_coins: np.ndarray) -> Shares:
+          supplemental_pays: np.ndarray) -> Shares:
     """Apply the benefit rules claim by claim; see the module docstring for the order."""
     shape = allowed.shape[1:]
     ded_left = np.array(np.broadcast_to(ded_remaining, shape), dtype=float)
@@ -54,7 +54,7 @@ def split(allowed: np.ndarray, balance: np.ndarray, ded_remaining: np.ndarray, c
     rest, share, capped = (np.empty(shape) for _ in range(3))
     # Conventions used by no row are skipped, and arrays are reused (out=): the same result with
     # fewer passes over memory.
-    any_before, any_incl, any_sup = copay_before.any(), coins_incl_copay.any(), supplemental_pays_coins.any()
+    any_before, any_incl, any_sup = copay_before.any(), coins_incl_copay.any(), supplemental_pays.any()
     capped_coins = np.isfinite(coins_cap).any(axis=1)
     for c in range(allowed.shape[0]):
         a = allowed[c]
@@ -83,7 +83,7 @@ def split(allowed: np.ndarray, balance: np.ndarray, ded_remaining: np.ndarray, c
         oop_left -= capped
         sup = parts["supplemental"][c]
         if any_sup:
-            sup[...] = np.where(supplemental_pays_coins, np.minimum(co, capped), 0.0)
+            sup[...] = np.where(supplemental_pays, np.minimum(co, capped) + balance[c], 0.0)
         else:
             sup.fill(0.0)
         np.add(capped, balance[c], out=parts["patient"][c])

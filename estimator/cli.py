@@ -53,6 +53,8 @@ HELP = {
     "coinsurance_base": "coinsurance on allowed - deductible - copay (after_copay, default) or on "
                         "allowed - deductible (including_copay)",
     "medigap": "Medigap plan with Original Medicare (g = Plan G)",
+    "medicare_provider": "with Original Medicare: the doctor participates (default), does not participate "
+                         "but accepts assignment, or does neither (may charge up to the limiting charge)",
     "prior_sessions": "injections in the same spine region in the last 12 months",
     "allowed": "known total allowed amount ($), replacing the estimate",
     "allowed_professional": "known allowed amount for the doctor's bill ($)",

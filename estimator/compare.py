@@ -75,6 +75,7 @@ def factor_ranges(sc: Scenario, measure: str = "total_allowed_typical",
         variants += [("Network", NETWORK_LABELS[n], replace(sc, network=n)) for n in ("in", "out")]
     for c in COVERAGE:
         v = replace(sc, coverage=c, medigap="none",
+                    medicare_provider=sc.medicare_provider if c == "medicare" else "participating",
                     network="in" if c in ("medicare", "medicaid") else sc.network,
                     anesthesia_network=None if c in ("medicare", "medicaid") else sc.anesthesia_network,
                     coinsurance=None if c == "medicare" else sc.coinsurance)

@@ -22,13 +22,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import benefits, fee_schedule
-from .scenario import COVERAGE
+from .scenario import COVERAGE, MEDICARE_PROVIDER
 from .tables import BASES, MEDICARE_BASIS, RefData
 
 COMMERCIAL, MEDICARE, MEDICARE_ADVANTAGE, MEDICAID, SELF_PAY = range(len(COVERAGE))
 B_COMMERCIAL, B_BILLED, B_CASH, B_MEDICAID = (BASES.index(b) for b in
                                               ("commercial", "billed", "cash", "medicaid"))
 PROFESSIONAL, FACILITY, ANESTHESIA = 0, 1, 2
+PARTICIPATING, NONPAR_ASSIGNED, NONPAR_UNASSIGNED = range(len(MEDICARE_PROVIDER))
 #: Coinsurance assumed for a commercial or Medicare Advantage plan when none is entered (percent):
 #: 20% is the most common coinsurance rate in employer plans. The quote says it was assumed.
 DEFAULT_PLAN_COINSURANCE = 20.0
@@ -39,7 +40,8 @@ class Inputs:
     """Encoded scenarios: one entry per scenario in every array.
 
     Integer codes index tables.YEARS, PROCEDURE_CODES (the code billed, after the imaging
-    choice), SITES, scenario.SEDATION and scenario.COVERAGE. Money in dollars, NaN = not given.
+    choice), SITES, scenario.SEDATION, scenario.COVERAGE and scenario.MEDICARE_PROVIDER.
+    Money in dollars, NaN = not given.
     """
 
     year: np.ndarray
@@ -64,6 +66,7 @@ class Inputs:
     copay_before: np.ndarray
     coins_incl_copay: np.ndarray
     medigap: np.ndarray
+    medicare_provider: np.ndarray
     prior_sessions: np.ndarray
     allowed_total: np.ndarray
     allowed_component: np.ndarray  # (3, n)
@@ -87,6 +90,8 @@ class Result:
     oop_remaining: np.ndarray  # (n,) before this visit (inf = none)
     noncovered: np.ndarray  # (n,) bool: Medicare frequency limit reached, priced as self-pay
     nsa_protected: np.ndarray  # (n,) bool: out-of-network anesthesia limited to in-network sharing
+    nonpar: np.ndarray  # (n,) bool: Original Medicare approved the non-participating amount (95%)
+    limiting_charge: np.ndarray  # (n,) bool: the doctor does not accept assignment and may bill up to it
     coinsurance_assumed: np.ndarray  # (n,) bool
     floor_applied: np.ndarray  # (n,) bool: surgery-center facility fee raised to the office floor
 
@@ -172,6 +177,7 @@ def compute(ref: RefData, inp: Inputs) -> Result:
         typ = billed[:, 1, :]
         share = np.divide(typ, typ.sum(axis=0), out=np.zeros_like(typ), where=typ.sum(axis=0) > 0)
         billed = np.where(billed_given, np.round(inp.billed_total * share, 2)[:, None, :], billed)
+    nonpar, unassigned = _non_participating(ref, inp, rc, self_pay, allowed, billed)
 
     claims, claim_billed = allowed, billed
     if total_given.any():  # an entered total is processed as one claim
@@ -188,6 +194,7 @@ def compute(ref: RefData, inp: Inputs) -> Result:
     claim_oon = np.stack([inp.net_out, inp.net_out, inp.anes_out & ~nsa_protected])
     claim_oon[1:] &= ~total_given
     exposed = claim_oon & ((cov == COMMERCIAL) & ~self_pay)[None, :]
+    exposed[[PROFESSIONAL, ANESTHESIA]] |= unassigned  # Medicare's limiting charge
     balance = (np.where(exposed[:, None, :], np.maximum(claim_billed - claims, 0.0), 0.0) if exposed.any()
                else np.zeros_like(claims))
 
@@ -222,5 +229,35 @@ def compute(ref: RefData, inp: Inputs) -> Result:
                             inp.copay_before & ~self_pay, inp.coins_incl_copay & ~self_pay, supplemental)
     return Result(reference_cents=rc, allowed=allowed, billed=billed, claims=claims, shares=shares,
                   ded_remaining=ded, coinsurance=coins, oop_remaining=oop, noncovered=noncovered,
-                  nsa_protected=nsa_protected, coinsurance_assumed=coins_assumed & ~self_pay,
+                  nsa_protected=nsa_protected, nonpar=nonpar, limiting_charge=unassigned,
+                  coinsurance_assumed=coins_assumed & ~self_pay,
                   floor_applied=floor_applied & ~total_given)
+
+
+def _non_participating(ref: RefData, inp: Inputs, rc: dict[str, np.ndarray], self_pay: np.ndarray,
+                       allowed: np.ndarray, billed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Original Medicare with a doctor who does not participate (changes ``allowed``/``billed`` in place).
+
+    Medicare approves 95% of the fee schedule amount for the doctor's and the anesthesia bills
+    (Social Security Act 1848(a)(3)); a doctor who also does not accept assignment may charge at
+    most the limiting charge, 115% of that (1848(g)), i.e. 109.25% of the participating amount,
+    rounded to the cent from the exact amount in cents. An entered allowed amount (per bill or in
+    total) is taken as the approved amount; a per-bill one also sets the limiting charge, a total
+    (one claim) does not. Facility bills are untouched: hospitals and surgery centers accept assignment.
+    Returns (non-participating rows, rows that may be billed up to the limiting charge).
+    """
+    nonpar = ((inp.coverage == MEDICARE) & ~self_pay & (inp.medicare_provider != PARTICIPATING)
+              & np.isnan(inp.allowed_total))
+    unassigned = nonpar & (inp.medicare_provider == NONPAR_UNASSIGNED)
+    if not nonpar.any():
+        return nonpar, unassigned
+    pct = ref.parameters_array("medicare_nonpar_pct", inp.year).astype(np.int64)
+    lim = ref.parameters_array("medicare_limiting_charge_pct", inp.year).astype(np.int64)
+    for c, key in ((PROFESSIONAL, "professional"), (ANESTHESIA, "anesthesia")):
+        par = rc[key].astype(np.int64)
+        given = ~np.isnan(inp.allowed_component[c])
+        approved = np.where(given, inp.allowed_component[c], (par * pct + 50) // 100 / 100.0)
+        limiting = np.where(given, np.round(approved * lim / 100, 2), (par * pct * lim + 5000) // 10000 / 100.0)
+        allowed[c] = np.where(nonpar, approved, allowed[c])
+        billed[c] = np.where(unassigned, limiting, np.where(nonpar, np.maximum(billed[c], approved), billed[c]))
+    return nonpar, unassigned

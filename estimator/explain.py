@@ -68,6 +68,12 @@ def steps(sc: Scenario, res: Result, ref: RefData) -> list[str]:
         rng = "" if total[0] == total[2] else f" (likely {between(total[0], total[2])})"
         out.append(f"The {_allowed_phrase(sc, noncovered)} for this visit is about {usd(total[TYP])}"
                    f"{rng}: " + ", ".join(parts) + ".")
+    if res.nonpar[0]:
+        nonpar = ref.param("medicare_nonpar_pct", sc.year)
+        anes = res.allowed[ANESTHESIA, TYP, 0] > 0
+        out.append(f"The doctor does not participate in Medicare, so Medicare approves {nonpar:g}% of its "
+                   "usual amount for the doctor's bill" + (" (and, as assumed here, the anesthesia "
+                                                           "provider's)" if anes else "") + ".")
     if noncovered:
         limit = int(ref.param("lcd_max_sessions_12mo", sc.year))
         out.append(f"Medicare covers at most {limit} sessions per spine region in 12 months and you have "
@@ -109,7 +115,7 @@ def steps(sc: Scenario, res: Result, ref: RefData) -> list[str]:
             out.append(f"Your hospital coinsurance for this one service is capped at the Part A deductible "
                        f"({usd(cap)}).")
         if sc.medigap == "g":
-            out.append(f"Your Medigap Plan G pays that coinsurance ({usd(_sum(sh.supplemental))}), "
+            out.append(f"Your Medigap Plan G pays that coinsurance ({usd(_sum(sh.coinsurance))}), "
                        "so you pay only what goes to the deductible.")
     elif co > 0:
         base = "what is left after the deductible" + (" and copay" if sc.coinsurance_base == "after_copay"
@@ -126,7 +132,11 @@ def steps(sc: Scenario, res: Result, ref: RefData) -> list[str]:
         out.append("The anesthesia provider is out of network, but at an in-network hospital or surgery "
                    "center the No Surprises Act limits you to in-network cost sharing, with no balance bill.")
     bal = _sum(sh.balance)
-    if bal > 0.005:
+    if res.limiting_charge[0] and bal > 0.005:
+        who = "your Medigap Plan G pays" if sc.medigap == "g" else "you pay"
+        out.append(f"The doctor does not accept Medicare's approved amount as full payment, so may charge "
+                   f"up to Medicare's limiting charge: {usd(bal)} more than the approved amount, which {who}.")
+    elif bal > 0.005:
         out.append(f"Out-of-network providers may also bill you the difference between their charges and "
                    f"what your plan allows: about {usd(bal)}. This balance bill counts toward no maximum.")
     pays = res.patient[:, 0]
@@ -170,6 +180,11 @@ def warnings(sc: Scenario, place: Place, res: Result, ref: RefData) -> list[dict
         out.append(_w("medicare_sedation", "warning",
                       "Medicare usually does not consider sedation necessary for these injections. If it "
                       f"is denied you may owe it yourself: about {usd(float(amount))}."))
+    if res.limiting_charge[0]:
+        out.append(_w("medicare_limiting_charge", "warning",
+                      "A doctor who does not accept assignment may ask you to pay the whole bill at the visit; "
+                      "Medicare then sends its share to you. The doctor may not charge more than Medicare's "
+                      "limiting charge: ask for a doctor who accepts assignment to pay less."))
     if sc.effective_imaging == "none":
         out.append(_w("no_imaging", "warning",
                       f"Without imaging guidance the injection is billed as {sc.billed_code}, a different "
@@ -272,6 +287,10 @@ def sources(sc: Scenario, place: Place, res: Result, ref: RefData) -> list[str]:
         keys += [f"param:part_b_deductible:{y}", f"param:part_b_coinsurance:{y}"]
         if sc.site == "hopd":
             keys.append(f"param:hopd_copay_cap:{y}")
+        if res.nonpar[0]:
+            keys.append(f"param:medicare_nonpar_pct:{y}")
+        if res.limiting_charge[0]:
+            keys.append(f"param:medicare_limiting_charge_pct:{y}")
     if sc.coverage in ("medicare", "medicare_advantage"):
         keys.append(f"param:lcd_max_sessions_12mo:{y}")
     keys.append("zip")

@@ -12,6 +12,7 @@ from .scenario import (
     COPAY_TIMING,
     COVERAGE,
     IMAGING,
+    MEDICARE_PROVIDER,
     MEDIGAP,
     NETWORK,
     SEDATION,
@@ -32,6 +33,7 @@ NUMERIC_FIELDS = {
 CHOICES = {"code": PROCEDURE_CODES, "site": SITES, "imaging": IMAGING, "sedation": SEDATION,
            "coverage": COVERAGE, "network": NETWORK, "anesthesia_network": NETWORK,
            "copay_timing": COPAY_TIMING, "coinsurance_base": COINSURANCE_BASE, "medigap": MEDIGAP,
+           "medicare_provider": MEDICARE_PROVIDER,
            "year": tuple(str(y) for y in YEARS)}
 def parse_number(field: str, text: str) -> float | int:
     """Parse a numeric option, accepting '$1,200' and '20%'; raises ScenarioError naming the field."""

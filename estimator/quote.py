@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import engine, explain, geography
-from .scenario import COVERAGE, SEDATION, Scenario, ScenarioError
+from .scenario import COVERAGE, MEDICARE_PROVIDER, SEDATION, Scenario, ScenarioError
 from .tables import COMPONENTS, LEVELS, PROCEDURE_CODES, SITES, YEARS, RefData, code_names, load
 
 COMPONENT_LABELS = {"professional": "Doctor's fee (professional)",
@@ -84,7 +84,9 @@ def encode(sc: Scenario, place: geography.Place, ref: RefData) -> engine.Inputs:
         oop_remaining=a(_nan(sc.oop_remaining)),
         copay_before=a(sc.copay_timing == "before_deductible", bool),
         coins_incl_copay=a(sc.coinsurance_base == "including_copay", bool),
-        medigap=a(sc.medigap == "g", bool), prior_sessions=a(sc.prior_sessions, np.int64),
+        medigap=a(sc.medigap == "g", bool),
+        medicare_provider=a(MEDICARE_PROVIDER.index(sc.medicare_provider), np.int64),
+        prior_sessions=a(sc.prior_sessions, np.int64),
         allowed_total=a(_nan(sc.allowed)),
         allowed_component=np.array([[_nan(sc.allowed_professional)], [_nan(sc.allowed_facility)],
                                     [_nan(sc.allowed_anesthesia)]]),

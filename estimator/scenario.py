@@ -20,6 +20,9 @@ NETWORK = ("in", "out")
 COPAY_TIMING = ("after_deductible", "before_deductible")
 COINSURANCE_BASE = ("after_copay", "including_copay")
 MEDIGAP = ("none", "g")
+#: Original Medicare only: whether the doctor (and anesthesia provider) participates in Medicare,
+#: or, if not, accepts assignment (Medicare's approved amount as full payment) on this bill.
+MEDICARE_PROVIDER = ("participating", "nonpar_assigned", "nonpar_unassigned")
 
 SITE_LABELS = {"hopd": "Hospital outpatient department", "asc": "Ambulatory surgery center",
                "office": "Doctor's office or clinic"}
@@ -32,6 +35,10 @@ COVERAGE_LABELS = {"commercial": "Employer or marketplace plan", "medicare": "Or
 SEDATION_LABELS = {"local": "Local numbing only", "moderate": "Moderate sedation by the doctor",
                    "anesthesia": "Anesthesia provider (monitored anesthesia care)"}
 NETWORK_LABELS = {"in": "In network", "out": "Out of network"}
+MEDICARE_PROVIDER_LABELS = {
+    "participating": "Takes Medicare's approved amount (participating)",
+    "nonpar_assigned": "Does not participate, but accepts assignment for this visit",
+    "nonpar_unassigned": "Does not participate or accept assignment (may charge more)"}
 IMAGING_LABELS = {"fluoroscopy": "Live X-ray (fluoroscopy)", "ct": "CT scan", "none": "No imaging"}
 
 #: Typical minutes, used when none are given: moderate sedation is billed in 15-minute blocks
@@ -103,6 +110,7 @@ class Scenario:
     copay_timing: str = "after_deductible"
     coinsurance_base: str = "after_copay"
     medigap: str = "none"
+    medicare_provider: str = "participating"  # Original Medicare: the doctor's Medicare status
     prior_sessions: int = 0  # injections in the same spine region in the last 12 months
     allowed: float | None = None  # a known total allowed amount, replacing the estimate
     allowed_professional: float | None = None
@@ -154,7 +162,7 @@ class Scenario:
         for name, allowed in (("code", PROCEDURE_CODES), ("site", SITES), ("sedation", SEDATION),
                               ("coverage", COVERAGE), ("network", NETWORK),
                               ("copay_timing", COPAY_TIMING), ("coinsurance_base", COINSURANCE_BASE),
-                              ("medigap", MEDIGAP)):
+                              ("medigap", MEDIGAP), ("medicare_provider", MEDICARE_PROVIDER)):
             if getattr(self, name) not in allowed:
                 errs.append(FieldError(name, f"'{getattr(self, name)}' is not allowed: {_choices(allowed)}"))
         if self.imaging is not None and self.imaging not in IMAGING:
@@ -211,6 +219,9 @@ class Scenario:
         if self.medigap != "none" and self.coverage != "medicare":
             errs.append(FieldError("medigap", "a Medigap plan goes with Original Medicare only: "
                                               "allowed: none"))
+        if self.medicare_provider != "participating" and self.coverage != "medicare":
+            errs.append(FieldError("medicare_provider", "a doctor's Medicare participation matters with "
+                                                        "Original Medicare only: allowed: participating"))
         if self.allowed is not None and any(getattr(self, f"allowed_{c}") is not None
                                             for c in ("professional", "facility", "anesthesia")):
             errs.append(FieldError("allowed", "give either the total allowed amount or the amounts per "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from estimator.scenario import COVERAGE, SEDATION, Scenario
+from estimator.scenario import COVERAGE, MEDICARE_PROVIDER, SEDATION, Scenario
 from estimator.tables import PROCEDURE_CODES, SITES, YEARS, load
 
 _REF = load()
@@ -37,6 +37,7 @@ def scenarios(draw, coverage=None, network=None, allow_overrides: bool = False) 
         copay_timing=draw(st.sampled_from(("after_deductible", "before_deductible"))),
         coinsurance_base=draw(st.sampled_from(("after_copay", "including_copay"))),
         medigap=draw(st.sampled_from(("none", "g"))) if cov == "medicare" else "none",
+        medicare_provider=draw(st.sampled_from(MEDICARE_PROVIDER)) if cov == "medicare" else "participating",
         prior_sessions=draw(st.integers(0, 6)),
     )
     if allow_overrides and draw(st.booleans()):
@@ -73,6 +74,7 @@ def random_scenarios(n: int, seed: int) -> list[Scenario]:
             copay_timing=rnd.choice(("after_deductible", "before_deductible")),
             coinsurance_base=rnd.choice(("after_copay", "including_copay")),
             medigap=rnd.choice(("none", "g")) if cov == "medicare" else "none",
+            medicare_provider=rnd.choice(MEDICARE_PROVIDER) if cov == "medicare" else "participating",
             prior_sessions=rnd.randint(0, 5),
         )
         r = rnd.random()

@@ -73,6 +73,19 @@ def test_url_parameters_round_trip():
     assert reopened.session_state["in_medigap"] == "g"
 
 
+def test_medicare_doctor_status_changes_the_estimate_as_the_engine_does():
+    at = run({"zip": "35203", "coverage": "medicare", "site": "office", "deductible_met": "257", "year": "2025"})
+    at.selectbox(key="w_medicare_provider").set_value("nonpar_unassigned")
+    at.run()
+    q = quote(Scenario(zip="35203", coverage="medicare", site="office", deductible_met=257, year=2025,
+                       medicare_provider="nonpar_unassigned"))
+    assert headline(at) == f"### You would likely pay {usd(q.patient_pays['typical'], cents=False)}"
+    assert at.query_params["medicare_provider"] == "nonpar_unassigned"
+    at.selectbox(key="w_coverage").set_value("commercial")  # the Medicare-only answer is set aside
+    at.run()
+    assert not at.exception and headline(at).startswith("### You would likely pay")
+
+
 @pytest.mark.parametrize("params, field", [
     ({"zip": "00000"}, "ZIP code"),
     ({"zip": "123"}, "ZIP code"),

@@ -74,6 +74,7 @@ def test_batch_error_flags_agree_with_the_single_validator():
         "deductible": rng.choice([np.nan, 500], n),
         "deductible_met": rng.choice([0, 100, 900], n),
         "medigap": rng.choice(["none", "g"], n),
+        "medicare_provider": rng.choice(["participating", "nonpar_assigned", "nonpar_unassigned", "nope"], n),
     })
     out = quote_frame(df)
     for i in range(n):

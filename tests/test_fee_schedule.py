@@ -93,3 +93,28 @@ def test_no_facility_fee_in_an_office_and_codes_are_all_priced(ref):
     rc = fee_schedule.reference_cents(ref, np.zeros(n, int), np.zeros(n, int), np.arange(n),
                                       np.full(n, 2), np.zeros(n, int), np.full(n, 15), np.full(n, 30))
     assert (rc["facility"] == 0).all() and (rc["professional"] > 0).all() and (rc["anesthesia"] == 0).all()
+
+
+def _cents(x: Decimal) -> float:
+    return float(x.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+@pytest.mark.parametrize("code", sorted(CMS_ALABAMA_2025))
+@pytest.mark.parametrize("site", ["office", "asc"])
+def test_non_participating_amount_and_limiting_charge_from_cms_published_amounts(code, site, ref):
+    """Social Security Act 1848: a non-participating doctor is approved 95% of the published amount and,
+    not accepting assignment, may charge at most 115% of that (109.25% of the published amount)."""
+    imaging = "fluoroscopy" if code in ("62321", "62323") else "none"
+    published = Decimal(str(CMS_ALABAMA_2025[code][0 if site == "office" else 1]))
+    nonpar = Decimal(str(ref.param("medicare_nonpar_pct", 2025))) / 100
+    limit = Decimal(str(ref.param("medicare_limiting_charge_pct", 2025))) / 100
+    assert (nonpar, limit) == (Decimal("0.95"), Decimal("1.15"))
+    for provider, billed in (("nonpar_assigned", None), ("nonpar_unassigned", published * nonpar * limit)):
+        r = run_cli("quote", "--json", "--zip", "35203", "--code", code, "--imaging", imaging, "--site", site,
+                    "--coverage", "medicare", "--year", "2025", "--medicare-provider", provider)
+        assert r.returncode == 0, r.stderr
+        prof = next(c for c in json.loads(r.stdout)["components"] if c["name"] == "professional")
+        assert prof["medicare"] == float(published)
+        assert prof["allowed"]["typical"] == _cents(published * nonpar)
+        if billed is not None:
+            assert prof["billed"] == dict.fromkeys(("low", "typical", "high"), _cents(billed))

@@ -99,7 +99,7 @@ def _split(allowed, **kw):
              copay=np.full(n, kw.get("copay", 0.0)), coinsurance=np.full(n, kw.get("coins", 0.2)),
              oop_remaining=np.full(n, kw.get("oop", np.inf)), principal=np.full(n, kw.get("principal", 1)),
              coins_cap=np.full((3, n), np.inf), copay_before=np.full(n, kw.get("before", False)),
-             coins_incl_copay=np.full(n, kw.get("incl", False)), supplemental_pays_coins=np.zeros(n, bool))
+             coins_incl_copay=np.full(n, kw.get("incl", False)), supplemental_pays=np.zeros(n, bool))
     return benefits.split(a, **p)
 
 

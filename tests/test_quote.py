@@ -37,6 +37,44 @@ def test_medigap_g_leaves_only_the_part_b_deductible():
     assert r.patient_pays["typical"] + r.plan_pays["typical"] == pytest.approx(r.total_allowed["typical"], abs=0.02)
 
 
+def test_non_participating_doctor_not_accepting_assignment_adds_the_limiting_charge_gap():
+    par = q(site="hopd", coverage="medicare", year=2025, deductible_remaining=0, sedation="anesthesia")
+    r = q(site="hopd", coverage="medicare", year=2025, deductible_remaining=0, sedation="anesthesia",
+          medicare_provider="nonpar_unassigned")
+    comp = {c["name"]: c for c in r.components}
+    par_comp = {c["name"]: c for c in par.components}
+    assert comp["facility"]["allowed"] == par_comp["facility"]["allowed"]  # hospitals accept assignment
+    gap = 0.0
+    for name in ("professional", "anesthesia"):
+        approved, charge = comp[name]["allowed"]["typical"], comp[name]["billed"]["typical"]
+        assert approved == pytest.approx(round(comp[name]["medicare"] * 0.95, 2), abs=0.006)
+        assert charge == pytest.approx(approved * 1.15, abs=0.011)
+        gap += charge - approved
+    assert r.breakdown["balance"]["typical"] == pytest.approx(gap, abs=0.01)
+    allowed = r.total_allowed["typical"]
+    assert r.patient_pays["typical"] == pytest.approx(0.2 * allowed + gap, abs=0.02)
+    assert r.patient_pays["typical"] + r.plan_pays["typical"] == pytest.approx(allowed + gap, abs=0.02)
+    assert "medicare_limiting_charge" in r.warning_codes()
+    assert any("limiting charge" in s for s in r.steps)
+
+
+def test_non_participating_doctor_accepting_assignment_costs_less_and_bills_no_more():
+    par = q(site="office", coverage="medicare", year=2026, deductible_remaining=0)
+    r = q(site="office", coverage="medicare", year=2026, deductible_remaining=0, medicare_provider="nonpar_assigned")
+    assert r.total_allowed["typical"] < par.total_allowed["typical"]
+    assert r.breakdown["balance"]["typical"] == 0
+    assert r.patient_pays["typical"] == pytest.approx(0.2 * r.total_allowed["typical"], abs=0.01)
+    assert "medicare_limiting_charge" not in r.warning_codes()
+
+
+def test_medigap_g_pays_the_limiting_charge_gap_too():
+    r = q(site="asc", coverage="medicare", year=2025, deductible_remaining=0, medigap="g",
+          medicare_provider="nonpar_unassigned")
+    assert r.breakdown["balance"]["typical"] > 0
+    assert r.patient_pays["typical"] == 0
+    assert r.plan_pays["typical"] == pytest.approx(r.total_allowed["typical"] + r.breakdown["balance"]["typical"])
+
+
 def test_hospital_coinsurance_cap_at_the_part_a_deductible(ref):
     # A known hospital facility amount large enough that 20% passes the Part A deductible.
     r = q(site="hopd", coverage="medicare", year=2025, deductible_remaining=0, allowed_facility=10000)
