@@ -208,6 +208,9 @@ def _metadata(tables: dict[str, pd.DataFrame], figures: dict[tuple[str, int | No
         "Out-of-network plan allowance: the plan's qualifying payment amount is the median in-network "
         "rate, so the commercial in-network band stands for the plan's out-of-network allowance.",
         "ZIP codes that CMS splits by ZIP+4 are priced in the locality CMS gives for the 5-digit ZIP.",
+        "Original Medicare with a doctor who does not participate: the anesthesia provider is taken to "
+        "have the same status; hospitals and surgery centers accept assignment, so facility bills are "
+        "unchanged.",
     ]
     external = sorted({f.source for f in figures.values() if not f.reference_file})
     meta = {
