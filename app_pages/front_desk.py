@@ -18,6 +18,7 @@ from estimator.money import between, usd
 from estimator.parsing import scenario_from_strings
 from estimator.scenario import (
     COVERAGE_LABELS,
+    MEDICARE_PROVIDER_LABELS,
     NETWORK_LABELS,
     SEDATION_LABELS,
     SITE_LABELS,
@@ -30,11 +31,13 @@ ROOT = Path(__file__).resolve().parents[1]
 PROFILE = Path(os.environ.get("ESTIMATOR_CLINIC_PROFILE", ROOT / "examples" / "clinic_profile.json"))
 LABELS = {"zip": "ZIP code", "site": "Site of care", "deductible_remaining": "Deductible left",
           "copay": "Copay", "coinsurance": "Coinsurance", "oop_remaining": "Out-of-pocket left",
-          "network": "Network", "coverage": "Coverage", "sedation": "Sedation"}
+          "network": "Network", "coverage": "Coverage", "sedation": "Sedation", "medigap": "Medigap plan",
+          "medicare_provider": "Doctor's Medicare status"}
 FIELDS = ["zip", "site", "sedation", "coverage", "network", "payer", "deductible_remaining", "copay", "coinsurance",
-          "oop_remaining", "patient_name", "patient_dob", "patient_ref", "service_date", "scheduled_on",
-          "diagnosis_codes"]
-DEFAULTS = {"site": "asc", "sedation": "local", "coverage": "commercial", "network": "in", "payer": ""}
+          "oop_remaining", "medigap", "medicare_provider", "patient_name", "patient_dob", "patient_ref",
+          "service_date", "scheduled_on", "diagnosis_codes"]
+DEFAULTS = {"site": "asc", "sedation": "local", "coverage": "commercial", "network": "in", "payer": "",
+            "medigap": "none", "medicare_provider": "participating"}
 
 staff = access.require_staff()
 log = store.quote_log()
@@ -80,10 +83,15 @@ with st.form("front_desk_quote", enter_to_submit=True, border=True):
         st.session_state["fdw_payer"] = ""
     choice(c[2], "payer", payers, "Payer (clinic contract)")
     c = st.columns(4)
-    c[0].text_input("Deductible left ($)", key="fdw_deductible_remaining", placeholder="blank = met")
+    c[0].text_input("Deductible left ($)", key="fdw_deductible_remaining", placeholder="blank = met",
+                    help="Blank: taken as met; for Original Medicare, the whole Part B deductible.")
     c[1].text_input("Copay ($)", key="fdw_copay", placeholder="0")
     c[2].text_input("Coinsurance (%)", key="fdw_coinsurance", placeholder="20")
     c[3].text_input("Out-of-pocket left ($)", key="fdw_oop_remaining", placeholder="blank = none")
+    with st.expander("Original Medicare details"):
+        c = st.columns(2)
+        choice(c[0], "medigap", BY_NAME["medigap"].options)
+        choice(c[1], "medicare_provider", MEDICARE_PROVIDER_LABELS, "Doctor's Medicare status")
     c = st.columns(3)
     c[0].text_input("Patient name", key="fdw_patient_name", max_chars=200)
     c[1].text_input("Date of birth (YYYY-MM-DD)", key="fdw_patient_dob", max_chars=10)
@@ -120,7 +128,9 @@ if st.session_state.get("fd_submitted"):
             "deductible_remaining": v["deductible_remaining"] if v["coverage"] != "self_pay" else None,
             "copay": v["copay"] if v["coverage"] != "self_pay" else None,
             "coinsurance": v["coinsurance"] if v["coverage"] not in ("medicare", "self_pay") else None,
-            "oop_remaining": v["oop_remaining"] if v["coverage"] not in ("medicare", "self_pay") else None},
+            "oop_remaining": v["oop_remaining"] if v["coverage"] not in ("medicare", "self_pay") else None,
+            **({"medigap": v["medigap"], "medicare_provider": v["medicare_provider"]}
+               if v["coverage"] == "medicare" else {})},
             load())
     except ScenarioError as e:
         errors += e.errors

@@ -36,7 +36,7 @@ def open_page(page: str, secrets: dict | None = None) -> AppTest:
 
 def fill(at: AppTest, **values) -> None:
     for k, v in values.items():
-        if k in ("site", "sedation", "coverage", "network", "payer"):
+        if k in ("site", "sedation", "coverage", "network", "payer", "medigap", "medicare_provider"):
             at.selectbox(key=f"fdw_{k}").set_value(v)
         else:
             at.text_input(key=f"fdw_{k}").input(v)
@@ -69,6 +69,18 @@ def test_quote_save_and_find_it_in_the_log(db):
     log.run()
     assert list(log.dataframe[0].value["Quote ID"]) == [saved_id]
     assert any(rec.data_version in m.value for m in log.markdown)
+
+
+def test_medicare_quote_uses_the_medigap_plan_and_the_doctors_medicare_status(db):
+    at = open_page("app_pages/front_desk.py")
+    fill(at, zip="35203", site="office", coverage="medicare", deductible_remaining="0", medigap="none",
+         medicare_provider="nonpar_unassigned", coinsurance="35")  # a commercial-only field is set aside
+    q = quote(Scenario(zip="35203", site="office", coverage="medicare", deductible_remaining=0,
+                       medicare_provider="nonpar_unassigned"))
+    assert q.breakdown["balance"]["typical"] > 0
+    assert at.metric[0].value == f"${q.patient_pays['typical']:,.2f}"
+    fill(at, medigap="g")
+    assert at.metric[0].value == "$0.00"  # Plan G pays the coinsurance and the excess charge
 
 
 def test_defaults_are_remembered_for_the_session(db):
