@@ -111,4 +111,4 @@ def factors(table: pd.DataFrame, what: str) -> tuple[go.Figure, str]:
     alt = f"Chart of how much each choice moves the {what}: " + "; ".join(
         f"{r.factor} from {usd(r.low, cents=False)} ({r.cheapest}) to {usd(r.high, cents=False)} ({r.dearest})"
         for r in table.itertuples()) + "."
-    return _layout(fig, f"Which choice moves the {what} the most", 120 + 45 * len(t)), alt
+    return _layout(fig, f"What moves the {what} most", 120 + 45 * len(t)), alt

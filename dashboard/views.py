@@ -36,7 +36,7 @@ def url_problems() -> None:
 
 def show_headline(q: Quote, where: str = "") -> None:
     """The headline beside the total cost of care."""
-    p, t = q.patient_pays, q.total_allowed
+    p, t = q.patient_pays, q.total_cost
     c1, c2 = st.columns([3, 2])
     with c1:
         st.markdown(f"### You would likely pay {usd(p['typical'], cents=False)}",
@@ -44,8 +44,8 @@ def show_headline(q: Quote, where: str = "") -> None:
         st.markdown(f"**{between(p['low'], p['high']).capitalize()}**{where}.")
     with c2:
         st.metric("Total cost of care", usd(t["typical"], cents=False),
-                  help=f"What all the bills together are likely to be: {between(t['low'], t['high'])}. "
-                       "Your plan pays the rest.", border=True)
+                  help=f"What the providers are likely to be paid in all, by you and your plan: "
+                       f"{between(t['low'], t['high'])}.", border=True)
 
 
 def plot(fig_and_alt: tuple, key: str) -> None:

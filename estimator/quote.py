@@ -37,6 +37,7 @@ class Quote:
     components: list[dict]
     total_allowed: dict[str, float]
     total_billed: dict[str, float]
+    total_cost: dict[str, float]  # what the patient and the plan pay together: allowed + any balance bill
     patient_pays: dict[str, float]
     plan_pays: dict[str, float]
     breakdown: dict[str, dict[str, float]]
@@ -53,7 +54,7 @@ class Quote:
             "sedation": self.scenario.sedation, "coverage": self.scenario.coverage,
             "network": self.scenario.network, "locality": self.place.to_dict(),
             "components": self.components, "total_allowed": self.total_allowed,
-            "total_billed": self.total_billed, "patient_pays": self.patient_pays,
+            "total_billed": self.total_billed, "total_cost": self.total_cost, "patient_pays": self.patient_pays,
             "plan_pays": self.plan_pays, "breakdown": self.breakdown, "steps": self.steps,
             "warnings": self.warnings, "sources": self.sources, "assumptions": self.assumptions,
             "data_version": self.data_version, "inputs": self.scenario.to_dict(),
@@ -121,7 +122,8 @@ def quote(sc: Scenario, ref: RefData | None = None) -> Quote:
     return Quote(
         scenario=sc, place=place, code=sc.billed_code, code_name=names[sc.billed_code], year=sc.year,
         components=components, total_allowed=band(res.total_allowed[:, 0]),
-        total_billed=band(res.total_billed[:, 0]), patient_pays=band(res.patient[:, 0]),
+        total_billed=band(res.total_billed[:, 0]),
+        total_cost=band(res.total_allowed[:, 0] + sh.balance.sum(axis=0)[:, 0]), patient_pays=band(res.patient[:, 0]),
         plan_pays=band(res.plan[:, 0]), breakdown=breakdown,
         steps=explain.steps(sc, res, ref), warnings=explain.warnings(sc, place, res, ref),
         sources=explain.sources(sc, place, res, ref), data_version=ref.version,

@@ -39,6 +39,13 @@ def test_landing_page_shows_the_engines_numbers():
     assert any(q.steps[0] in m.value for m in at.markdown)
 
 
+def test_total_cost_of_care_includes_an_out_of_network_balance_bill():
+    at = run({"zip": "60612", "site": "office", "network": "out", "deductible": "500", "coinsurance": "30"})
+    q = quote(Scenario(zip="60612", site="office", network="out", deductible=500, coinsurance=30))
+    assert q.breakdown["balance"]["typical"] > 0
+    assert at.metric[0].value == usd(q.total_allowed["typical"] + q.breakdown["balance"]["typical"], cents=False)
+
+
 def test_compare_mode_details_the_cheapest_site_and_states_the_saving():
     at = run({"zip": "60612", "coverage": "self_pay"})
     table = compare.by_site(Scenario(zip="60612", coverage="self_pay"))

@@ -43,6 +43,15 @@ def test_patient_never_pays_more_than_max_plus_balance_and_noncovered(sc):
 
 
 @settings(max_examples=200, deadline=None)
+@given(scenarios(allow_overrides=True))
+def test_total_cost_is_what_the_patient_and_the_plan_pay_together(sc):
+    q = quote(sc)
+    assert abs(q.total_cost["typical"] - q.patient_pays["typical"] - q.plan_pays["typical"]) <= 2 * TOL
+    for lvl in LEVELS:
+        assert q.total_cost[lvl] >= q.total_allowed[lvl] - TOL
+
+
+@settings(max_examples=200, deadline=None)
 @given(scenarios())
 def test_low_typical_high_are_ordered(sc):
     q = quote(sc)

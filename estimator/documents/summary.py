@@ -32,8 +32,8 @@ def summary_pdf(q: dict, today: date | None = None) -> bytes:
              f"{COVERAGE_LABELS[q['coverage']]}"
              + (f", {NETWORK_LABELS[q['network']].lower()}" if q["coverage"] == "commercial" else "") + ".")
     doc.heading(headline(q), 13)
-    ta = q["total_allowed"]
-    doc.para(f"Total cost of care: about {usd(ta['typical'], cents=False)} ({between(ta['low'], ta['high'])}). "
+    ta, tc = q["total_allowed"], q.get("total_cost", q["total_allowed"])  # quotes saved before total_cost
+    doc.para(f"Total cost of care: about {usd(tc['typical'], cents=False)} ({between(tc['low'], tc['high'])}). "
              f"Your plan pays about {usd(q['plan_pays']['typical'], cents=False)}.", 9.5, "B")
     rows = [[c["label"], usd(c["allowed"]["typical"], True), usd_range(c["allowed"]["low"], c["allowed"]["high"]),
              usd(c["billed"]["typical"], True)] for c in q["components"]]
