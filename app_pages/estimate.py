@@ -20,10 +20,10 @@ views.url_problems()
 
 left, right = st.columns([2, 3], gap="large")
 with left:
-    st.subheader("1. Where and how")
+    st.header("1. Where and how")
     inputs.place_inputs(ref.states)
     inputs.visit_inputs()
-    st.subheader("2. Your insurance")
+    st.header("2. Your insurance")
     inputs.insurance_inputs()
     inputs.more_inputs()
     st.caption("Your answers stay in this page's address, so you can bookmark or share the result. "

@@ -35,7 +35,7 @@ if not views.problems(errors):
     factors = compare.factor_ranges(sc, measure, ref)
     views.plot(charts.factors(factors, what), "chart_factors")
 
-    st.subheader("By Medicare locality")
+    st.header("By Medicare locality")
     st.caption("Medicare divides the country into 109 payment localities; prices follow local costs.")
     loc = compare.by_locality(sc, ref)
     show = loc[["locality_state", "name", "locality_key", "total_allowed_low", "total_allowed_typical",

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
@@ -112,5 +113,31 @@ def test_screenshots_at_phone_and_desktop_width(server, browser, width):
     # Nothing wider than the screen: the page must not scroll sideways on a phone.
     overflow = pg.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 1
+    assert blocked == []
+    ctx.close()
+
+
+@pytest.mark.parametrize("path", ["/?zip=35203&coverage=medicare", "/prices?zip=35203", "/about", "/methods",
+                                  "/desk"])
+@pytest.mark.parametrize("width", [375, 1280])
+def test_pages_pass_automated_accessibility_checks(server, browser, path, width):
+    """axe-core's WCAG 2 A/AA rules (labels, contrast, headings, alt text, landmarks...): no violations.
+
+    Streamlit's own page-navigation list (shown in the side menu on a phone) is left out: its markup
+    belongs to the framework, not to this app.
+    """
+    ctx = browser.new_context(viewport={"width": width, "height": 1000})
+    pg = ctx.new_page()
+    blocked: list[str] = []
+    block_non_local(pg, blocked)
+    pg.goto(server + path)
+    expect(pg.locator("h1").first).to_be_visible(timeout=TIMEOUT)
+    expect(pg.locator("[data-testid='stSkeleton']")).to_have_count(0, timeout=TIMEOUT)
+    pg.wait_for_timeout(1000)
+    result = Axe().run(pg, context={"exclude": [["[data-testid='stSidebarNav']"]]},
+                       options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "best-practice"]}})
+    problems = [f"{v['id']} ({v['impact']}): {v['help']} at {v['nodes'][0]['target']}"
+                for v in result.response["violations"]]
+    assert problems == []
     assert blocked == []
     ctx.close()
