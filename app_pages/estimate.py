@@ -74,6 +74,6 @@ with right:
             with c2:
                 st.markdown("**Your insurer**\n" + "\n".join(f"- {x}" for x in qs["insurer"]))
         views.downloads(q)
-        st.caption(f"Prices for {q.place.locality.name.title()} (Medicare locality {q.place.locality.key}), "
+        st.caption(f"Prices for {q.place.locality.label} (Medicare locality {q.place.locality.key}), "
                    f"{q.year}. Data version {q.data_version}; sources on the Data & methods page.")
     views.disclaimer()

@@ -90,7 +90,7 @@ def format_quote(q: Quote) -> str:
     sc = q.scenario
     loc = q.place.locality
     out = [f"{q.code_name} ({q.code}), {q.year}",
-           f"{loc.name.title()} (Medicare locality {loc.key}); {SITE_LABELS[sc.site]}; "
+           f"{loc.label} (Medicare locality {loc.key}); {SITE_LABELS[sc.site]}; "
            f"{SEDATION_LABELS[sc.sedation]}; {COVERAGE_LABELS[sc.coverage]}"
            + (f", {'in' if sc.network == 'in' else 'out of'} network" if sc.coverage == "commercial" else ""),
            "", f"{'Bill':<46}{'Allowed (typical)':>18}  {'Likely range':<20}{'Billed (typical)':>17}"]

@@ -52,7 +52,7 @@ def by_locality(sc: Scenario, ref: RefData | None = None) -> pd.DataFrame:
     ref = ref or load()
     base = _place_free(sc)
     out = quote_frame(_frame([replace(base, locality=loc.key) for loc in ref.localities]), ref)
-    out["name"] = [loc.name.title() for loc in ref.localities]
+    out["name"] = [loc.label for loc in ref.localities]
     out["locality_state"] = [loc.state for loc in ref.localities]
     return out
 
@@ -69,7 +69,7 @@ def factor_ranges(sc: Scenario, measure: str = "total_allowed_typical",
     variants: list[tuple[str, str, Scenario]] = []
     variants += [("Site of care", SITE_LABELS[s], replace(sc, site=s)) for s in SITES]
     base = _place_free(sc)
-    variants += [("Region", loc.name.title(), replace(base, locality=loc.key)) for loc in ref.localities]
+    variants += [("Region", loc.label, replace(base, locality=loc.key)) for loc in ref.localities]
     variants += [("Sedation", SEDATION_LABELS[s], replace(sc, sedation=s)) for s in SEDATION_LABELS]
     if sc.coverage in ("commercial", "medicare_advantage"):
         variants += [("Network", NETWORK_LABELS[n], replace(sc, network=n)) for n in ("in", "out")]

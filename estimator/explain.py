@@ -255,9 +255,9 @@ def warnings(sc: Scenario, place: Place, res: Result, ref: RefData) -> list[dict
         what = ("This ZIP code spans more than one Medicare locality"
                 if place.matched_by == "zip" else "This state has more than one Medicare locality")
         out.append(_w("locality_approximate", "info",
-                      f"{what}: priced for {place.locality.name.title()}. Enter a ZIP code for a closer "
+                      f"{what}: priced for {place.locality.label}. Enter a ZIP code for a closer "
                       "estimate." if place.matched_by == "state" else
-                      f"{what}: priced for {place.locality.name.title()}, as CMS assigns the 5-digit ZIP."))
+                      f"{what}: priced for {place.locality.label}, as CMS assigns the 5-digit ZIP."))
     if sc.allowed is not None or any(getattr(sc, f"allowed_{c}") is not None
                                      for c in ("professional", "facility", "anesthesia")):
         out.append(_w("allowed_entered", "info", "The allowed amounts you entered replace the estimate."))

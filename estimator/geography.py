@@ -30,7 +30,7 @@ class Place:
     def to_dict(self) -> dict:
         return {"key": self.locality.key, "carrier": self.locality.carrier,
                 "locality": self.locality.locality, "state": self.state,
-                "name": self.locality.name.title(), "matched_by": self.matched_by, "query": self.query}
+                "name": self.locality.label, "matched_by": self.matched_by, "query": self.query}
 
 
 def resolve(ref: RefData, zip: str | None = None, locality: str | None = None,

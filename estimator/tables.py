@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -48,7 +49,23 @@ class Locality:
     carrier: str
     locality: str
     state: str
-    name: str
+    name: str  # as CMS writes it, in capitals: "DC + MD/VA SUBURBS"
+    label: str = ""  # for people: "DC + MD/VA Suburbs"
+
+
+def locality_label(name: str, state_codes: set[str]) -> str:
+    """A CMS locality name (all capitals, abbreviated) written for people.
+
+    Words are capitalised; state and territory codes, single letters and NYC stay in capitals,
+    "of" is lower case and CMS's "CNTY" is written out: "REST OF NEW YORK" -> "Rest of New York",
+    "POUGHKPSIE/N NYC SUBURBS" -> "Poughkpsie/N NYC Suburbs".
+    """
+    def word(m: re.Match) -> str:
+        w = m.group(0)
+        if w in state_codes or len(w) == 1 or w == "NYC":
+            return w
+        return {"OF": "of", "CNTY": "County"}.get(w, w.capitalize())
+    return re.sub(r"[A-Z]+", word, name.upper())
 
 
 @dataclass
@@ -120,8 +137,9 @@ def load(folder: str | None = None) -> RefData:
 
     gpci = frames["gpci"]
     g25 = gpci[gpci["year"] == YEARS[0]].sort_values("locality_key")
-    localities = [Locality(r.locality_key, r.carrier, r.locality, r.state, r.name)
-                  for r in g25.itertuples(index=False)]
+    state_codes = set(gpci["state"])
+    localities = [Locality(r.locality_key, r.carrier, r.locality, r.state, r.name,
+                           locality_label(r.name, state_codes)) for r in g25.itertuples(index=False)]
     loc_index = {loc.key: i for i, loc in enumerate(localities)}
 
     zips = frames["zip_locality"]

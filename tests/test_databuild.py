@@ -67,3 +67,15 @@ def test_fee_ranges_cover_every_component_site_and_basis(built, tmp_path):
         for site in ("hopd", "asc"):
             assert ("facility", site, basis) in combos
     assert (fr["low"] <= fr["typical"]).all() and (fr["typical"] <= fr["high"]).all()
+
+
+def test_locality_names_are_written_for_people(ref):
+    labels = {loc.name: loc.label for loc in ref.localities}
+    assert labels["DC + MD/VA SUBURBS"] == "DC + MD/VA Suburbs"
+    assert labels["REST OF NEW YORK"] == "Rest of New York"
+    assert labels["EAST ST. LOUIS"] == "East St. Louis"
+    assert labels["POUGHKPSIE/N NYC SUBURBS"] == "Poughkpsie/N NYC Suburbs"
+    assert labels["SAN JOSE-SUNNYVALE-SANTA CLARA (SANTA CLARA CNTY)"] == \
+        "San Jose-Sunnyvale-Santa Clara (Santa Clara County)"
+    for name, label in labels.items():
+        assert label.upper().replace("COUNTY", "CNTY") == name  # same words, only the case changes
