@@ -85,8 +85,18 @@ def sites(table: pd.DataFrame) -> tuple[go.Figure, str]:
     return _layout(fig, "What you would pay, by site", 330), alt
 
 
+#: Places with US ZIP codes that the "albers usa" projection leaves off the map (territories and
+#: freely associated states): named in the chart's text instead.
+OFF_MAP = {"PR": "Puerto Rico", "VI": "U.S. Virgin Islands", "GU": "Guam", "AS": "American Samoa",
+           "MP": "Northern Mariana Islands", "FM": "Micronesia", "MH": "Marshall Islands", "PW": "Palau"}
+
+
 def state_map(table: pd.DataFrame, value: str, what: str) -> tuple[go.Figure, str]:
-    """A map of the states coloured by ``value``, drawn from the vendored shapes (no network)."""
+    """A map of the states coloured by ``value``, drawn from the vendored shapes (no network).
+
+    The alternative text names the dearest and cheapest states and gives the territories the map
+    cannot draw.
+    """
     t = table[table["status"] == "ok"]
     fig = go.Figure(go.Choropleth(
         geojson=GEOJSON_URL, featureidkey="id", locations=t["state"], z=t[value], colorscale="Blues",
@@ -96,6 +106,10 @@ def state_map(table: pd.DataFrame, value: str, what: str) -> tuple[go.Figure, st
     top, bottom = t.nlargest(1, value).iloc[0], t.nsmallest(1, value).iloc[0]
     alt = (f"Map of the United States shaded by the typical {what}: highest in {top['state']} "
            f"({usd(top[value], cents=False)}), lowest in {bottom['state']} ({usd(bottom[value], cents=False)}).")
+    off = t[t["state"].isin(list(OFF_MAP))]
+    if len(off):
+        alt += " Not on the map: " + "; ".join(f"{OFF_MAP[r.state]} {usd(getattr(r, value), cents=False)}"
+                                               for r in off.itertuples()) + "."
     return _layout(fig, f"Typical {what}, by state", 430), alt
 
 

@@ -137,6 +137,9 @@ def test_prices_page_map_and_tables_use_the_engine():
     assert any(f"highest in {top['state']} ({usd(top['total_allowed_typical'], cents=False)})" in c.value
                for c in at.caption)
     assert len(at.dataframe[0].value) == 109
+    pr = table.loc[table["state"] == "PR", "total_allowed_typical"].iloc[0]
+    assert any("Not on the map: " in c.value and f"Puerto Rico {usd(pr, cents=False)}" in c.value
+               for c in at.caption)
 
 
 def test_prices_page_measure_is_in_the_url_and_follows_the_engine():
