@@ -36,8 +36,13 @@ LABELS = {"zip": "ZIP code", "site": "Site of care", "deductible_remaining": "De
 FIELDS = ["zip", "site", "sedation", "coverage", "network", "payer", "deductible_remaining", "copay", "coinsurance",
           "oop_remaining", "medigap", "medicare_provider", "patient_name", "patient_dob", "patient_ref",
           "service_date", "scheduled_on", "diagnosis_codes"]
+CHOICES = {"site": SITE_LABELS, "sedation": SEDATION_LABELS, "coverage": COVERAGE_LABELS, "network": NETWORK_LABELS,
+           "medigap": BY_NAME["medigap"].options, "medicare_provider": MEDICARE_PROVIDER_LABELS}
 DEFAULTS = {"site": "asc", "sedation": "local", "coverage": "commercial", "network": "in", "payer": "",
             "medigap": "none", "medicare_provider": "participating"}
+# The clinic profile's own defaults (its ZIP code, usual site...) start the form, where they are valid.
+DEFAULTS |= {k: v for k, v in store.clinic_defaults(str(PROFILE)).items()
+             if k in FIELDS and (k not in CHOICES or v in CHOICES[k])}
 
 staff = access.require_staff()
 log = store.quote_log()
@@ -66,22 +71,23 @@ def remember() -> None:
     st.session_state.pop("fd_saved", None)
 
 
-def choice(col, name: str, options: dict[str, str], label: str | None = None) -> None:
+def choice(col, name: str, label: str | None = None, options: dict[str, str] | None = None) -> None:
+    options = options or CHOICES[name]
     col.selectbox(label or BY_NAME[name].label, list(options), format_func=options.get, key=f"fdw_{name}")
 
 
 with st.form("front_desk_quote", enter_to_submit=True, border=True):
     c = st.columns(3)
     c[0].text_input("ZIP code", key="fdw_zip", max_chars=10, placeholder="35203")
-    choice(c[1], "site", SITE_LABELS, "Site of care")
-    choice(c[2], "sedation", SEDATION_LABELS)
+    choice(c[1], "site", "Site of care")
+    choice(c[2], "sedation")
     c = st.columns(3)
-    choice(c[0], "coverage", COVERAGE_LABELS, "Coverage")
-    choice(c[1], "network", NETWORK_LABELS, "Network")
+    choice(c[0], "coverage", "Coverage")
+    choice(c[1], "network", "Network")
     payers = {"": "(no contract on file)", **{p: p for p in (prices.payers() if prices else [])}}
     if st.session_state["fdw_payer"] not in payers:
         st.session_state["fdw_payer"] = ""
-    choice(c[2], "payer", payers, "Payer (clinic contract)")
+    choice(c[2], "payer", "Payer (clinic contract)", payers)
     c = st.columns(4)
     c[0].text_input("Deductible left ($)", key="fdw_deductible_remaining", placeholder="blank = met",
                     help="Blank: taken as met; for Original Medicare, the whole Part B deductible.")
@@ -90,8 +96,8 @@ with st.form("front_desk_quote", enter_to_submit=True, border=True):
     c[3].text_input("Out-of-pocket left ($)", key="fdw_oop_remaining", placeholder="blank = none")
     with st.expander("Original Medicare details"):
         c = st.columns(2)
-        choice(c[0], "medigap", BY_NAME["medigap"].options)
-        choice(c[1], "medicare_provider", MEDICARE_PROVIDER_LABELS, "Doctor's Medicare status")
+        choice(c[0], "medigap")
+        choice(c[1], "medicare_provider", "Doctor's Medicare status")
     c = st.columns(3)
     c[0].text_input("Patient name", key="fdw_patient_name", max_chars=200)
     c[1].text_input("Date of birth (YYYY-MM-DD)", key="fdw_patient_dob", max_chars=10)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from estimator.clinic_prices import PriceList
+from estimator.gfe import ClinicProfile
 from estimator.scenario import ScenarioError
 from estimator.storage import QuoteLog, database_url
 
@@ -34,3 +35,13 @@ def _parse(set_id: int, day: str, text: str) -> PriceList | None:
         return PriceList.from_csv(text, label=f"Clinic price list #{set_id} (saved {day})")
     except ScenarioError:
         return None
+
+
+@st.cache_data(max_entries=4)
+def clinic_defaults(profile_path: str) -> dict[str, str]:
+    """The ``defaults`` of the clinic profile (e.g. its ZIP code and site of care), or {} if the
+    profile is missing or invalid (the Good Faith Estimate step reports that problem)."""
+    try:
+        return {k: str(v) for k, v in ClinicProfile.load(profile_path).defaults.items() if v is not None}
+    except (OSError, ValueError):
+        return {}

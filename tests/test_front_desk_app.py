@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -92,6 +93,18 @@ def test_defaults_are_remembered_for_the_session(db):
     at.run()
     assert at.text_input(key="fdw_zip").value == "60612"
     assert at.selectbox(key="fdw_site").value == "office" and at.selectbox(key="fdw_sedation").value == "moderate"
+
+
+def test_the_form_starts_from_the_clinic_profile_defaults(db, tmp_path, monkeypatch):
+    profile = json.loads((ROOT / "examples" / "clinic_profile.json").read_text())
+    profile["defaults"] = {"zip": "60612", "site": "office", "sedation": "general"}  # the last is not an option
+    path = tmp_path / "clinic.json"
+    path.write_text(json.dumps(profile))
+    monkeypatch.setenv("ESTIMATOR_CLINIC_PROFILE", str(path))
+    at = open_page("app_pages/front_desk.py")
+    assert at.text_input(key="fdw_zip").value == "60612"
+    assert at.selectbox(key="fdw_site").value == "office"
+    assert at.selectbox(key="fdw_sedation").value == "local"
 
 
 def test_bad_input_is_named_and_nothing_is_lost(db):
