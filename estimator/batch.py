@@ -74,9 +74,10 @@ def _factor(df: pd.DataFrame, col: str) -> tuple[np.ndarray, np.ndarray]:
         u = np.array([_norm(float(x)) for x in idx], dtype=object)
     else:
         u = idx.astype(str).str.strip().to_numpy(dtype=object)
-    if len(u):
-        codes = np.where((codes >= 0) & (u[np.maximum(codes, 0)] == ""), -1, codes)
-    return codes.astype(np.int64), u
+    blank = u == ""  # per distinct value, then gathered by code (no per-row string work)
+    if blank.any():
+        codes = np.where((codes >= 0) & blank[np.maximum(codes, 0)], -1, codes)
+    return codes.astype(np.int64, copy=False), u
 
 
 def _gather(per_unique: np.ndarray, codes: np.ndarray, blank: object) -> np.ndarray:
