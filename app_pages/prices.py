@@ -27,8 +27,8 @@ if errors and all(views.NEEDS_PLACE in e.message for e in errors):
     sc, errors = state.scenario(overrides={"zip": "", "state": "AL"})  # the map needs no place of its own
 if not views.problems(errors):
     choice = inputs.widget("show", radio=True, horizontal=True)
-    measure = {"total": "total_allowed_typical", "you_pay": "patient_pays_typical"}[choice]
-    what = "total cost of care" if measure == "total_allowed_typical" else "amount you would pay"
+    measure = {"total": "total_cost_typical", "you_pay": "patient_pays_typical"}[choice]
+    what = "total cost of care" if choice == "total" else "amount you would pay"
     by_state = compare.by_state(sc, ref)
     views.plot(charts.state_map(by_state, measure, what), "chart_map")
 
@@ -42,8 +42,8 @@ if not views.problems(errors):
                 "total_allowed_high", "patient_pays_typical"]].sort_values(["locality_state", "name"])
     st.dataframe(show, hide_index=True, width="stretch", column_config={
         "locality_state": "State", "name": "Locality", "locality_key": "Code",
-        "total_allowed_low": st.column_config.NumberColumn("Total, low", format="dollar"),
-        "total_allowed_typical": st.column_config.NumberColumn("Total, typical", format="dollar"),
-        "total_allowed_high": st.column_config.NumberColumn("Total, high", format="dollar"),
+        "total_allowed_low": st.column_config.NumberColumn("Price, low", format="dollar"),
+        "total_allowed_typical": st.column_config.NumberColumn("Price, typical", format="dollar"),
+        "total_allowed_high": st.column_config.NumberColumn("Price, high", format="dollar"),
         "patient_pays_typical": st.column_config.NumberColumn("You pay, typical", format="dollar")})
 views.disclaimer()

@@ -23,8 +23,12 @@ from .scenario import (
 from .tables import SITES, RefData, load
 
 
-def _frame(variants: list[Scenario]) -> pd.DataFrame:
-    return pd.DataFrame([v.to_dict() for v in variants])
+def _priced(variants: list[Scenario], ref: RefData | None) -> pd.DataFrame:
+    """The variants through the batch engine, plus ``total_cost_typical``: what the patient and the
+    plan pay together (the allowed amount plus any balance bill), as on a single quote."""
+    out = quote_frame(pd.DataFrame([v.to_dict() for v in variants]), ref)
+    out["total_cost_typical"] = out["patient_pays_typical"] + out["plan_pays_typical"]
+    return out
 
 
 def _place_free(sc: Scenario) -> Scenario:
@@ -33,7 +37,7 @@ def _place_free(sc: Scenario) -> Scenario:
 
 def by_site(sc: Scenario, ref: RefData | None = None) -> pd.DataFrame:
     """The scenario at each site of care: site, label, total and patient's low/typical/high."""
-    out = quote_frame(_frame([replace(sc, site=s) for s in SITES]), ref)
+    out = _priced([replace(sc, site=s) for s in SITES], ref)
     out["label"] = [SITE_LABELS[s] for s in SITES]
     out["short_label"] = [SITE_SHORT_LABELS[s] for s in SITES]
     return out
@@ -43,7 +47,7 @@ def by_state(sc: Scenario, ref: RefData | None = None) -> pd.DataFrame:
     """The scenario priced in each state's main locality (one row per state or territory)."""
     ref = ref or load()
     base = _place_free(sc)
-    out = quote_frame(_frame([replace(base, state=s) for s in ref.states]), ref)
+    out = _priced([replace(base, state=s) for s in ref.states], ref)
     return out
 
 
@@ -51,19 +55,20 @@ def by_locality(sc: Scenario, ref: RefData | None = None) -> pd.DataFrame:
     """The scenario priced in every Medicare locality, with the locality's name and state."""
     ref = ref or load()
     base = _place_free(sc)
-    out = quote_frame(_frame([replace(base, locality=loc.key) for loc in ref.localities]), ref)
+    out = _priced([replace(base, locality=loc.key) for loc in ref.localities], ref)
     out["name"] = [loc.label for loc in ref.localities]
     out["locality_state"] = [loc.state for loc in ref.localities]
     return out
 
 
-def factor_ranges(sc: Scenario, measure: str = "total_allowed_typical",
+def factor_ranges(sc: Scenario, measure: str = "total_cost_typical",
                   ref: RefData | None = None) -> pd.DataFrame:
     """How far each factor moves the price, holding the others at the scenario's values.
 
     For each factor (site, region, sedation, network, coverage) the scenario is priced at every
     value of that factor; returns factor, the cheapest and dearest value with their amounts, and
-    the spread, sorted by spread (largest first). ``measure`` is a quote_frame column.
+    the spread, sorted by spread (largest first). ``measure`` is a quote_frame column or
+    total_cost_typical.
     """
     ref = ref or load()
     variants: list[tuple[str, str, Scenario]] = []
@@ -80,7 +85,7 @@ def factor_ranges(sc: Scenario, measure: str = "total_allowed_typical",
                     anesthesia_network=None if c in ("medicare", "medicaid") else sc.anesthesia_network,
                     coinsurance=None if c == "medicare" else sc.coinsurance)
         variants.append(("Coverage", COVERAGE_LABELS[c], v))
-    priced = quote_frame(_frame([v for _, _, v in variants]), ref)
+    priced = _priced([v for _, _, v in variants], ref)
     priced["factor"] = [f for f, _, _ in variants]
     priced["value"] = [label for _, label, _ in variants]
     priced = priced[priced["status"] == "ok"]

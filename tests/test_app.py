@@ -133,11 +133,11 @@ def test_prices_page_map_and_tables_use_the_engine():
     at = run({"zip": "35203", "site": "asc"}, page="app_pages/prices.py")
     assert len(at.get("plotly_chart")) == 2
     table = compare.by_state(Scenario(state="AL", site="asc"))
-    top = table.loc[table["total_allowed_typical"].idxmax()]
-    assert any(f"highest in {top['state']} ({usd(top['total_allowed_typical'], cents=False)})" in c.value
+    top = table.loc[table["total_cost_typical"].idxmax()]
+    assert any(f"highest in {top['state']} ({usd(top['total_cost_typical'], cents=False)})" in c.value
                for c in at.caption)
     assert len(at.dataframe[0].value) == 109
-    pr = table.loc[table["state"] == "PR", "total_allowed_typical"].iloc[0]
+    pr = table.loc[table["state"] == "PR", "total_cost_typical"].iloc[0]
     assert any("Not on the map: " in c.value and f"Puerto Rico {usd(pr, cents=False)}" in c.value
                for c in at.caption)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from estimator import compare
 from estimator.quote import quote
 from estimator.scenario import Scenario, ScenarioError
 
@@ -198,3 +199,11 @@ def test_out_of_network_anesthesia_in_an_office_is_not_protected():
     assert r.breakdown["balance"]["typical"] > 0
     assert {"balance_billing", "office_not_protected"} <= set(r.warning_codes())
     assert "nsa_protected" not in r.warning_codes()
+
+
+def test_comparisons_count_a_balance_bill_in_the_total_cost():
+    sc = Scenario(state="IL", network="out", site="office", deductible=500)
+    row = compare.by_state(sc).set_index("state").loc["IL"]
+    q = quote(sc)
+    assert row["total_cost_typical"] == pytest.approx(q.total_cost["typical"], abs=0.02)
+    assert row["total_cost_typical"] > row["total_allowed_typical"]
