@@ -55,6 +55,10 @@ with right:
         if saving >= 1:
             st.success(f"**Biggest saving: the site of care.** A {best.lower()} would likely cost you about "
                        f"{usd(saving, cents=False)} less than a {worst.lower()}.", icon=":material/savings:")
+        other = compare.savings(sc, ref)
+        if len(other):
+            st.markdown("**Other ways you could pay less**\n" + "\n".join(
+                f"- With {r.change}: about {usd(r.saving, cents=False)} less" for r in other.itertuples()))
         views.plot(charts.sites(table), "chart_sites")
         views.plot(charts.breakdown(q), "chart_breakdown")
         views.plot(charts.waterfall(q), "chart_waterfall")

@@ -95,3 +95,35 @@ def factor_ranges(sc: Scenario, measure: str = "total_cost_typical",
         rows.append({"factor": factor, "cheapest": lo["value"], "low": lo[measure], "dearest": hi["value"],
                      "high": hi[measure], "spread": hi[measure] - lo[measure]})
     return pd.DataFrame(rows).sort_values("spread", ascending=False).reset_index(drop=True)
+
+
+def savings(sc: Scenario, ref: RefData | None = None) -> pd.DataFrame:
+    """Other ways the patient could pay less than in ``sc`` (besides the site of care).
+
+    Each lever changes one thing the patient can ask about: lighter sedation (only if the doctor
+    agrees it is enough), in-network providers, a Medicare doctor who takes the approved amount.
+    Returns lever, change (plain words), patient_pays_typical with the change and saving (dollars,
+    typical), only where the saving is at least $1, largest first.
+    """
+    ref = ref or load()
+    options: list[tuple[str, str, Scenario]] = []
+    if sc.sedation != "local":
+        options.append(("sedation", "numbing medicine only, if your doctor agrees it is enough",
+                        replace(sc, sedation="local")))
+    if sc.sedation == "anesthesia":
+        options.append(("sedation", "light sedation given by the doctor instead of an anesthesia provider, if "
+                                    "your doctor agrees", replace(sc, sedation="moderate")))
+    if sc.coverage in ("commercial", "medicare_advantage") and "out" in (sc.network, sc.effective_anesthesia_network):
+        options.append(("network", "providers who are all in your plan's network",
+                        replace(sc, network="in", anesthesia_network=None)))
+    if sc.coverage == "medicare" and sc.medicare_provider != "participating":
+        options.append(("medicare_provider", "a doctor who takes Medicare's approved amount (participates)",
+                        replace(sc, medicare_provider="participating")))
+    columns = ["lever", "change", "patient_pays_typical", "saving"]
+    if not options:
+        return pd.DataFrame(columns=columns)
+    priced = _priced([sc] + [v for _, _, v in options], ref)
+    pays = priced["patient_pays_typical"].to_numpy()
+    out = pd.DataFrame({"lever": [lever for lever, _, _ in options], "change": [c for _, c, _ in options],
+                        "patient_pays_typical": pays[1:], "saving": pays[0] - pays[1:]})
+    return out[out["saving"] >= 1].sort_values("saving", ascending=False).reset_index(drop=True)[columns]

@@ -46,6 +46,14 @@ def test_total_cost_of_care_includes_an_out_of_network_balance_bill():
     assert at.metric[0].value == usd(q.total_allowed["typical"] + q.breakdown["balance"]["typical"], cents=False)
 
 
+def test_landing_page_lists_other_ways_to_pay_less_from_the_engine():
+    at = run({"zip": "60612", "site": "hopd", "sedation": "anesthesia", "network": "out"})
+    table = compare.savings(Scenario(zip="60612", site="hopd", sedation="anesthesia", network="out"))
+    text = next(m.value for m in at.markdown if m.value.startswith("**Other ways you could pay less**"))
+    for r in table.itertuples():
+        assert f"With {r.change}: about {usd(r.saving, cents=False)} less" in text
+
+
 def test_compare_mode_details_the_cheapest_site_and_states_the_saving():
     at = run({"zip": "60612", "coverage": "self_pay"})
     table = compare.by_site(Scenario(zip="60612", coverage="self_pay"))

@@ -207,3 +207,16 @@ def test_comparisons_count_a_balance_bill_in_the_total_cost():
     q = quote(sc)
     assert row["total_cost_typical"] == pytest.approx(q.total_cost["typical"], abs=0.02)
     assert row["total_cost_typical"] > row["total_allowed_typical"]
+
+
+def test_other_ways_to_pay_less_are_the_engines_differences():
+    sc = Scenario(zip="60612", site="hopd", sedation="anesthesia", network="out", deductible=500)
+    table = compare.savings(sc)
+    base = quote(sc).patient_pays["typical"]
+    alternatives = {"network": Scenario(zip="60612", site="hopd", sedation="anesthesia", deductible=500),
+                    "sedation": Scenario(zip="60612", site="hopd", network="out", deductible=500)}
+    for lever, alt in alternatives.items():
+        saving = table[table["lever"] == lever]["saving"].max()
+        assert saving == pytest.approx(base - quote(alt).patient_pays["typical"], abs=0.02)
+    assert list(table["saving"]) == sorted(table["saving"], reverse=True) and (table["saving"] >= 1).all()
+    assert compare.savings(Scenario(zip="60612")).empty  # nothing left to change
