@@ -30,11 +30,12 @@ from .tables import RefData, load
 PATIENT_COLUMNS = ("patient_name", "patient_dob", "patient_ref", "service_date", "payer")
 TEMPLATE = (
     "patient_name,patient_dob,patient_ref,service_date,zip,state,site,sedation,imaging,coverage,network,"
-    "payer,deductible,deductible_met,copay,coinsurance,oop_max,oop_met\n"
+    "payer,deductible,deductible_met,copay,coinsurance,oop_max,oop_met,medigap,medicare_provider\n"
     "Jordan Example,1968-04-12,MRN-000123,2026-12-10,35203,,asc,local,fluoroscopy,commercial,in,"
-    "Example Health PPO,1500,200,0,20,5000,800\n"
-    "Casey Example,1955-09-30,MRN-000124,2026-12-10,35203,,office,local,fluoroscopy,medicare,in,,,0,,,,\n"
-    "Riley Example,1990-01-05,MRN-000125,2026-12-11,,AL,asc,moderate,fluoroscopy,self_pay,,,,,,,,\n"
+    "Example Health PPO,1500,200,0,20,5000,800,,\n"
+    "Casey Example,1955-09-30,MRN-000124,2026-12-10,35203,,office,local,fluoroscopy,medicare,in,,,0,,,,,"
+    "g,participating\n"
+    "Riley Example,1990-01-05,MRN-000125,2026-12-11,,AL,asc,moderate,fluoroscopy,self_pay,,,,,,,,,,\n"
 )
 MAX_BYTES = 5 * 1024 * 1024
 MAX_DOCUMENTS = 500
