@@ -31,12 +31,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(env: dict | None = None, log: Path | None = None) -> Iterator[str]:
-    """Start ``streamlit run app.py`` on a free local port; yield its base URL.
+def streamlit_server(env: dict | None = None, log: Path | None = None, port: int | None = None) -> Iterator[str]:
+    """Start ``streamlit run app.py`` on ``port`` (default: a free local port); yield its base URL.
 
     The server's output goes to ``log`` if given (tests read it), else nowhere.
     """
-    port = free_port()
+    port = port or free_port()
     out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - closed in finally
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),

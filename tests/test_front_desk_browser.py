@@ -1,4 +1,4 @@
-"""The front desk in a real Chromium: keyboard-only quoting and saving, batch upload, passcode sign-in."""
+"""The front desk in a real Chromium: keyboard-only quoting and saving, batch upload, passcode and OIDC sign-in."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from dashboard.e2e import block_non_local, streamlit_server
+from dashboard.e2e import block_non_local, free_port, streamlit_server
 from estimator.batch_csv import TEMPLATE
 from estimator.storage import QuoteLog
+
+from .oidc_provider import oidc_provider
 
 pytestmark = pytest.mark.browser
 TIMEOUT = 45_000
@@ -105,4 +107,42 @@ def test_passcode_sign_in(env, browser, tmp_path):
         expect(page.get_by_role("textbox", name="ZIP code")).to_be_visible(timeout=TIMEOUT)
         page.goto(f"{url}/?zip=35203")  # patient pages stay public
         expect(page.get_by_role("heading", name=re.compile("You would likely pay"))).to_be_visible(timeout=TIMEOUT)
+    assert blocked == []
+
+
+def test_oidc_sign_in_with_a_real_provider_records_who_saved(env, browser, tmp_path):
+    """Streamlit's OIDC login against an identity provider on this machine (code flow with PKCE)."""
+    environ, d = env
+    port = free_port()
+    blocked: list[str] = []
+    with oidc_provider() as idp:
+        secrets = tmp_path / "secrets.toml"
+        secrets.write_text(f"""[auth]
+redirect_uri = "http://127.0.0.1:{port}/oauth2callback"
+cookie_secret = "a-long-random-string-for-the-test-only"
+client_id = "{idp.client_id}"
+client_secret = "{idp.client_secret}"
+server_metadata_url = "{idp.metadata_url}"
+""")
+        environ = {**environ, "STREAMLIT_SECRETS_FILES": str(secrets)}
+        with streamlit_server(environ, port=port) as url:
+            page = new_page(browser, blocked)
+            page.goto(f"{url}/desk")
+            expect(page.get_by_text("Please sign in")).to_be_visible(timeout=TIMEOUT)
+            expect(page.get_by_role("textbox", name="ZIP code")).to_have_count(0)
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_url(f"{url}/", timeout=TIMEOUT)  # back from the provider, signed in
+            page.goto(f"{url}/desk")
+            zip_box = page.get_by_role("textbox", name="ZIP code")
+            expect(zip_box).to_be_visible(timeout=TIMEOUT)
+            zip_box.fill("35203")
+            page.get_by_role("textbox", name="Patient name").fill("Oidc Test Patient")
+            page.get_by_role("button", name="Quote", exact=True).click()
+            page.get_by_role("button", name="Save quote").click()
+            saved = page.get_by_text(re.compile(r"Saved as Q[0-9A-Z]{9}"))
+            expect(saved).to_be_visible(timeout=TIMEOUT)
+            quote_id = re.search(r"Q[0-9A-Z]{9}", saved.inner_text()).group(0)
+        assert idp.tokens_issued == 1
+    rec = QuoteLog(f"sqlite:///{d / 'quotes.sqlite3'}").get(quote_id)
+    assert rec.created_by == idp.user["email"] and rec.patient_name == "Oidc Test Patient"
     assert blocked == []
