@@ -8,6 +8,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.access import PASSCODE_FAILURES, FailureThrottle
 from estimator.quote import quote
 from estimator.scenario import Scenario
 from estimator.storage import QuoteLog
@@ -15,6 +16,13 @@ from estimator.storage import QuoteLog
 from .conftest import ROOT
 
 APP = str(ROOT / "app.py")
+
+
+@pytest.fixture(autouse=True)
+def no_earlier_failed_sign_ins():
+    PASSCODE_FAILURES.reset()
+    yield
+    PASSCODE_FAILURES.reset()
 
 
 @pytest.fixture
@@ -181,6 +189,30 @@ def test_passcode_sign_in_guards_the_front_desk(db):
     at.run()
     assert any(b.label == "Quote" for b in at.button)
     assert at.session_state["staff_name"] == "JD"
+
+
+def test_repeated_wrong_passcodes_hold_off_even_the_right_one(db):
+    at = open_page("app_pages/front_desk.py", secrets={"staff_passcode": "open sesame"})
+    at.text_input[0].input("JD")
+    for guess in ("a", "b", "c", "d", "e"):
+        at.text_input[1].input(guess)
+        next(b for b in at.button if b.label == "Sign in").click()
+        at.run()
+        assert any("Sign-in failed" in e.value for e in at.error)
+    at.text_input[1].input("open sesame")
+    next(b for b in at.button if b.label == "Sign in").click()
+    at.run()
+    assert any("Too many failed sign-ins" in e.value for e in at.error)
+    assert not any(b.label == "Quote" for b in at.button) and "staff_name" not in at.session_state
+
+
+def test_failure_throttle_window():
+    t = FailureThrottle(limit=3, window=60)
+    for now in (0, 10, 20):
+        assert t.wait(now) == 0
+        t.failed(now)
+    assert t.wait(30) == 30  # the oldest failure (t=0) leaves the window at t=60
+    assert t.wait(60) == 0  # two failures left in the window: attempts are checked again
 
 
 def test_patient_pages_stay_public_when_sign_in_is_configured(db):
