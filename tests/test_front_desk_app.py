@@ -176,17 +176,19 @@ def test_correcting_a_quote_saves_a_new_version(db):
     assert store.get(first.id).inputs["deductible_remaining"] == 100
 
 
+def sign_in(at: AppTest, passcode: str) -> None:
+    at.text_input[1].input(passcode)
+    next(b for b in at.button if b.label == "Sign in").click()
+    at.run()
+
+
 def test_passcode_sign_in_guards_the_front_desk(db):
     at = open_page("app_pages/front_desk.py", secrets={"staff_passcode": "open sesame"})
     assert not at.get("form") or not any(b.label == "Quote" for b in at.button)
     at.text_input[0].input("JD")
-    at.text_input[1].input("wrong")
-    next(b for b in at.button if b.label == "Sign in").click()
-    at.run()
+    sign_in(at, "wrong")
     assert any("Sign-in failed" in e.value for e in at.error)
-    at.text_input[1].input("open sesame")
-    next(b for b in at.button if b.label == "Sign in").click()
-    at.run()
+    sign_in(at, "open sesame")
     assert any(b.label == "Quote" for b in at.button)
     assert at.session_state["staff_name"] == "JD"
 
@@ -195,13 +197,9 @@ def test_repeated_wrong_passcodes_hold_off_even_the_right_one(db):
     at = open_page("app_pages/front_desk.py", secrets={"staff_passcode": "open sesame"})
     at.text_input[0].input("JD")
     for guess in ("a", "b", "c", "d", "e"):
-        at.text_input[1].input(guess)
-        next(b for b in at.button if b.label == "Sign in").click()
-        at.run()
+        sign_in(at, guess)
         assert any("Sign-in failed" in e.value for e in at.error)
-    at.text_input[1].input("open sesame")
-    next(b for b in at.button if b.label == "Sign in").click()
-    at.run()
+    sign_in(at, "open sesame")
     assert any("Too many failed sign-ins" in e.value for e in at.error)
     assert not any(b.label == "Quote" for b in at.button) and "staff_name" not in at.session_state
 
