@@ -11,7 +11,10 @@ import math
 import re
 from dataclasses import asdict, dataclass, fields
 
+from .errors import FieldError, InputError, ScenarioError
 from .tables import PROCEDURE_CODES, SITES, YEARS
+
+__all__ = ["FieldError", "InputError", "Scenario", "ScenarioError"]
 
 IMAGING = ("fluoroscopy", "ct", "none")
 SEDATION = ("local", "moderate", "anesthesia")
@@ -50,25 +53,6 @@ MAX_DOLLARS = 1_000_000.0
 
 _ZIP = re.compile(r"^\d{5}(-\d{4})?$")
 _LOCALITY = re.compile(r"^\d{5}-\d{2}$")
-
-
-@dataclass(frozen=True)
-class FieldError:
-    """One problem with one input field."""
-
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.field}: {self.message}"
-
-
-class ScenarioError(ValueError):
-    """Raised when a scenario has invalid fields; ``errors`` lists every problem found."""
-
-    def __init__(self, errors: list[FieldError]):
-        self.errors = errors
-        super().__init__("; ".join(str(e) for e in errors))
 
 
 def _show(v: object) -> str:
