@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from estimator.fields import applicable
+
 from . import state
 from .state import BY_NAME, Field
 
@@ -32,11 +34,11 @@ def widget(name: str, where=st, **kwargs) -> object:
     elif f.kind == "text":
         where.text_input(**common, **kwargs)
     elif f.kind == "int":
-        where.number_input(min_value=0, max_value=240, step=1, **common, **kwargs)
+        where.number_input(min_value=int(f.spec.low), max_value=int(f.spec.high), step=1, **common, **kwargs)
     else:
-        top = 100.0 if f.kind == "percent" else 1_000_000.0
-        where.number_input(min_value=0.0, max_value=top, step=5.0 if f.kind == "percent" else 50.0,
-                           placeholder="not entered", **common, **kwargs)
+        where.number_input(min_value=float(f.spec.low), max_value=float(f.spec.high),
+                           step=5.0 if f.kind == "percent" else 50.0, placeholder="not entered", **common,
+                           **kwargs)
     return st.session_state[f.key]
 
 
@@ -70,9 +72,10 @@ def visit_inputs(compare_option: bool = True) -> None:
 
 
 def insurance_inputs() -> None:
-    """Coverage and the plan benefits that matter for it."""
+    """Coverage and the plan benefits that apply to it (fields.applicable decides which)."""
     coverage = widget("coverage")
-    if coverage in ("commercial", "medicare_advantage"):
+    use = applicable(coverage)
+    if "network" in use:
         widget("network", radio=True, horizontal=True)
     if coverage == "self_pay":
         st.caption("Paying yourself: the estimate uses cash prices. You have the right to a written Good Faith "
@@ -89,16 +92,16 @@ def insurance_inputs() -> None:
         st.caption("Original Medicare: the Part B deductible, then 20% coinsurance. There is no yearly maximum "
                    "without a Medigap or other supplemental plan.")
         return
+    left = [n for n in ("deductible", "copay", "oop_max") if n in use]
+    right = [n for n in ("deductible_met", "coinsurance", "oop_met") if n in use]
     c1, c2 = st.columns(2)
     with c1:
-        widget("deductible")
-        widget("copay")
-        widget("oop_max")
+        for name in left:
+            widget(name)
     with c2:
-        widget("deductible_met")
-        widget("coinsurance")
-        widget("oop_met")
-    if coverage == "medicare_advantage":
+        for name in right:
+            widget(name)
+    if "prior_sessions" in use:
         widget("prior_sessions")
 
 
@@ -112,5 +115,5 @@ def more_inputs() -> None:
         with c2:
             widget("code")
             widget("anesthesia_minutes")
-        if st.session_state.get(BY_NAME["coverage"].key) == "commercial":
+        if "anesthesia_network" in applicable(st.session_state.get(BY_NAME["coverage"].key, "commercial")):
             widget("anesthesia_network")

@@ -11,27 +11,22 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
-from estimator.parsing import NUMERIC_FIELDS, scenario_from_strings
-from estimator.scenario import (
-    COVERAGE_LABELS,
-    IMAGING_LABELS,
-    MAX_DOLLARS,
-    MEDICARE_PROVIDER_LABELS,
-    NETWORK_LABELS,
-    SEDATION_LABELS,
-    SITE_LABELS,
-    FieldError,
-    Scenario,
-    ScenarioError,
-)
-from estimator.tables import PROCEDURE_CODES, YEARS
+from estimator.fields import FIELDS as REGISTRY_FIELDS
+from estimator.fields import NETWORK_LABELS, SITE_LABELS, FieldSpec, keep_applicable, read, show
+from estimator.parsing import scenario_from_strings
+from estimator.scenario import FieldError, Scenario, ScenarioError
+from estimator.tables import YEARS
 
 COMPARE = "compare"
 
 
 @dataclass(frozen=True)
 class Field:
-    """One input: its label, kind ('text', 'choice', 'money', 'percent', 'int'), default and options."""
+    """One input: its label, kind ('text', 'choice', 'money', 'percent', 'int'), default and options.
+
+    Scenario inputs are built from the engine's field registry (``spec``); a few inputs are the
+    page's own (the "compare all three" site choice, what the map shows).
+    """
 
     name: str
     label: str
@@ -39,64 +34,54 @@ class Field:
     default: object = None
     options: dict[str, str] = field(default_factory=dict)
     help: str = ""
+    spec: FieldSpec | None = None
 
     @property
     def key(self) -> str:
         return f"in_{self.name}"
 
 
+_KINDS = {"place": "text", "choice": "choice", "money": "money", "percent": "percent", "count": "int",
+          "year": "choice"}
+
+
+def _from_registry(name: str, label: str | None = None, default: object = None,
+                   options: dict[str, str] | None = None) -> Field:
+    spec = REGISTRY_FIELDS[name]
+    if options is None and spec.kind == "choice":
+        options = {c: spec.choice_labels.get(c, c) for c in spec.choices}
+    if spec.kind == "year":
+        options = {str(y): str(y) for y in reversed(YEARS)}
+    if default is None:
+        default = spec.default if spec.kind != "year" else str(spec.default)
+        default = "" if default is None and spec.kind in ("place", "choice") else default
+    return Field(name, label or spec.label, _KINDS[spec.kind], default, options or {}, spec.help, spec)
+
+
 FIELDS = [
-    Field("zip", "ZIP code", "text", "", help="Your 5-digit ZIP code sets local prices (Medicare locality)."),
-    Field("state", "or state", "text", "", help="If you prefer not to give a ZIP code, pick your state."),
-    Field("site", "Where will it be done?", "choice", COMPARE,
-          {COMPARE: "Compare all three", **SITE_LABELS},
-          help="A hospital outpatient department adds a facility fee; a surgery center charges a smaller one; "
-               "a doctor's office includes its costs in the doctor's fee."),
-    Field("sedation", "Sedation", "choice", "local", SEDATION_LABELS,
-          help="Most injections need only numbing medicine. Sedation by the doctor or an anesthesia provider "
-               "adds a charge (and a separate bill for an anesthesia provider)."),
-    Field("imaging", "Imaging guidance", "choice", "fluoroscopy", IMAGING_LABELS,
-          help="Live X-ray or CT guidance is part of code 62321 and costs the same either way. Without "
-               "imaging the injection is billed under a different code (62320)."),
-    Field("coverage", "Your coverage", "choice", "commercial", COVERAGE_LABELS,
-          help="Employer or marketplace plans, Medicare, Medicare Advantage, Medicaid, or paying yourself."),
-    Field("network", "Are the providers in your plan's network?", "choice", "in", NETWORK_LABELS,
-          help="In-network providers have agreed prices with your plan. Out-of-network providers may bill "
-               "you the difference between their charge and what your plan pays."),
-    Field("anesthesia_network", "Anesthesia provider's network", "choice", "",
-          {"": "Same as the others", **NETWORK_LABELS},
-          help="At an in-network hospital or surgery center, the No Surprises Act protects you from an "
-               "out-of-network anesthesia provider's balance bill."),
-    Field("deductible", "Yearly deductible ($)", "money",
-          help="What you pay before your plan starts sharing costs. It is on your plan's Summary of "
-               "Benefits and Coverage, your insurance card or the insurer's app."),
-    Field("deductible_met", "Deductible paid so far this year ($)", "money", 0.0,
-          help="Your insurer's app or latest Explanation of Benefits shows how much you have met."),
-    Field("copay", "Copay for an outpatient procedure ($)", "money", 0.0,
-          help="A fixed amount per service, if your plan has one for outpatient procedures."),
-    Field("coinsurance", "Coinsurance (%)", "percent",
-          help="Your share of the cost after the deductible, e.g. 20%. Leave blank if you are not sure: "
-               "20% is assumed and the estimate says so."),
-    Field("oop_max", "Out-of-pocket maximum ($)", "money",
-          help="The most you pay in a year for covered in-network care; after it, the plan pays in full."),
-    Field("oop_met", "Out-of-pocket paid so far this year ($)", "money", 0.0,
-          help="Deductible, copays and coinsurance you have already paid this year."),
-    Field("medigap", "Medigap (supplement) plan", "choice", "none", {"none": "None", "g": "Plan G"},
-          help="Medigap Plan G pays Medicare's 20% coinsurance; you still pay the Part B deductible."),
-    Field("medicare_provider", "Does the doctor take Medicare's approved amount?", "choice", "participating",
-          MEDICARE_PROVIDER_LABELS,
-          help="Most doctors do. One who does not participate is paid 5% less by Medicare; if they also do not "
-               "accept assignment they may charge you up to 15% over that (the limiting charge). Ask the office, "
-               "or look the doctor up on Medicare's Care Compare."),
-    Field("prior_sessions", "Injections in the same area in the last 12 months", "int", 0,
-          help="Medicare covers at most four sessions per spine region in 12 months."),
-    Field("year", "Price year", "choice", str(YEARS[-1]), {str(y): str(y) for y in reversed(YEARS)}),
-    Field("code", "Procedure code", "choice", "62321", {c: c for c in PROCEDURE_CODES},
-          help="62321 is the neck or upper back with imaging; 62320 without imaging; 62322/62323 lower back."),
+    _from_registry("zip", default=""),
+    _from_registry("state", "or state", default=""),
+    _from_registry("site", default=COMPARE, options={COMPARE: "Compare all three", **SITE_LABELS}),
+    _from_registry("sedation"),
+    _from_registry("imaging", default="fluoroscopy"),
+    _from_registry("coverage"),
+    _from_registry("network"),
+    _from_registry("anesthesia_network", default="", options={"": "Same as the others", **NETWORK_LABELS}),
+    _from_registry("deductible"),
+    _from_registry("deductible_met"),
+    _from_registry("copay"),
+    _from_registry("coinsurance"),
+    _from_registry("oop_max"),
+    _from_registry("oop_met"),
+    _from_registry("medigap"),
+    _from_registry("medicare_provider"),
+    _from_registry("prior_sessions"),
+    _from_registry("year"),
+    _from_registry("code"),
     Field("show", "Show", "choice", "total", {"total": "Total cost of care", "you_pay": "What you would pay"},
           help="What the map and the charts on Prices near you compare."),
-    Field("sedation_minutes", "Sedation minutes", "int", 15),
-    Field("anesthesia_minutes", "Anesthesia minutes", "int", 30),
+    _from_registry("sedation_minutes"),
+    _from_registry("anesthesia_minutes"),
 ]
 BY_NAME = {f.name: f for f in FIELDS}
 LABELS = {f.name: f.label.replace(" ($)", "").replace(" (%)", "") for f in FIELDS}
@@ -123,22 +108,24 @@ def init() -> None:
 
 
 def _parse(f: Field, raw: str) -> tuple[object, str | None]:
-    """A URL value for a field, or (None, message naming the field and what is allowed)."""
-    if f.kind == "text":
-        return raw.strip()[:10], None
-    if f.kind == "choice":
-        v = raw.strip().lower() if f.name != "code" else raw.strip()
-        if v not in f.options:
-            return None, f"{f.label}: '{raw}' is not one of " + ", ".join(k or "(blank)" for k in f.options)
-        return v, None
-    try:
-        v = float(raw.replace(",", "").lstrip("$").rstrip("%"))
-    except ValueError:
-        return None, f"{f.label}: '{raw}' is not a number"
-    limit = {"money": MAX_DOLLARS, "percent": 100, "int": 240}[f.kind]
-    if not 0 <= v <= limit or (f.kind == "int" and v != int(v)):
-        return None, f"{f.label}: '{raw}' is not allowed (0 to {limit:,.0f})"
-    return (int(v) if f.kind == "int" else v), None
+    """A URL value for a field, or (None, message naming the field and what is allowed).
+
+    Scenario fields are read by the engine's one parser (fields.read); the page's own choices
+    (compare, show, a blank choice) are matched here.
+    """
+    text = raw.strip()
+    if f.kind == "text":  # kept as typed (as the box holds at most): the estimate says what is wrong with it
+        return text[:10], None
+    if f.kind == "choice" and text.lower() in f.options:
+        return text.lower(), None
+    if f.spec is None or f.name == "site" and text.lower() == COMPARE:
+        return None, f"{f.label}: '{show(raw)}' is not one of " + ", ".join(k or "(blank)" for k in f.options)
+    value, err = read(f.spec, text)
+    if err:
+        return None, f"{f.label}: {err}"
+    if f.spec.kind == "year":
+        value = str(value)
+    return value, None
 
 
 def values() -> dict[str, object]:
@@ -164,30 +151,22 @@ def url_errors() -> list[str]:
 
 
 def scenario(site: str | None = None, overrides: dict | None = None) -> tuple[Scenario | None, list[FieldError]]:
-    """The Scenario the inputs describe (with a site or other values overridden), or its problems."""
+    """The Scenario the inputs describe (with a site or other values overridden), or its problems.
+
+    Only the fields that apply to the chosen coverage and sedation are used (fields.keep_applicable):
+    a value typed in a field that is hidden now stays on screen, but does not change the quote.
+    """
     v = {**values(), **(overrides or {})}
-    text = {k: (None if val is None or val == "" else str(val)) for k, val in v.items()}
+    text = {k: val for k, val in v.items() if k in REGISTRY_FIELDS and val not in (None, "")}
     if text.get("zip"):
-        text["state"] = None
+        text.pop("state", None)
     text["site"] = site or (v["site"] if v["site"] != COMPARE else "asc")
-    if v["coverage"] in ("medicare", "medicaid"):
-        text["network"] = text["anesthesia_network"] = None
-    if v["coverage"] != "medicare":
-        text["medigap"] = text["medicare_provider"] = None
-    if v["coverage"] == "medicare":
-        text["coinsurance"] = None
-        text["deductible"] = None  # Part B's, set by law
-    if v["coverage"] not in ("medicare", "medicare_advantage"):
-        text["prior_sessions"] = None
-    if v["sedation"] != "moderate":
-        text["sedation_minutes"] = None
-    if v["sedation"] != "anesthesia":
-        text["anesthesia_minutes"] = None
+    if text.get("coverage") == "medicare":
+        text.pop("deductible", None)  # Part B's, set by law: the page asks only what is met
     if v["imaging"] == "fluoroscopy" and v["code"] in ("62320", "62322"):
-        text["imaging"] = None  # the code already says "without imaging"
-    text = {k: val for k, val in text.items() if k in NUMERIC_FIELDS or k in Scenario.field_names()}
+        text.pop("imaging", None)  # the code already says "without imaging"
     try:
-        return scenario_from_strings(text), []
+        return scenario_from_strings(keep_applicable(text)), []
     except ScenarioError as e:
         return None, e.errors
 

@@ -20,43 +20,20 @@ import time
 import numpy as np
 import pandas as pd
 
+from . import sampling
 from .batch import quote_frame
 from .quote import quote
-from .scenario import COVERAGE, SEDATION, Scenario
-from .tables import PROCEDURE_CODES, SITES, YEARS, load
+from .scenario import Scenario
+from .tables import load
 
 
 def random_frame(n: int, seed: int = 0) -> pd.DataFrame:
-    """n random valid scenarios as a DataFrame with categorical text columns."""
-    ref = load()
-    rng = np.random.default_rng(seed)
-    zips = ref.frames["zip_locality"]["zip"].to_numpy()
-    cov = rng.choice(COVERAGE, n)
-    net = np.where(np.isin(cov, ["medicare", "medicaid"]), "in", rng.choice(["in", "out"], n))
-    ded = rng.choice([np.nan, 0, 500, 1500, 3000], n)
-    df = pd.DataFrame({
-        "zip": pd.Categorical(rng.choice(zips, n)),
-        "code": pd.Categorical(rng.choice(PROCEDURE_CODES, n, p=[0.1, 0.7, 0.1, 0.1])),
-        "site": pd.Categorical(rng.choice(SITES, n)),
-        "sedation": pd.Categorical(rng.choice(SEDATION, n)),
-        "year": rng.choice(YEARS, n),
-        "coverage": pd.Categorical(cov), "network": pd.Categorical(net),
-        "deductible": ded, "deductible_met": np.where(np.isnan(ded), 0, rng.uniform(0, 1, n) * np.nan_to_num(ded)),
-        "copay": rng.choice([0.0, 50.0, 100.0], n),
-        "coinsurance": np.where(cov == "medicare", np.nan, rng.choice([0.0, 10.0, 20.0, 30.0], n)),
-        "oop_max": rng.choice([np.nan, 3000.0, 9200.0], n),
-    })
-    return df
+    """n random valid scenarios drawn from the field registry (estimator.sampling)."""
+    return sampling.random_frame(n, seed, load())
 
 
 def _scenarios(df: pd.DataFrame) -> list[Scenario]:
-    out = []
-    for row in df.to_dict("records"):
-        kw = {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
-        kw["year"] = int(kw["year"])
-        kw["deductible_met"] = kw["deductible_met"] or 0.0
-        out.append(Scenario(**kw))
-    return out
+    return [Scenario(**row) for row in sampling.scenario_rows(df)]
 
 
 def single_latency(n: int = 3000) -> dict[str, float]:

@@ -16,8 +16,9 @@ from pathlib import Path
 from . import batch_csv, gfe
 from .clinic_prices import PriceList
 from .documents.gfe_pdf import gfe_pdf, gfe_text
+from .fields import COVERAGE, FIELDS, REGISTRY, SEDATION, FieldSpec
 from .money import between, usd, usd_range
-from .parsing import CHOICES, NUMERIC_FIELDS, scenario_from_strings
+from .parsing import scenario_from_strings
 from .quote import Quote, quote
 from .scenario import (
     COVERAGE_LABELS,
@@ -27,46 +28,25 @@ from .scenario import (
     Scenario,
     ScenarioError,
 )
-from .tables import YEARS
 
 EXIT_USAGE = 2
 #: Options of the other subcommands, so their messages name them as typed.
 OTHER_OPTIONS = {"input", "output", "prices", "scheduled", "service", "requested", "estimate", "billed", "bill_date"}
 
-HELP = {
-    "zip": "5-digit ZIP code (or give --locality or --state)",
-    "locality": "Medicare locality, carrier-locality, e.g. 10112-00",
-    "state": "two-letter state code (priced for the state's main locality)",
-    "code": "procedure code (default 62321)", "site": "site of care (default asc)",
-    "imaging": "imaging guidance (default: what the code implies)", "sedation": "default local",
-    "sedation_minutes": "moderate sedation minutes (default 15)",
-    "anesthesia_minutes": "anesthesia time in minutes (default 30)",
-    "year": f"fee schedule year (default {YEARS[-1]})", "coverage": "default commercial",
-    "network": "network status of the facility and doctor (default in)",
-    "anesthesia_network": "network status of the anesthesia provider (default: as --network)",
-    "deductible": "annual deductible ($)", "deductible_met": "deductible met so far this year ($)",
-    "deductible_remaining": "deductible still to meet ($), instead of the two above",
-    "copay": "per-service copay ($)", "coinsurance": "coinsurance, percent 0-100",
-    "oop_max": "annual out-of-pocket maximum ($)", "oop_met": "out-of-pocket spending so far ($)",
-    "oop_remaining": "out-of-pocket spending left before the maximum ($)",
-    "copay_timing": "whether the copay applies after (default) or before the deductible",
-    "coinsurance_base": "coinsurance on allowed - deductible - copay (after_copay, default) or on "
-                        "allowed - deductible (including_copay)",
-    "medigap": "Medigap plan with Original Medicare (g = Plan G)",
-    "medicare_provider": "with Original Medicare: the doctor participates (default), does not participate "
-                         "but accepts assignment, or does neither (may charge up to the limiting charge)",
-    "prior_sessions": "injections in the same spine region in the last 12 months",
-    "allowed": "known total allowed amount ($), replacing the estimate",
-    "allowed_professional": "known allowed amount for the doctor's bill ($)",
-    "allowed_facility": "known allowed amount for the facility bill ($)",
-    "allowed_anesthesia": "known allowed amount for the anesthesia bill ($)",
-    "billed": "known total billed charges ($)",
-}
-
-
 def option(field: str) -> str:
     """The command-line option for a scenario field: deductible_met -> --deductible-met."""
-    return "--" + field.replace("_", "-")
+    return FIELDS[field].option if field in FIELDS else "--" + field.replace("_", "-")
+
+
+def _help(spec: FieldSpec) -> str:
+    """An option's help, from the registry: what it is, its unit, what a blank means, where it applies."""
+    text = (spec.help or spec.label).replace("%", "%%")
+    bits = [f"blank: {spec.blank}" if spec.blank else f"default {spec.default}" if spec.default is not None else ""]
+    if spec.coverages != frozenset(COVERAGE):
+        bits.append("only with --coverage " + "/".join(c for c in COVERAGE if c in spec.coverages))
+    if spec.sedations != frozenset(SEDATION):
+        bits.append("only with --sedation " + "/".join(s for s in SEDATION if s in spec.sedations))
+    return text + " (" + "; ".join(b for b in bits if b).replace("%", "%%") + ")" if any(bits) else text
 
 
 class _Parser(argparse.ArgumentParser):
@@ -75,14 +55,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _add_quote_options(p: argparse.ArgumentParser) -> None:
-    for field in Scenario.field_names():
-        p.add_argument(option(field), dest=field, metavar=_metavar(field), help=HELP.get(field))
-
-
-def _metavar(field: str) -> str:
-    if field in CHOICES:
-        return "{" + ",".join(CHOICES[field]) + "}"
-    return {"money": "N", "percent": "PCT", "int": "N"}.get(NUMERIC_FIELDS.get(field, ""), "TEXT")
+    for spec in REGISTRY:
+        p.add_argument(spec.option, dest=spec.name, metavar=spec.metavar(), help=_help(spec))
 
 
 def format_quote(q: Quote) -> str:
@@ -115,7 +89,7 @@ def format_quote(q: Quote) -> str:
 
 
 def cmd_quote(args: argparse.Namespace) -> int:
-    values = {f: getattr(args, f) for f in Scenario.field_names()}
+    values = {f: getattr(args, f) for f in FIELDS if getattr(args, f) is not None}
     q = quote(scenario_from_strings(values))
     if args.json:
         print(json.dumps(q.to_dict(), indent=2))

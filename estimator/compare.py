@@ -6,8 +6,6 @@ the scenario as rows and prices them in one call. Amounts are US dollars.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pandas as pd
 
 from .batch import quote_frame
@@ -32,12 +30,12 @@ def _priced(variants: list[Scenario], ref: RefData | None) -> pd.DataFrame:
 
 
 def _place_free(sc: Scenario) -> Scenario:
-    return replace(sc, zip=None, locality=None, state=None)
+    return sc.changed(zip=None, locality=None, state=None)
 
 
 def by_site(sc: Scenario, ref: RefData | None = None) -> pd.DataFrame:
     """The scenario at each site of care: site, label, total and patient's low/typical/high."""
-    out = _priced([replace(sc, site=s) for s in SITES], ref)
+    out = _priced([sc.changed(site=s) for s in SITES], ref)
     out["label"] = [SITE_LABELS[s] for s in SITES]
     out["short_label"] = [SITE_SHORT_LABELS[s] for s in SITES]
     return out
@@ -47,7 +45,7 @@ def by_state(sc: Scenario, ref: RefData | None = None) -> pd.DataFrame:
     """The scenario priced in each state's main locality (one row per state or territory)."""
     ref = ref or load()
     base = _place_free(sc)
-    out = _priced([replace(base, state=s) for s in ref.states], ref)
+    out = _priced([base.changed(state=s) for s in ref.states], ref)
     return out
 
 
@@ -55,7 +53,7 @@ def by_locality(sc: Scenario, ref: RefData | None = None) -> pd.DataFrame:
     """The scenario priced in every Medicare locality, with the locality's name and state."""
     ref = ref or load()
     base = _place_free(sc)
-    out = _priced([replace(base, locality=loc.key) for loc in ref.localities], ref)
+    out = _priced([base.changed(locality=loc.key) for loc in ref.localities], ref)
     out["name"] = [loc.label for loc in ref.localities]
     out["locality_state"] = [loc.state for loc in ref.localities]
     return out
@@ -72,19 +70,14 @@ def factor_ranges(sc: Scenario, measure: str = "total_cost_typical",
     """
     ref = ref or load()
     variants: list[tuple[str, str, Scenario]] = []
-    variants += [("Site of care", SITE_LABELS[s], replace(sc, site=s)) for s in SITES]
+    variants += [("Site of care", SITE_LABELS[s], sc.changed(site=s)) for s in SITES]
     base = _place_free(sc)
-    variants += [("Region", loc.label, replace(base, locality=loc.key)) for loc in ref.localities]
-    variants += [("Sedation", SEDATION_LABELS[s], replace(sc, sedation=s)) for s in SEDATION_LABELS]
+    variants += [("Region", loc.label, base.changed(locality=loc.key)) for loc in ref.localities]
+    variants += [("Sedation", SEDATION_LABELS[s], sc.changed(sedation=s)) for s in SEDATION_LABELS]
     if sc.coverage in ("commercial", "medicare_advantage"):
-        variants += [("Network", NETWORK_LABELS[n], replace(sc, network=n)) for n in ("in", "out")]
-    for c in COVERAGE:
-        v = replace(sc, coverage=c, medigap="none",
-                    medicare_provider=sc.medicare_provider if c == "medicare" else "participating",
-                    network="in" if c in ("medicare", "medicaid") else sc.network,
-                    anesthesia_network=None if c in ("medicare", "medicaid") else sc.anesthesia_network,
-                    coinsurance=None if c == "medicare" else sc.coinsurance)
-        variants.append(("Coverage", COVERAGE_LABELS[c], v))
+        variants += [("Network", NETWORK_LABELS[n], sc.changed(network=n)) for n in ("in", "out")]
+    # Each coverage with the scenario's own values where they apply (Scenario.changed drops the rest).
+    variants += [("Coverage", COVERAGE_LABELS[c], sc.changed(coverage=c)) for c in COVERAGE]
     priced = _priced([v for _, _, v in variants], ref)
     priced["factor"] = [f for f, _, _ in variants]
     priced["value"] = [label for _, label, _ in variants]
@@ -109,16 +102,16 @@ def savings(sc: Scenario, ref: RefData | None = None) -> pd.DataFrame:
     options: list[tuple[str, str, Scenario]] = []
     if sc.sedation != "local":
         options.append(("sedation", "numbing medicine only, if your doctor agrees it is enough",
-                        replace(sc, sedation="local")))
+                        sc.changed(sedation="local")))
     if sc.sedation == "anesthesia":
         options.append(("sedation", "light sedation given by the doctor instead of an anesthesia provider, if "
-                                    "your doctor agrees", replace(sc, sedation="moderate")))
+                                    "your doctor agrees", sc.changed(sedation="moderate")))
     if sc.coverage in ("commercial", "medicare_advantage") and "out" in (sc.network, sc.effective_anesthesia_network):
         options.append(("network", "providers who are all in your plan's network",
-                        replace(sc, network="in", anesthesia_network=None)))
+                        sc.changed(network="in", anesthesia_network=None)))
     if sc.coverage == "medicare" and sc.medicare_provider != "participating":
         options.append(("medicare_provider", "a doctor who takes Medicare's approved amount (participates)",
-                        replace(sc, medicare_provider="participating")))
+                        sc.changed(medicare_provider="participating")))
     columns = ["lever", "change", "patient_pays_typical", "saving"]
     if not options:
         return pd.DataFrame(columns=columns)

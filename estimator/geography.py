@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .scenario import FieldError
+from .errors import FieldError
 from .tables import Locality, RefData
 
 

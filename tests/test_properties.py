@@ -87,11 +87,9 @@ def test_hospital_at_least_surgery_center_at_least_office(sc):
 @settings(max_examples=300, deadline=None)
 @given(scenarios(), st.sampled_from(("moderate", "anesthesia")))
 def test_adding_sedation_never_lowers_the_total(sc, sedation):
-    sc.sedation = "local"
+    sc = sc.changed(sedation="local")
     base = quote(sc)
-    more = copy.copy(sc)
-    more.sedation = sedation
-    q = quote(more)
+    q = quote(sc.changed(sedation=sedation))
     for lvl in LEVELS:
         assert q.total_allowed[lvl] >= base.total_allowed[lvl] - TOL
         assert q.total_billed[lvl] >= base.total_billed[lvl] - TOL

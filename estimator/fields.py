@@ -1,0 +1,439 @@
+"""The field registry: every input of a quote defined once.
+
+Each ``FieldSpec`` says a scenario field's kind, unit, allowed values or finite range, default, the
+coverages (and sedation choices) it applies to, what a blank means, and its plain-language label
+and help (the English text is also the key a translation catalogue uses). Everything that reads or
+shows a scenario field works from this table: the ``Scenario`` class itself, validation of one
+scenario and of a DataFrame of scenarios (``validation.py``), the command line's options and help,
+the dashboard's URL state and widgets, the front-desk form, the batch template, the benchmark's
+generator and the test strategies.
+
+``read(spec, value)`` turns one raw value (text typed on the command line, in a CSV cell, a URL, a
+widget, or a Python number) into the field's value, or a message saying what is allowed. It is the
+only parser: the vectorised validator applies it once per distinct value of a column.
+
+``applicable(coverage, sedation)`` is the one answer to "which fields apply to this scenario, and
+what does a blank mean", used by both user interfaces, the comparisons, the benchmark and the tests.
+Amounts are US dollars; coinsurance is a percentage from 0 to 100 (the engine turns it into a
+fraction and says so in its names).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from .tables import PROCEDURE_CODES, SITES, YEARS
+
+# -- allowed values ---------------------------------------------------------------------------------
+IMAGING = ("fluoroscopy", "ct", "none")
+SEDATION = ("local", "moderate", "anesthesia")
+COVERAGE = ("commercial", "medicare", "medicare_advantage", "medicaid", "self_pay")
+NETWORK = ("in", "out")
+COPAY_TIMING = ("after_deductible", "before_deductible")
+COINSURANCE_BASE = ("after_copay", "including_copay")
+MEDIGAP = ("none", "g")
+#: Original Medicare only: whether the doctor (and anesthesia provider) participates in Medicare,
+#: or, if not, accepts assignment (Medicare's approved amount as full payment) on this bill.
+MEDICARE_PROVIDER = ("participating", "nonpar_assigned", "nonpar_unassigned")
+
+SITE_LABELS = {"hopd": "Hospital outpatient department", "asc": "Ambulatory surgery center",
+               "office": "Doctor's office or clinic"}
+SITE_PHRASES = {"hopd": "a hospital outpatient department", "asc": "an ambulatory surgery center",
+                "office": "a doctor's office or clinic"}
+SITE_SHORT_LABELS = {"hopd": "Hospital", "asc": "Surgery center", "office": "Office"}
+COVERAGE_LABELS = {"commercial": "Employer or marketplace plan", "medicare": "Original Medicare",
+                   "medicare_advantage": "Medicare Advantage", "medicaid": "Medicaid",
+                   "self_pay": "Uninsured / self-pay"}
+SEDATION_LABELS = {"local": "Local numbing only", "moderate": "Moderate sedation by the doctor",
+                   "anesthesia": "Anesthesia provider (monitored anesthesia care)"}
+NETWORK_LABELS = {"in": "In network", "out": "Out of network"}
+MEDICARE_PROVIDER_LABELS = {
+    "participating": "Takes Medicare's approved amount (participating)",
+    "nonpar_assigned": "Does not participate, but accepts assignment for this visit",
+    "nonpar_unassigned": "Does not participate or accept assignment (may charge more)"}
+IMAGING_LABELS = {"fluoroscopy": "Live X-ray (fluoroscopy)", "ct": "CT scan", "none": "No imaging"}
+MEDIGAP_LABELS = {"none": "None", "g": "Plan G"}
+COPAY_TIMING_LABELS = {"after_deductible": "After the deductible", "before_deductible": "Before the deductible"}
+COINSURANCE_BASE_LABELS = {"after_copay": "On what is left after the copay",
+                           "including_copay": "On the amount before the copay"}
+
+#: Typical minutes, used when none are given: moderate sedation is billed in 15-minute blocks
+#: (99152 covers the first 15); anesthesia time is counted in 15-minute units.
+DEFAULT_SEDATION_MINUTES = 15
+DEFAULT_ANESTHESIA_MINUTES = 30
+MAX_MINUTES = 240
+MAX_DOLLARS = 1_000_000.0
+MAX_PRIOR_SESSIONS = 52
+#: Longest text accepted in any field (a ZIP+4 is 10 characters; labels are longer).
+MAX_TEXT = 80
+
+ALL = frozenset(COVERAGE)
+INSURED = frozenset(COVERAGE) - {"self_pay"}
+#: Coverages whose plans set their own copay, coinsurance and yearly maximum.
+PLANS = frozenset({"commercial", "medicare_advantage", "medicaid"})
+NETWORKED = frozenset({"commercial", "medicare_advantage"})
+MEDICARE_ONLY = frozenset({"medicare"})
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One scenario field.
+
+    kind: 'place' (zip, locality, state), 'choice', 'money' (US dollars), 'percent' (0-100),
+    'count' (a whole number) or 'year'. ``choices`` are the allowed codes and ``choice_labels``
+    their plain names (either is accepted as input). ``low``/``high`` bound numbers (inclusive).
+    ``default`` is the value a blank takes (None: no value). ``coverages`` and ``sedations`` are
+    where the field applies; elsewhere only its ``neutral`` value (by default the default) is
+    accepted. ``blank`` says in words what leaving it out means.
+    """
+
+    name: str
+    kind: str
+    label: str
+    help: str = ""
+    unit: str = ""
+    choices: tuple[str, ...] = ()
+    choice_labels: dict[str, str] = field(default_factory=dict)
+    low: float | None = None
+    high: float | None = None
+    default: object = None
+    coverages: frozenset[str] = ALL
+    sedations: frozenset[str] = frozenset(SEDATION)
+    neutral: tuple[object, ...] | None = None
+    blank: str = ""
+    not_applicable: dict[str, str] = field(default_factory=dict)  # coverage -> why, in words
+    aliases: dict[str, str] = field(default_factory=dict)  # other accepted spellings -> code
+    pattern: str = ""  # place fields: the text's shape
+    example: str = ""
+
+    @property
+    def option(self) -> str:
+        """The command-line option: deductible_met -> --deductible-met."""
+        return "--" + self.name.replace("_", "-")
+
+    @property
+    def is_number(self) -> bool:
+        return self.kind in ("money", "percent", "count", "year")
+
+    @property
+    def neutral_values(self) -> tuple[object, ...]:
+        """Values accepted where the field does not apply (they change nothing)."""
+        return self.neutral if self.neutral is not None else (self.default,)
+
+    def allowed(self) -> str:
+        """What is allowed, in words (ends every message about this field)."""
+        if self.kind == "choice":
+            return "one of " + ", ".join(self.choices)
+        if self.kind == "year":
+            return "one of " + ", ".join(map(str, YEARS))
+        if self.kind == "money":
+            return f"an amount in dollars from 0 to {self.high:,.0f}"
+        if self.kind == "percent":
+            return f"a percentage from {self.low:g} to {self.high:g}"
+        if self.kind == "count":
+            return f"a whole number from {self.low:g} to {self.high:g}"
+        return self.example
+
+    def metavar(self) -> str:
+        if self.kind == "choice":
+            return "{" + ",".join(self.choices) + "}"
+        if self.kind == "year":
+            return "{" + ",".join(map(str, YEARS)) + "}"
+        return {"money": "N", "percent": "PCT", "count": "N"}.get(self.kind, "TEXT")
+
+
+_ZIP_HELP = "Your 5-digit ZIP code sets local prices (the Medicare payment area it falls in)."
+REGISTRY: tuple[FieldSpec, ...] = (
+    FieldSpec("zip", "place", "ZIP code", _ZIP_HELP, pattern=r"[0-9]{5}(-[0-9]{4})?",
+              example="5 digits, or ZIP+4 as 12345-6789, e.g. 35203", blank="give a locality or a state instead"),
+    FieldSpec("locality", "place", "Medicare locality", "A Medicare payment locality, carrier-locality.",
+              pattern=r"[0-9]{5}-[0-9]{2}", example="carrier-locality, e.g. 10112-00",
+              blank="give a ZIP code or a state instead"),
+    FieldSpec("state", "place", "State", "If you prefer not to give a ZIP code, your state "
+              "(priced for the state's main Medicare locality).", pattern=r"[A-Za-z]{2}",
+              example="two letters, e.g. AL", blank="give a ZIP code or a locality instead"),
+    FieldSpec("code", "choice", "Procedure code",
+              "62321 is the neck or upper back with imaging; 62320 without imaging; 62322/62323 lower back.",
+              choices=PROCEDURE_CODES, choice_labels={c: c for c in PROCEDURE_CODES}, default="62321"),
+    FieldSpec("site", "choice", "Where will it be done?",
+              "A hospital outpatient department adds a facility fee; a surgery center charges a smaller one; "
+              "a doctor's office includes its costs in the doctor's fee.",
+              choices=SITES, choice_labels=SITE_LABELS, default="asc",
+              aliases={**{v: k for k, v in SITE_SHORT_LABELS.items()}, "surgery center": "asc",
+                       "ambulatory surgery centre": "asc", "hospital outpatient": "hopd", "clinic": "office"}),
+    FieldSpec("imaging", "choice", "Imaging guidance",
+              "Live X-ray or CT guidance is part of code 62321 and costs the same either way. Without "
+              "imaging the injection is billed under a different code (62320).",
+              choices=IMAGING, choice_labels=IMAGING_LABELS, blank="what the procedure code implies"),
+    FieldSpec("sedation", "choice", "Sedation",
+              "Most injections need only numbing medicine. Sedation by the doctor or an anesthesia provider "
+              "adds a charge (and a separate bill for an anesthesia provider).",
+              choices=SEDATION, choice_labels=SEDATION_LABELS, default="local"),
+    FieldSpec("sedation_minutes", "count", "Sedation minutes", "Minutes of moderate sedation by the doctor.",
+              unit="minutes", low=0, high=MAX_MINUTES, default=DEFAULT_SEDATION_MINUTES,
+              sedations=frozenset({"moderate"}), blank=f"{DEFAULT_SEDATION_MINUTES} minutes"),
+    FieldSpec("anesthesia_minutes", "count", "Anesthesia minutes", "Anesthesia time in minutes.",
+              unit="minutes", low=0, high=MAX_MINUTES, default=DEFAULT_ANESTHESIA_MINUTES,
+              sedations=frozenset({"anesthesia"}), blank=f"{DEFAULT_ANESTHESIA_MINUTES} minutes"),
+    FieldSpec("year", "year", "Price year", "The fee schedule year.", default=YEARS[-1],
+              blank=f"{YEARS[-1]}"),
+    FieldSpec("coverage", "choice", "Your coverage",
+              "Employer or marketplace plans, Medicare, Medicare Advantage, Medicaid, or paying yourself.",
+              choices=COVERAGE, choice_labels=COVERAGE_LABELS, default="commercial",
+              aliases={"self pay": "self_pay", "uninsured": "self_pay", "cash": "self_pay",
+                       "employer plan": "commercial", "marketplace plan": "commercial", "private": "commercial",
+                       "original medicare": "medicare", "medicare part b": "medicare"}),
+    FieldSpec("network", "choice", "Are the providers in your plan's network?",
+              "In-network providers have agreed prices with your plan. Out-of-network providers may bill "
+              "you the difference between their charge and what your plan pays.",
+              choices=NETWORK, choice_labels=NETWORK_LABELS, default="in", coverages=NETWORKED,
+              not_applicable={"medicare": "Original Medicare has no network",
+                              "medicaid": "Medicaid pays only providers that take Medicaid",
+                              "self_pay": "a self-pay patient has no plan network"}),
+    FieldSpec("anesthesia_network", "choice", "Anesthesia provider's network",
+              "At an in-network hospital or surgery center, the No Surprises Act protects you from an "
+              "out-of-network anesthesia provider's balance bill.",
+              choices=NETWORK, choice_labels=NETWORK_LABELS, coverages=NETWORKED, neutral=(None, "in"),
+              blank="the same as the other providers",
+              not_applicable={"medicare": "Original Medicare has no network",
+                              "medicaid": "Medicaid pays only providers that take Medicaid",
+                              "self_pay": "a self-pay patient has no plan network"}),
+    FieldSpec("deductible", "money", "Yearly deductible ($)",
+              "What you pay before your plan starts sharing costs. It is on your plan's Summary of "
+              "Benefits and Coverage, your insurance card or the insurer's app.",
+              unit="USD", low=0, high=MAX_DOLLARS, coverages=INSURED,
+              blank="none left to pay (Original Medicare: the Part B deductible)"),
+    FieldSpec("deductible_met", "money", "Deductible paid so far this year ($)",
+              "Your insurer's app or latest Explanation of Benefits shows how much you have met.",
+              unit="USD", low=0, high=MAX_DOLLARS, default=0.0, coverages=INSURED, blank="$0"),
+    FieldSpec("deductible_remaining", "money", "Deductible left to pay ($)",
+              "What is still left of your deductible this year, instead of the deductible and what you "
+              "have paid toward it.", unit="USD", low=0, high=MAX_DOLLARS, coverages=INSURED,
+              blank="worked out from the deductible and what is met"),
+    FieldSpec("copay", "money", "Copay for an outpatient procedure ($)",
+              "A fixed amount per service, if your plan has one for outpatient procedures.",
+              unit="USD", low=0, high=MAX_DOLLARS, default=0.0, coverages=PLANS, blank="no copay",
+              not_applicable={"medicare": "Original Medicare has no copay: Part B cost sharing is the "
+                                          "deductible and 20% coinsurance"}),
+    FieldSpec("coinsurance", "percent", "Coinsurance (%)",
+              "Your share of the cost after the deductible, e.g. 20%. Leave blank if you are not sure: "
+              "20% is assumed and the estimate says so.",
+              unit="percent", low=0, high=100, coverages=PLANS, neutral=(None, 20.0),
+              blank="20% assumed (Medicaid: none)",
+              not_applicable={"medicare": "Original Medicare's coinsurance is set by law at 20%"}),
+    FieldSpec("oop_max", "money", "Out-of-pocket maximum ($)",
+              "The most you pay in a year for covered in-network care; after it, the plan pays in full.",
+              unit="USD", low=0, high=MAX_DOLLARS, coverages=PLANS, blank="no maximum applied",
+              not_applicable={"medicare": "Original Medicare has no yearly out-of-pocket maximum"}),
+    FieldSpec("oop_met", "money", "Out-of-pocket paid so far this year ($)",
+              "Deductible, copays and coinsurance you have already paid this year.",
+              unit="USD", low=0, high=MAX_DOLLARS, default=0.0, coverages=PLANS, blank="$0",
+              not_applicable={"medicare": "Original Medicare has no yearly out-of-pocket maximum"}),
+    FieldSpec("oop_remaining", "money", "Out-of-pocket left before the maximum ($)",
+              "What you can still pay this year before the plan pays in full, instead of the maximum and "
+              "what you have paid.", unit="USD", low=0, high=MAX_DOLLARS, coverages=PLANS,
+              blank="worked out from the maximum and what is met",
+              not_applicable={"medicare": "Original Medicare has no yearly out-of-pocket maximum"}),
+    FieldSpec("copay_timing", "choice", "When the copay applies",
+              "Whether the copay is charged after the deductible (most plans) or before it.",
+              choices=COPAY_TIMING, choice_labels=COPAY_TIMING_LABELS, default="after_deductible",
+              coverages=PLANS, blank="after the deductible"),
+    FieldSpec("coinsurance_base", "choice", "What coinsurance is taken on",
+              "Coinsurance on what is left after the deductible and the copay (most plans), or on what is "
+              "left after the deductible only.", choices=COINSURANCE_BASE,
+              choice_labels=COINSURANCE_BASE_LABELS, default="after_copay", coverages=PLANS,
+              blank="after the copay"),
+    FieldSpec("medigap", "choice", "Medigap (supplement) plan",
+              "Medigap Plan G pays Medicare's 20% coinsurance; you still pay the Part B deductible.",
+              choices=MEDIGAP, choice_labels=MEDIGAP_LABELS, default="none", coverages=MEDICARE_ONLY,
+              blank="no Medigap plan",
+              not_applicable={c: "a Medigap plan goes with Original Medicare only" for c in COVERAGE}),
+    FieldSpec("medicare_provider", "choice", "Does the doctor take Medicare's approved amount?",
+              "Most doctors do. One who does not participate is paid 5% less by Medicare; if they also do not "
+              "accept assignment they may charge you up to 15% over that (the limiting charge). Ask the office, "
+              "or look the doctor up on Medicare's Care Compare.",
+              choices=MEDICARE_PROVIDER, choice_labels=MEDICARE_PROVIDER_LABELS, default="participating",
+              coverages=MEDICARE_ONLY, blank="participating",
+              not_applicable={c: "a doctor's Medicare participation matters with Original Medicare only"
+                              for c in COVERAGE}),
+    FieldSpec("prior_sessions", "count", "Injections in the same area in the last 12 months",
+              "Medicare covers at most four sessions per spine region in 12 months.",
+              unit="sessions", low=0, high=MAX_PRIOR_SESSIONS, default=0,
+              coverages=frozenset({"medicare", "medicare_advantage"}), blank="none",
+              not_applicable={c: "the session limit is Medicare's coverage rule" for c in COVERAGE}),
+    FieldSpec("allowed", "money", "Known total allowed amount ($)",
+              "A total allowed amount you already know (e.g. from the insurer's estimate); it replaces the "
+              "estimate.", unit="USD", low=0, high=MAX_DOLLARS, blank="estimated"),
+    FieldSpec("allowed_professional", "money", "Known allowed amount for the doctor's bill ($)", unit="USD",
+              low=0, high=MAX_DOLLARS, blank="estimated"),
+    FieldSpec("allowed_facility", "money", "Known allowed amount for the facility bill ($)", unit="USD",
+              low=0, high=MAX_DOLLARS, blank="estimated"),
+    FieldSpec("allowed_anesthesia", "money", "Known allowed amount for the anesthesia bill ($)", unit="USD",
+              low=0, high=MAX_DOLLARS, sedations=frozenset({"anesthesia"}), neutral=(None, 0.0),
+              blank="estimated"),
+    FieldSpec("billed", "money", "Known total billed charges ($)",
+              "The providers' total charges, if known.", unit="USD", low=0, high=MAX_DOLLARS, blank="estimated"),
+)
+FIELDS: dict[str, FieldSpec] = {f.name: f for f in REGISTRY}
+NAMES: tuple[str, ...] = tuple(FIELDS)
+PLACE_FIELDS = ("zip", "locality", "state")
+#: Text fields compared case-sensitively (the rest are matched ignoring case).
+_CASE_SENSITIVE = frozenset({"code"})
+
+
+# -- reading one value ------------------------------------------------------------------------------
+_NUMBER = re.compile(r"[+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]*)?|[+-]?\.[0-9]+", re.ASCII)
+#: More digits than any allowed amount needs (and short enough to be read exactly).
+_MAX_DIGITS = 15
+
+
+def show(value: object) -> str:
+    """A value as the user typed it, shortened for messages: 150.0 -> '150'."""
+    if isinstance(value, float) and math.isfinite(value) and value == int(value) and abs(value) < 1e15:
+        return str(int(value))
+    s = str(value)
+    return s if len(s) <= 40 else s[:37] + "..."
+
+
+def _spelling(text: str) -> str:
+    """A choice as compared: lower case, '_' and '-' as spaces, single spaces."""
+    return " ".join(text.lower().replace("_", " ").replace("-", " ").split())
+
+
+def _choice_lookup(spec: FieldSpec) -> dict[str, str]:
+    """Accepted spellings of a choice (its code, its label or an alias, ignoring case, spaces, '_'
+    and '-': 'self_pay', 'Self-pay', 'Uninsured / self-pay') -> code."""
+    out = {}
+    for code in spec.choices:
+        out[_spelling(code)] = code
+        if spec.choice_labels.get(code):
+            out[_spelling(spec.choice_labels[code])] = code
+    out.update({_spelling(alias): code for alias, code in spec.aliases.items()})
+    return out
+
+
+_CHOICE_LOOKUP = {f.name: _choice_lookup(f) for f in REGISTRY if f.kind == "choice"}
+_PATTERNS = {f.name: re.compile(f.pattern, re.ASCII) for f in REGISTRY if f.pattern}
+
+
+def _number(spec: FieldSpec, value: object) -> float | None:
+    """A finite number from text or a number; None if it is not one. Units allowed: '$' for money, '%'
+    for percentages; thousands separators as '1,500'. Only the ASCII digits 0-9 are read."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        v = float(value) if not isinstance(value, int) or abs(value) < 10**_MAX_DIGITS else math.inf
+        return v if math.isfinite(v) else None
+    text = str(value).strip()
+    if spec.kind == "money" and text.startswith("$"):
+        text = text[1:].strip()
+    elif spec.kind == "money" and text.startswith("-$"):
+        text = "-" + text[2:].strip()
+    if spec.kind == "percent" and text.endswith("%"):
+        text = text[:-1].strip()
+    if not _NUMBER.fullmatch(text) or sum(c.isdigit() for c in text) > _MAX_DIGITS:
+        return None
+    try:
+        return float(Decimal(text.replace(",", "")))
+    except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
+        return None
+
+
+def is_blank(value: object) -> bool:
+    """None, NaN or text of only spaces: the field was left out."""
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    return isinstance(value, str) and not value.strip()
+
+
+def read(spec: FieldSpec, value: object) -> tuple[object, str | None]:
+    """One raw value -> (the field's value, None) or (None, what is wrong and what is allowed).
+
+    ``value`` is text (CLI, CSV cell, URL parameter, widget) or a Python value. A blank gives the
+    field's default. This is the only parser of scenario fields.
+    """
+    if is_blank(value):
+        return spec.default, None
+    if spec.is_number:
+        v = _number(spec, value)
+        if v is None:
+            what = {"money": "an amount in dollars, e.g. 1500", "percent": "a percentage from 0 to 100",
+                    "count": "a whole number", "year": "a year"}[spec.kind]
+            return None, f"'{show(value)}' is not a number: {what}" if not isinstance(value, (int, float)) \
+                else f"'{show(value)}' is not allowed: {spec.allowed()}"
+        if spec.kind == "year":
+            return (int(v), None) if v in YEARS else (None, f"'{show(value)}' is not allowed: {spec.allowed()}")
+        if spec.kind == "count" and v != int(v):
+            return None, f"'{show(value)}' is not allowed: {spec.allowed()}"
+        if not spec.low <= v <= spec.high:
+            return None, f"'{show(value)}' is not allowed: {spec.allowed()}"
+        return (int(v) if spec.kind == "count" else v + 0.0), None
+    if not isinstance(value, str):
+        return None, f"'{show(value)}' is not allowed: {spec.allowed()}"
+    text = value.strip()
+    if len(text) > MAX_TEXT:
+        return None, f"'{show(text)}' is too long: {spec.allowed()}"
+    if spec.kind == "choice":
+        key = text if spec.name in _CASE_SENSITIVE else _spelling(text)
+        code = _CHOICE_LOOKUP[spec.name].get(key)
+        if code is None:
+            return None, f"'{show(text)}' is not allowed: {spec.allowed()}"
+        return code, None
+    # place fields
+    if not _PATTERNS[spec.name].fullmatch(text):
+        what = {"zip": "is not a ZIP code", "locality": "is not a Medicare locality",
+                "state": "is not a state"}[spec.name]
+        return None, f"'{show(text)}' {what}: use {spec.example}"
+    return (text.upper() if spec.name == "state" else text), None
+
+
+# -- which fields apply --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class FieldUse:
+    """A field that applies to a scenario, and what leaving it blank means there."""
+
+    spec: FieldSpec
+    blank: str
+
+
+def applies(spec: FieldSpec, coverage: str, sedation: str | None = None) -> bool:
+    """Whether a field matters for this coverage (and sedation, when given)."""
+    return coverage in spec.coverages and (sedation is None or sedation in spec.sedations)
+
+
+def applicable(coverage: str, sedation: str | None = None) -> dict[str, FieldUse]:
+    """The fields that apply to a scenario with this coverage (and sedation), in registry order,
+    each with what a blank means for it. Fields not listed accept only their neutral value."""
+    out = {}
+    for spec in REGISTRY:
+        if not applies(spec, coverage, sedation):
+            continue
+        blank = spec.blank
+        if spec.name == "deductible" and coverage == "medicare":
+            blank = "the Part B deductible, set by law"
+        elif spec.name == "coinsurance" and coverage == "medicaid":
+            blank = "none"
+        out[spec.name] = FieldUse(spec, blank)
+    return out
+
+
+def keep_applicable(values: dict[str, object], coverage: str | None = None,
+                    sedation: str | None = None) -> dict[str, object]:
+    """``values`` without the fields that do not apply to its coverage and sedation (they are left
+    out, i.e. take their defaults). The UIs use this so a value typed in a field that is now hidden
+    is kept on screen but does not change the quote."""
+    cov = coverage or values.get("coverage") or FIELDS["coverage"].default
+    sed = sedation or values.get("sedation") or FIELDS["sedation"].default
+    cov = cov if cov in COVERAGE else FIELDS["coverage"].default
+    sed = sed if sed in SEDATION else None
+    return {k: v for k, v in values.items() if k not in FIELDS or applies(FIELDS[k], cov, sed)}
+
+
+def defaults() -> dict[str, object]:
+    """Every field's default value."""
+    return {f.name: f.default for f in REGISTRY}
