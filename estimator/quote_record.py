@@ -100,6 +100,13 @@ class QuoteRecord:
         """A Good Faith Estimate's lines (``role``, ``code``, ``amount`` in $); empty for a plain quote."""
         return list(self.saved.outputs["gfe"]["lines"]) if self.is_gfe else []
 
+    @property
+    def gfe_case(self) -> dict:
+        """A Good Faith Estimate's case as issued (patient, service dates, diagnosis codes, scenario)."""
+        if not self.is_gfe:
+            raise InputError([FieldError(f"quote {self.id}", "is a quote, not a Good Faith Estimate")])
+        return self.saved.outputs["gfe"]["case"]
+
     # -- reprinting -------------------------------------------------------------------------------
     def summary_pdf(self, today: date | None = None) -> bytes:
         """The one-page patient summary from the stored numbers, dated the day it was saved (or ``today``)."""

@@ -14,8 +14,8 @@ from sqlalchemy import text
 
 from estimator import tables
 from estimator.quote import quote
-from estimator.scenario import Scenario
 from estimator.safe_csv import safe_cell
+from estimator.scenario import Scenario
 from estimator.storage import QuoteLog, export_csv
 
 
