@@ -13,9 +13,9 @@ from dashboard.state import BY_NAME
 from estimator import gfe
 from estimator.clinic_prices import quote_with_prices
 from estimator.documents.gfe_pdf import gfe_pdf
-from estimator.documents.summary import summary_pdf
 from estimator.money import between, usd
 from estimator.parsing import scenario_from_strings
+from estimator.quote_record import QuoteRecord
 from estimator.scenario import (
     COVERAGE_LABELS,
     MEDICARE_PROVIDER_LABELS,
@@ -204,19 +204,19 @@ if st.session_state.get("fd_submitted"):
         saved_id = st.session_state.get("fd_saved")
         if saved_id:
             rec = log.get(saved_id)
+            record = QuoteRecord(rec)
             st.success(f"Saved as **{rec.id}**" + (f" (version {rec.version}, replaces {rec.replaces_id})"
                                                     if rec.replaces_id else "") + ".", icon=":material/check:")
-            if rec.kind == "gfe":
-                st.download_button("Download the Good Faith Estimate (PDF)",
-                                   base64.b64decode(rec.outputs["gfe"]["pdf_base64"]),
+            if record.is_gfe:
+                st.download_button("Download the Good Faith Estimate (PDF)", record.gfe_pdf(),
                                    file_name=f"GFE-{rec.id}.pdf", mime="application/pdf", on_click="ignore",
                                    type="primary")
-                service_info = rec.outputs["gfe"]["case"]["service"]
+                service_info = record.gfe_case["service"]
                 due = gfe.deadline(*(date.fromisoformat(service_info[k]) if service_info[k] else None
                                      for k in ("scheduled_on", "date", "requested_on")))
                 st.caption(f"Due by {due.latest:%A, %B %-d, %Y}: {due.rule}." if due.latest else due.rule)
             else:
-                st.download_button("Print the patient summary (PDF)", lambda: summary_pdf(rec.outputs),
+                st.download_button("Print the patient summary (PDF)", record.summary_pdf,
                                    file_name=f"estimate-{rec.id}.pdf", mime="application/pdf", on_click="ignore")
         if not PROFILE.exists() or PROFILE.parent.name == "examples":
             st.caption(f"Good Faith Estimates use the clinic profile {PROFILE.name}; set "

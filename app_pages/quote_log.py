@@ -1,6 +1,5 @@
 """Quote log: find a saved quote, reprint it exactly, correct it, check a bill, export."""
 
-import base64
 from datetime import date, timedelta
 
 import pandas as pd
@@ -8,8 +7,8 @@ import streamlit as st
 
 from dashboard import access, store
 from estimator import gfe
-from estimator.documents.summary import summary_pdf
 from estimator.money import usd
+from estimator.quote_record import TABLE_AMOUNT_COLUMNS, QuoteRecord, UnknownSchemaVersion
 from estimator.storage import export_csv
 
 access.require_staff()
@@ -22,42 +21,43 @@ c = st.columns([3, 2, 2])
 text = c[0].text_input("Search by quote ID, patient name or reference", key="log_query")
 start = c[1].date_input("Saved from", value=date.today() - timedelta(days=30), key="log_start", format="YYYY-MM-DD")
 end = c[2].date_input("Saved to", value=date.today(), key="log_end", format="YYYY-MM-DD")
-records = log.search(text, start, end)
+records = []
+for saved in log.search(text, start, end):
+    try:
+        records.append(QuoteRecord(saved))
+    except UnknownSchemaVersion as e:
+        st.error(str(e), icon=":material/error:")
 if not records:
     st.info("No saved quotes match.")
     st.stop()
 
-table = pd.DataFrame([{
-    "Quote ID": r.id, "Version": r.version, "Saved (UTC)": r.created_at.strftime("%Y-%m-%d %H:%M"),
-    "By": r.created_by, "Kind": r.kind.upper(), "Patient": r.patient_name or "", "Reference": r.patient_ref or "",
-    "Patient pays (typical)": r.outputs["patient_pays"]["typical"], "Site": r.outputs.get("site", ""),
-    "Coverage": r.outputs.get("coverage", "")} for r in records])
-st.dataframe(table, hide_index=True, width="stretch",
-             column_config={"Patient pays (typical)": st.column_config.NumberColumn(format="dollar")})
-st.download_button("Export these to CSV", export_csv(records), file_name="quote-log.csv", mime="text/csv",
-                   on_click="ignore")
+st.dataframe(pd.DataFrame([r.table_row() for r in records]), hide_index=True, width="stretch",
+             column_config={col: st.column_config.NumberColumn(format="dollar") for col in TABLE_AMOUNT_COLUMNS})
+st.download_button("Export these to CSV", export_csv([r.saved for r in records]), file_name="quote-log.csv",
+                   mime="text/csv", on_click="ignore")
 
-names = {r.id: r.patient_name or "(no name)" for r in records}
+names = {r.id: r.saved.patient_name or "(no name)" for r in records}
 chosen = st.selectbox("Open a quote", list(names), key="log_open", format_func=lambda i: f"{i} - {names[i]}")
 rec = log.get(chosen)
-o = rec.outputs
+record = QuoteRecord(rec)
+pays, total = record.patient_pays, record.total_allowed
 history = log.history(rec.id)
 latest = history[-1]
 st.subheader(f"Quote {rec.id}" + (f" (version {rec.version})" if len(history) > 1 else ""))
 if latest.id != rec.id:
     st.warning(f"This version was corrected: the latest is {latest.id} (version {latest.version}).")
 st.markdown(f"Saved {rec.created_at:%Y-%m-%d %H:%M} UTC by {rec.created_by}; priced with data version "
-            f"**{rec.data_version}**. Patient pays **{usd(o['patient_pays']['typical'], cents=True)}** "
-            f"(range {usd(o['patient_pays']['low'], cents=False)} to {usd(o['patient_pays']['high'], cents=False)}); "
-            f"total allowed {usd(o['total_allowed']['typical'], cents=True)}.")
+            f"**{rec.data_version}**. Patient pays **{usd(pays['typical'], cents=True)}** "
+            f"(range {usd(pays['low'], cents=False)} to {usd(pays['high'], cents=False)}); "
+            f"total allowed {usd(total['typical'], cents=True)}.")
 if len(history) > 1:
     st.caption("History: " + " -> ".join(f"{h.id} (v{h.version}, {h.created_at:%Y-%m-%d})" for h in history))
 
 b = st.columns(3)
-b[0].download_button("Reprint the patient summary", lambda: summary_pdf(o), file_name=f"estimate-{rec.id}.pdf",
+b[0].download_button("Reprint the patient summary", record.summary_pdf, file_name=f"estimate-{rec.id}.pdf",
                      mime="application/pdf", on_click="ignore", key="reprint_summary")
-if rec.kind == "gfe":
-    b[1].download_button("Reprint the Good Faith Estimate", base64.b64decode(o["gfe"]["pdf_base64"]),
+if record.is_gfe:
+    b[1].download_button("Reprint the Good Faith Estimate", record.gfe_pdf(),
                          file_name=f"GFE-{rec.id}.pdf", mime="application/pdf", on_click="ignore", key="reprint_gfe")
 if latest.id == rec.id and b[2].button("Correct this quote", key="correct"):
     inputs = rec.inputs
@@ -74,10 +74,10 @@ if latest.id == rec.id and b[2].button("Correct this quote", key="correct"):
     st.session_state["fd_submitted"] = True
     st.switch_page("app_pages/front_desk.py")
 
-if rec.kind == "gfe":
+if record.is_gfe:
     with st.expander("Check a bill against this Good Faith Estimate"):
         expected: dict[str, float] = {}
-        for li in o["gfe"]["lines"]:
+        for li in record.gfe_lines:
             expected[gfe.ROLE_LABELS[li["role"]]] = expected.get(gfe.ROLE_LABELS[li["role"]], 0) + li["amount"]
         bill_date = st.date_input("Date on the bill", value=None, key="chk_date", format="YYYY-MM-DD")
         bills = {}

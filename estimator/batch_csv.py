@@ -4,7 +4,7 @@ Columns (a template is in ``TEMPLATE``): the patient's name, date of birth and r
 the service date (optional), ``payer`` (to match the clinic's own prices), and any Scenario field
 (zip or state, site, sedation, imaging, coverage, network, deductible, ...). Unknown columns are
 kept in the output and reported; a row's problems are listed by field in its ``error`` cell and do
-not stop the other rows. Output cells are made safe to open in a spreadsheet.
+not stop the other rows. The output is written by ``estimator.safe_csv`` (safe to open in a spreadsheet).
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from .batch import quote_frame
 from .clinic_prices import PriceList, quote_with_prices
 from .documents.summary import summary_pdf
 from .parsing import scenario_from_strings
+from .safe_csv import frame_to_csv
 from .scenario import FieldError, Scenario, ScenarioError
-from .storage import safe_cell
 from .tables import RefData, load
 
 PATIENT_COLUMNS = ("patient_name", "patient_dob", "patient_ref", "service_date", "payer")
@@ -55,12 +55,8 @@ class BatchResult:
         return int((self.table["status"] == "ok").sum())
 
     def to_csv(self) -> str:
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(self.table.columns)
-        for row in self.table.itertuples(index=False):
-            w.writerow([safe_cell("" if isinstance(v, float) and np.isnan(v) else v) for v in row])
-        return buf.getvalue()
+        """The table as CSV (``estimator.safe_csv``: every field quoted, no cell can start a formula)."""
+        return frame_to_csv(self.table)
 
 
 def read_cases(data: bytes | str) -> tuple[pd.DataFrame, list[str]]:

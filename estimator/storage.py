@@ -1,7 +1,8 @@
 """The quote log: every saved quote, kept as first given, in SQLite or PostgreSQL (SQLAlchemy).
 
-- A record holds the quote's inputs, its outputs (the full JSON, as shown to the patient), the data
-  version it was priced with, who saved it and when, and the optional patient details.
+- A record holds the quote's inputs, its outputs (the full JSON, as shown to the patient, stamped
+  with a ``schema_version``), the data version it was priced with, who saved it and when, and the
+  optional patient details. ``estimator.quote_record.QuoteRecord`` reads a record back.
 - Records are never edited in place or deleted: the database itself refuses UPDATE and DELETE
   (triggers), and a correction is a new record that names the one it replaces. Reprinting reads
   the stored outputs, so it shows exactly the numbers first given, whatever the data tables say now.
@@ -13,8 +14,6 @@ Nothing here logs patient details.
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import secrets
 from dataclasses import dataclass
@@ -42,6 +41,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+
+from .quote_record import EXPORT_COLUMNS, QuoteRecord, stamp
+from .safe_csv import write_rows
 
 DEFAULT_SQLITE = Path(__file__).resolve().parents[1] / "var" / "quotes.sqlite3"
 ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U: easy to read aloud
@@ -151,7 +153,10 @@ class QuoteLog:
     def save(self, inputs: dict, outputs: dict, created_by: str, *, kind: str = "quote",
              patient_name: str | None = None, patient_dob: date | None = None, patient_ref: str | None = None,
              replaces: str | None = None, note: str | None = None) -> Saved:
-        """Store a new record (a correction when ``replaces`` names an earlier one) and return it."""
+        """Store a new record (a correction when ``replaces`` names an earlier one) and return it.
+
+        ``outputs`` is stored with the current ``schema_version`` (``estimator.quote_record``).
+        """
         if not created_by or not created_by.strip():
             raise ValueError("created_by: who is saving the quote is required")
         for _ in range(8):
@@ -170,7 +175,7 @@ class QuoteLog:
                        "patient_name": patient_name or None,
                        "patient_name_key": (patient_name or "").strip().lower() or None,
                        "patient_dob": patient_dob, "patient_ref": patient_ref or None,
-                       "data_version": outputs.get("data_version", ""), "inputs": inputs, "outputs": outputs,
+                       "data_version": outputs.get("data_version", ""), "inputs": inputs, "outputs": stamp(outputs),
                        "note": note}
                 try:
                     conn.execute(insert(quotes).values(**row))
@@ -248,31 +253,6 @@ def _saved(row) -> Saved:  # noqa: ANN001
                  data_version=row["data_version"], inputs=row["inputs"], outputs=row["outputs"], note=row["note"])
 
 
-def safe_cell(value: object) -> str:
-    """A CSV cell a spreadsheet will not run as a formula (OWASP CSV injection guidance)."""
-    s = "" if value is None else str(value)
-    if s and s[0] in "=+-@\t\r\n|%":
-        try:
-            float(s)  # a plain negative number is data, not a formula
-            return s
-        except ValueError:
-            return "'" + s
-    return s
-
-
 def export_csv(records: list[Saved]) -> str:
-    """The records as CSV, one row each, every cell made safe to open in a spreadsheet."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["quote_id", "version", "replaces", "saved_at_utc", "saved_by", "kind", "patient_name",
-                "patient_dob", "patient_ref", "code", "site", "coverage", "locality", "total_typical",
-                "patient_low", "patient_typical", "patient_high", "data_version"])
-    for r in records:
-        o = r.outputs
-        w.writerow([safe_cell(x) for x in (
-            r.id, r.version, r.replaces_id, r.created_at.strftime("%Y-%m-%d %H:%M:%S"), r.created_by, r.kind,
-            r.patient_name, r.patient_dob, r.patient_ref, o.get("code"), o.get("site"), o.get("coverage"),
-            o.get("locality", {}).get("key"), o.get("total_allowed", {}).get("typical"),
-            o.get("patient_pays", {}).get("low"), o.get("patient_pays", {}).get("typical"),
-            o.get("patient_pays", {}).get("high"), r.data_version)])
-    return buf.getvalue()
+    """The records as CSV, one row each (``QuoteRecord.export_row``), written by ``estimator.safe_csv``."""
+    return write_rows(EXPORT_COLUMNS, (QuoteRecord(r).export_row() for r in records))

@@ -14,8 +14,9 @@ from sqlalchemy import text
 
 from estimator import tables
 from estimator.quote import quote
+from estimator.safe_csv import safe_cell
 from estimator.scenario import Scenario
-from estimator.storage import QuoteLog, export_csv, safe_cell
+from estimator.storage import QuoteLog, export_csv
 
 
 def _quote(**kw):
@@ -29,7 +30,7 @@ def test_save_and_reopen_exactly(store_url):
     saved = log.save(inputs, outputs, "desk-1", patient_name="Ana Díaz", patient_dob=date(1970, 5, 4),
                      patient_ref="MRN-9")
     again = log.get(saved.id.lower())
-    assert again.outputs == outputs and again.inputs == inputs
+    assert again.outputs == {**outputs, "schema_version": 1} and again.inputs == inputs
     assert again.patient_dob == date(1970, 5, 4) and again.created_by == "desk-1"
     assert again.data_version == outputs["data_version"]
     assert abs((again.created_at - datetime.now(UTC)).total_seconds()) < 60

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 
 from ..guidance import DISCLAIMER, questions
 from ..money import between, usd, usd_range
 from ..quote import Quote
+from ..safe_csv import write_rows
 from ..scenario import COVERAGE_LABELS, NETWORK_LABELS, SEDATION_LABELS, SITE_LABELS, Scenario
 from . import Document
 
@@ -57,17 +56,15 @@ def summary_pdf(q: dict, today: date | None = None) -> bytes:
 
 def summary_csv(q: Quote) -> str:
     """The quote's bills, totals and patient/plan split as CSV (one row per line of the table)."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["item", "low", "typical", "high"])
+    rows: list[list[object]] = []
     for c in q.components:
-        w.writerow([f"{c['name']} allowed", *c["allowed"].values()])
-        w.writerow([f"{c['name']} billed", *c["billed"].values()])
+        rows.append([f"{c['name']} allowed", *c["allowed"].values()])
+        rows.append([f"{c['name']} billed", *c["billed"].values()])
     for name, band in (("total allowed", q.total_allowed), ("total billed", q.total_billed),
                        ("you pay", q.patient_pays), ("plan pays", q.plan_pays)):
-        w.writerow([name, *band.values()])
-    w.writerow(["code", q.code, "", ""])
-    w.writerow(["locality", q.place.locality.key, "", ""])
-    w.writerow(["year", q.year, "", ""])
-    w.writerow(["data version", q.data_version, "", ""])
-    return buf.getvalue()
+        rows.append([name, *band.values()])
+    rows.append(["code", q.code, "", ""])
+    rows.append(["locality", q.place.locality.key, "", ""])
+    rows.append(["year", q.year, "", ""])
+    rows.append(["data version", q.data_version, "", ""])
+    return write_rows(["item", "low", "typical", "high"], rows)
