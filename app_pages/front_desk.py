@@ -13,6 +13,7 @@ from dashboard.state import BY_NAME
 from estimator import gfe
 from estimator.clinic_prices import quote_with_prices
 from estimator.documents.gfe_pdf import gfe_pdf
+from estimator.fields import keep_applicable
 from estimator.money import between, usd
 from estimator.parsing import scenario_from_strings
 from estimator.quote_record import QuoteRecord
@@ -128,16 +129,14 @@ if st.session_state.get("fd_submitted"):
     errors: list[FieldError] = []
     sc = None
     try:
-        sc = scenario_from_strings({
-            "zip": v["zip"], "site": v["site"], "sedation": v["sedation"], "coverage": v["coverage"],
-            "network": None if v["coverage"] in ("medicare", "medicaid", "self_pay") else v["network"],
-            "deductible_remaining": v["deductible_remaining"] if v["coverage"] != "self_pay" else None,
-            "copay": v["copay"] if v["coverage"] != "self_pay" else None,
-            "coinsurance": v["coinsurance"] if v["coverage"] not in ("medicare", "self_pay") else None,
-            "oop_remaining": v["oop_remaining"] if v["coverage"] not in ("medicare", "self_pay") else None,
-            **({"medigap": v["medigap"], "medicare_provider": v["medicare_provider"]}
-               if v["coverage"] == "medicare" else {})},
-            load())
+        entered = {k: v[k] for k in ("zip", "site", "sedation", "coverage", "network", "deductible_remaining",
+                                     "copay", "coinsurance", "oop_remaining", "medigap", "medicare_provider")
+                   if v[k]}
+        used = keep_applicable(entered)
+        unused = [LABELS.get(k, k) for k in entered if k not in used and v[k] != DEFAULTS.get(k)]
+        if unused:
+            st.caption(f"Not used for {COVERAGE_LABELS.get(v['coverage'], 'this coverage')}: " + ", ".join(unused))
+        sc = scenario_from_strings(used, load())
     except ScenarioError as e:
         errors += e.errors
     dob, e1 = parse_day("patient_dob", "Date of birth")
