@@ -86,7 +86,7 @@ class Result:
     claims: np.ndarray  # (3, 3, n) allowed amounts as processed (one claim if a total was entered)
     shares: benefits.Shares
     ded_remaining: np.ndarray  # (n,) before this visit
-    coinsurance: np.ndarray  # (n,) fraction used
+    coinsurance_fraction: np.ndarray  # (n,) the coinsurance rate used, as a fraction (0.2 = 20%)
     oop_remaining: np.ndarray  # (n,) before this visit (inf = none)
     noncovered: np.ndarray  # (n,) bool: Medicare frequency limit reached, priced as self-pay
     nsa_protected: np.ndarray  # (n,) bool: out-of-network anesthesia limited to in-network sharing
@@ -228,7 +228,7 @@ def compute(ref: RefData, inp: Inputs) -> Result:
     shares = benefits.split(claims, balance, ded, copay, coins, oop, principal, coins_cap,
                             inp.copay_before & ~self_pay, inp.coins_incl_copay & ~self_pay, supplemental)
     return Result(reference_cents=rc, allowed=allowed, billed=billed, claims=claims, shares=shares,
-                  ded_remaining=ded, coinsurance=coins, oop_remaining=oop, noncovered=noncovered,
+                  ded_remaining=ded, coinsurance_fraction=coins, oop_remaining=oop, noncovered=noncovered,
                   nsa_protected=nsa_protected, nonpar=nonpar, limiting_charge=unassigned,
                   coinsurance_assumed=coins_assumed & ~self_pay,
                   floor_applied=floor_applied & ~total_given)

@@ -107,7 +107,7 @@ def steps(sc: Scenario, res: Result, ref: RefData) -> list[str]:
         out.append(f"Then your {usd(cop)} copay for the procedure.")
     elif sc.copay > 0 and cop == 0 and sc.copay_timing == "after_deductible":
         out.append("The deductible takes the whole allowed amount, so no copay is left to charge.")
-    coins = float(res.coinsurance[0])
+    coins = float(res.coinsurance_fraction[0])
     if medicare and co > 0:
         out.append(f"Medicare pays 80% of the rest; you pay {pct(coins)} coinsurance: {usd(co)}.")
         cap = ref.param("hopd_copay_cap", sc.year)

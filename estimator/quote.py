@@ -128,7 +128,7 @@ def quote(sc: Scenario, ref: RefData | None = None) -> Quote:
         steps=explain.steps(sc, res, ref), warnings=explain.warnings(sc, place, res, ref),
         sources=explain.sources(sc, place, res, ref), data_version=ref.version,
         assumptions={"deductible_remaining": float(res.ded_remaining[0]),
-                     "coinsurance_pct": round(float(res.coinsurance[0]) * 100, 4),
+                     "coinsurance_pct": round(float(res.coinsurance_fraction[0]) * 100, 4),
                      "oop_remaining": None if np.isinf(res.oop_remaining[0]) else float(res.oop_remaining[0]),
                      "sedation_minutes": sc.sedation_minutes, "anesthesia_minutes": sc.anesthesia_minutes},
     )
