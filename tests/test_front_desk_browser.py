@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from dashboard.e2e import block_non_local, free_port, streamlit_server
 from estimator.batch_csv import TEMPLATE
 from estimator.storage import QuoteLog
 
+from .e2e_server import block_non_local, free_port, streamlit_server
 from .oidc_provider import oidc_provider
 
 pytestmark = pytest.mark.browser
