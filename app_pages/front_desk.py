@@ -1,8 +1,6 @@
 """Front desk: a keyboard-first quote form, saving to the quote log, and Good Faith Estimates."""
 
-import base64
 import os
-from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -10,9 +8,8 @@ import streamlit as st
 
 from dashboard import access, store
 from dashboard.state import BY_NAME
-from estimator import gfe
+from estimator import desk, gfe
 from estimator.clinic_prices import quote_with_prices
-from estimator.documents.gfe_pdf import gfe_pdf
 from estimator.fields import keep_applicable
 from estimator.money import between, usd
 from estimator.parsing import scenario_from_strings
@@ -24,7 +21,7 @@ from estimator.scenario import (
     SEDATION_LABELS,
     SITE_LABELS,
     FieldError,
-    ScenarioError,
+    InputError,
 )
 from estimator.tables import load
 
@@ -33,7 +30,8 @@ PROFILE = Path(os.environ.get("ESTIMATOR_CLINIC_PROFILE", ROOT / "examples" / "c
 LABELS = {"zip": "ZIP code", "site": "Site of care", "deductible_remaining": "Deductible left",
           "copay": "Copay", "coinsurance": "Coinsurance", "oop_remaining": "Out-of-pocket left",
           "network": "Network", "coverage": "Coverage", "sedation": "Sedation", "medigap": "Medigap plan",
-          "medicare_provider": "Doctor's Medicare status"}
+          "medicare_provider": "Doctor's Medicare status", "patient_dob": "Date of birth",
+          "service_date": "Service date", "scheduled_on": "Scheduled on"}
 FIELDS = ["zip", "site", "sedation", "coverage", "network", "payer", "deductible_remaining", "copay", "coinsurance",
           "oop_remaining", "medigap", "medicare_provider", "patient_name", "patient_dob", "patient_ref",
           "service_date", "scheduled_on", "diagnosis_codes"]
@@ -52,6 +50,22 @@ prices = store.price_list()
 st.title("Front desk")
 st.caption("Tab between fields; Enter quotes. Clinic defaults (ZIP, site, sedation, coverage) are remembered for "
            "this session.")
+
+# A correction from the quote log arrives as ?correct=QUOTE_ID: load that record and start the form from it.
+correct_id = st.query_params.get("correct")
+if correct_id:
+    del st.query_params["correct"]
+    try:
+        source = desk.correction_source(log, correct_id)
+    except (InputError, desk.StorageError) as e:
+        st.error(f"Cannot correct: {e.errors[0].message if isinstance(e, InputError) else e}",
+                 icon=":material/error:")
+    else:
+        for f, val in desk.correction_values(source).items():
+            st.session_state[f"fd_{f}"] = st.session_state[f"fdw_{f}"] = val
+        st.session_state["fd_replaces"] = source.id
+        st.session_state["fd_submitted"] = True
+        st.session_state.pop("fd_saved", None)
 
 # Restore the last-used values (kept under fd_*) into the form's widgets (fdw_*).
 for f in FIELDS:
@@ -113,16 +127,12 @@ with st.form("front_desk_quote", enter_to_submit=True, border=True):
 v = {f: str(st.session_state[f"fd_{f}"]).strip() for f in FIELDS}
 
 
-def parse_day(field: str, label: str, required: bool = False) -> tuple[date | None, list[FieldError]]:
-    text = v[field]
-    if not text:
-        return None, ([FieldError(label, "is required")] if required else [])
-    for fmt in ("%Y-%m-%d", "%m/%d/%Y"):
-        try:
-            return pd.to_datetime(text, format=fmt).date(), []
-        except ValueError:
-            continue
-    return None, [FieldError(label, f"'{text}' is not a date: use YYYY-MM-DD")]
+def show_failure(e: InputError | desk.StorageError, prefix: str) -> None:
+    """A failure as error boxes: one per problem for bad input, the message for a storage failure."""
+    for message in ([err.message if err.field in ("replaces", "created_by") else
+                     f"{LABELS.get(err.field, err.field)}: {err.message}" for err in e.errors]
+                    if isinstance(e, InputError) else [str(e)]):
+        st.error(f"{prefix}{message}", icon=":material/error:")
 
 
 if st.session_state.get("fd_submitted"):
@@ -137,10 +147,13 @@ if st.session_state.get("fd_submitted"):
         if unused:
             st.caption(f"Not used for {COVERAGE_LABELS.get(v['coverage'], 'this coverage')}: " + ", ".join(unused))
         sc = scenario_from_strings(used, load())
-    except ScenarioError as e:
+    except InputError as e:
         errors += e.errors
-    dob, e1 = parse_day("patient_dob", "Date of birth")
-    errors += e1
+    dob = None
+    try:
+        dob = desk.parse_day(v["patient_dob"], "patient_dob")
+    except InputError as e:
+        errors += e.errors
     for err in errors:
         st.error(f"{LABELS.get(err.field, err.field)}: {err.message}", icon=":material/error:")
     if sc and not errors:
@@ -163,46 +176,40 @@ if st.session_state.get("fd_submitted"):
             st.markdown("\n".join(f"- {w['message']}" for w in d["warnings"]))
             st.caption(" | ".join(d["sources"][:6]) + f" | data version {d['data_version']}")
 
-        patient = {"patient_name": v["patient_name"] or None, "patient_dob": dob,
-                   "patient_ref": v["patient_ref"] or None}
-        inputs = {**sc.to_dict(), "payer": v["payer"] or None}
+        patient = desk.Patient(v["patient_name"] or None, dob, v["patient_ref"] or None)
+        inputs = desk.record_inputs(sc, v["payer"])
         b1, b2 = st.columns(2)
         if b1.button("Save quote", type="primary", shortcut="ctrl+s", disabled=not staff,
                      help="Saves the quote with its data version; Ctrl+S." if staff else "Enter your name first."):
-            saved = log.save(inputs, d, staff, replaces=replacing, **patient)
-            st.session_state["fd_saved"] = saved.id
-            st.session_state.pop("fd_replaces", None)
-        if v["coverage"] == "self_pay" and b2.button("Save and issue Good Faith Estimate", disabled=not staff,
-                                                     shortcut="ctrl+g"):
-            service, e2 = parse_day("service_date", "Service date")
-            scheduled, e3 = parse_day("scheduled_on", "Scheduled on")
-            case_dict = {"patient": {"name": v["patient_name"], "dob": dob.isoformat() if dob else "",
-                                     "reference": v["patient_ref"]},
-                         "service": {"date": service.isoformat() if service else "",
-                                     "scheduled_on": scheduled.isoformat() if scheduled else "",
-                                     "requested_on": "" if service else date.today().isoformat()},
-                         "diagnosis_codes": [x.strip() for x in v["diagnosis_codes"].split(",") if x.strip()],
-                         "scenario": {k: val for k, val in sc.to_dict().items() if val not in (None, "")},
-                         "clinic_profile": str(PROFILE), "issued_on": date.today().isoformat()}
             try:
-                if e2 or e3:
-                    raise ScenarioError(e2 + e3)
-                case = gfe.GfeCase.from_dict(case_dict)
-                gq, lines = gfe.build(case, prices=prices)
-                pdf = gfe_pdf(case, gq, lines)
-                gd = gq.to_dict()
-                gd["gfe"] = {"case": case_dict, "lines": [{"role": li.role, "code": li.code, "amount": li.amount}
-                                                          for li in lines],
-                             "pdf_base64": base64.b64encode(pdf).decode()}
-                saved = log.save(inputs, gd, staff, kind="gfe", replaces=replacing, **patient)
+                saved = desk.save_quote(log, inputs, d, staff, patient, replaces=replacing)
                 st.session_state["fd_saved"] = saved.id
                 st.session_state.pop("fd_replaces", None)
-            except ScenarioError as e:
-                for err in e.errors:
-                    st.error(f"Good Faith Estimate: {err}", icon=":material/error:")
+            except (InputError, desk.StorageError) as e:
+                show_failure(e, "Not saved: ")
+        if v["coverage"] == "self_pay" and b2.button("Save and issue Good Faith Estimate", disabled=not staff,
+                                                     shortcut="ctrl+g"):
+            try:
+                case_dict = desk.gfe_case(sc, patient, service_date=v["service_date"], scheduled_on=v["scheduled_on"],
+                                          diagnosis_codes=v["diagnosis_codes"], clinic_profile=PROFILE)
+                outputs = desk.gfe_outputs(case_dict, prices)
+            except InputError as e:
+                show_failure(e, "Good Faith Estimate: ")
+            else:
+                try:
+                    saved = desk.save_gfe(log, inputs, outputs, staff, patient, replaces=replacing)
+                    st.session_state["fd_saved"] = saved.id
+                    st.session_state.pop("fd_replaces", None)
+                except (InputError, desk.StorageError) as e:
+                    show_failure(e, "Not saved: ")
         saved_id = st.session_state.get("fd_saved")
+        rec = None
         if saved_id:
-            rec = log.get(saved_id)
+            try:
+                rec = desk.get_record(log, saved_id)
+            except (InputError, desk.StorageError) as e:
+                show_failure(e, "")
+        if rec:
             record = QuoteRecord(rec)
             st.success(f"Saved as **{rec.id}**" + (f" (version {rec.version}, replaces {rec.replaces_id})"
                                                     if rec.replaces_id else "") + ".", icon=":material/check:")
@@ -210,9 +217,7 @@ if st.session_state.get("fd_submitted"):
                 st.download_button("Download the Good Faith Estimate (PDF)", record.gfe_pdf(),
                                    file_name=f"GFE-{rec.id}.pdf", mime="application/pdf", on_click="ignore",
                                    type="primary")
-                service_info = record.gfe_case["service"]
-                due = gfe.deadline(*(date.fromisoformat(service_info[k]) if service_info[k] else None
-                                     for k in ("scheduled_on", "date", "requested_on")))
+                due = desk.gfe_deadline(rec.outputs)
                 st.caption(f"Due by {due.latest:%A, %B %-d, %Y}: {due.rule}." if due.latest else due.rule)
             else:
                 st.download_button("Print the patient summary (PDF)", record.summary_pdf,

@@ -60,19 +60,8 @@ if record.is_gfe:
     b[1].download_button("Reprint the Good Faith Estimate", record.gfe_pdf(),
                          file_name=f"GFE-{rec.id}.pdf", mime="application/pdf", on_click="ignore", key="reprint_gfe")
 if latest.id == rec.id and b[2].button("Correct this quote", key="correct"):
-    inputs = rec.inputs
-    for k in ("zip", "site", "sedation", "coverage", "network", "deductible_remaining", "copay", "coinsurance",
-              "oop_remaining", "payer"):
-        val = inputs.get(k)
-        st.session_state[f"fd_{k}"] = "" if val is None else f"{val:g}" if isinstance(val, float) else str(val)
-        st.session_state.pop(f"fdw_{k}", None)
-    for k, val in (("patient_name", rec.patient_name), ("patient_dob", rec.patient_dob),
-                   ("patient_ref", rec.patient_ref)):
-        st.session_state[f"fd_{k}"] = "" if val is None else str(val)
-        st.session_state.pop(f"fdw_{k}", None)
-    st.session_state["fd_replaces"] = rec.id
-    st.session_state["fd_submitted"] = True
-    st.switch_page("app_pages/front_desk.py")
+    # The front desk loads the record itself and starts its form from it.
+    st.switch_page("app_pages/front_desk.py", query_params={"correct": rec.id})
 
 if record.is_gfe:
     with st.expander("Check a bill against this Good Faith Estimate"):

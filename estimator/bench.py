@@ -5,7 +5,7 @@
   loop over the single-quote API;
 - peak resident memory of a process that quotes the 1,000,000 scenarios.
 
-The dashboard's timings are in ``python -m dashboard.bench``; ``scripts/bench`` runs both.
+The dashboard's timings are in ``python -m benchmarks.dashboard_bench``; ``scripts/bench`` runs both.
 """
 
 from __future__ import annotations

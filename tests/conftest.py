@@ -66,7 +66,7 @@ def browser():
     """Debian's Chromium driven by Playwright (scripts/setup --all installs it)."""
     from playwright.sync_api import sync_playwright
 
-    from dashboard.e2e import CHROMIUM_ARGS, chromium_path
+    from .e2e_server import CHROMIUM_ARGS, chromium_path
 
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)

@@ -11,12 +11,12 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from dashboard.e2e import block_non_local, streamlit_server
 from estimator.money import usd
 from estimator.quote import quote
 from estimator.scenario import Scenario
 
 from .conftest import ROOT
+from .e2e_server import block_non_local, streamlit_server
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = ROOT / "artifacts"

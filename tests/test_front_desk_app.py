@@ -163,11 +163,14 @@ def test_correcting_a_quote_saves_a_new_version(db):
     log = open_page("app_pages/quote_log.py")
     log.text_input(key="w_staff_name").input("JD")
     log.run()
-    click(log, "Correct this quote")
-    assert log.session_state["fd_replaces"] == first.id
-    log.switch_page("app_pages/front_desk.py")
-    log.run()
+    click(log, "Correct this quote")  # hands over ?correct=ID; the front desk loads the record itself
+    assert any(t.value == "Front desk" for t in log.title)
+    assert "correct" not in log.query_params  # read once, then cleared
+    assert any(f"Correcting quote **{first.id}**" in i.value for i in log.info)
     assert log.text_input(key="fdw_deductible_remaining").value == "100"
+    assert log.text_input(key="fdw_patient_name").value == "Kim Li"
+    log.switch_page("app_pages/front_desk.py")  # AppTest's own page stays the log until told
+    log.run()
     fill(log, deductible_remaining="900")
     click(log, "Save quote")
     history = store.history(first.id)
@@ -227,3 +230,71 @@ def test_batch_page_offers_the_template(db):
     at = open_page("app_pages/batch_quotes.py")
     assert [b.label for b in at.get("download_button")] == ["Download the template (CSV)"]
     assert at.get("file_uploader")
+
+
+def open_correction(quote_id: str) -> AppTest:
+    """The front desk opened as the quote log hands a correction over: ?correct=QUOTE_ID."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.query_params["correct"] = quote_id
+    at.switch_page("app_pages/front_desk.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_a_correction_link_prefills_the_form_from_the_saved_record(db):
+    store = QuoteLog(f"sqlite:///{db}")
+    q = quote(Scenario(zip="35203", site="office", coverage="medicare", deductible_remaining=0, medigap="g",
+                       medicare_provider="nonpar_unassigned"))
+    first = store.save({**q.scenario.to_dict(), "payer": None}, q.to_dict(), "JD", patient_name="Kim Li",
+                       patient_ref="MRN-7")
+    at = open_correction(first.id.lower())  # IDs are read the way staff type them
+    assert at.session_state["fd_replaces"] == first.id and "correct" not in at.query_params
+    assert at.selectbox(key="fdw_coverage").value == "medicare" and at.selectbox(key="fdw_medigap").value == "g"
+    assert at.selectbox(key="fdw_medicare_provider").value == "nonpar_unassigned"
+    assert at.text_input(key="fdw_patient_ref").value == "MRN-7" and at.text_input(key="fdw_zip").value == "35203"
+    assert at.metric[0].value == "$0.00"  # quoted again at once, as saved
+
+
+def test_a_correction_of_a_missing_or_superseded_quote_is_refused_plainly(db):
+    store = QuoteLog(f"sqlite:///{db}")
+    q = quote(Scenario(zip="35203"))
+    first = store.save(q.scenario.to_dict(), q.to_dict(), "JD", patient_name="Kim Li")
+    second = store.save(q.scenario.to_dict(), q.to_dict(), "JD", patient_name="Kim Li", replaces=first.id)
+    at = open_correction("QNOSUCH234")
+    assert [e.value for e in at.error] == ["Cannot correct: no saved quote QNOSUCH234"]
+    at = open_correction(first.id)
+    assert [e.value for e in at.error] == [f"Cannot correct: quote {first.id} has already been corrected: correct "
+                                           f"its latest version, {second.id} (version 2)"]
+    assert "fd_replaces" not in at.session_state
+
+
+def test_a_correction_saved_after_someone_else_corrected_it_is_refused(db):
+    store = QuoteLog(f"sqlite:///{db}")
+    q = quote(Scenario(zip="35203", deductible_remaining=100))
+    first = store.save(q.scenario.to_dict(), q.to_dict(), "JD", patient_name="Kim Li")
+    at = open_correction(first.id)
+    at.text_input(key="w_staff_name").input("JD")
+    at.run()
+    store.save(q.scenario.to_dict(), q.to_dict(), "AB", replaces=first.id)  # meanwhile, at another desk
+    click(at, "Save quote")
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "has already been corrected by someone else" in errors[0]
+    assert not at.success and store.count() == 2
+
+
+def test_a_database_failure_on_save_is_an_error_message_without_patient_details(db):
+    import sqlite3
+
+    at = open_page("app_pages/front_desk.py")
+    at.text_input(key="w_staff_name").input("JD")
+    at.run()
+    fill(at, zip="35203", patient_name="Ana Ruiz", patient_dob="1971-02-03", patient_ref="MRN-42")
+    with sqlite3.connect(db) as conn:  # the quote table goes missing under the running app
+        conn.execute("ALTER TABLE quotes RENAME TO quotes_gone")
+    click(at, "Save quote")
+    assert not at.exception and not at.success
+    [error] = [e.value for e in at.error]
+    assert error.startswith("Not saved: Saving the quote failed: the quote log's database could not be written")
+    assert not any(s in error for s in ("Ana", "Ruiz", "1971", "MRN-42", "INSERT", "?"))

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from dashboard.e2e import block_non_local, free_port, streamlit_server
 from estimator.batch_csv import TEMPLATE
 from estimator.storage import QuoteLog
 
+from .e2e_server import block_non_local, free_port, streamlit_server
 from .oidc_provider import oidc_provider
 
 pytestmark = pytest.mark.browser
@@ -66,6 +66,40 @@ def test_keyboard_quote_save_and_find(env, browser):
         page.screenshot(path=str(Path(__file__).resolve().parents[1] / "artifacts" / "quote-log-1280px.png"))
     assert blocked == []
     assert "Dana" not in server_log.read_text(errors="replace")  # no patient data in the logs
+
+
+def test_correct_a_quote_from_the_log(env, browser):
+    environ, d = env
+    from estimator.quote import quote
+    from estimator.scenario import Scenario
+
+    store = QuoteLog(f"sqlite:///{d / 'quotes.sqlite3'}")
+    q = quote(Scenario(zip="35203", deductible_remaining=100))
+    first = store.save({**q.scenario.to_dict(), "payer": None}, q.to_dict(), "KB", patient_name="Robin Fixme")
+    blocked: list[str] = []
+    with streamlit_server(environ) as url:
+        page = new_page(browser, blocked)
+        page.goto(f"{url}/log")
+        page.get_by_role("textbox", name="Your name or initials").fill("KB")
+        search = page.get_by_role("textbox", name=re.compile("Search by quote ID"))
+        search.fill(first.id)
+        search.press("Enter")
+        page.get_by_role("button", name="Correct this quote").click()
+        expect(page.get_by_text(f"Correcting quote {first.id}")).to_be_visible(timeout=TIMEOUT)
+        expect(page).to_have_url(re.compile(r"/desk$"), timeout=TIMEOUT)  # the handover parameter is cleared
+        expect(page.get_by_role("textbox", name="Patient name")).to_have_value("Robin Fixme")
+        deductible = page.get_by_role("textbox", name="Deductible left ($)")
+        expect(deductible).to_have_value("100")
+        deductible.fill("900")
+        deductible.press("Enter")
+        repriced = quote(Scenario(zip="35203", deductible_remaining=900)).patient_pays["typical"]
+        expect(page.get_by_text(f"${repriced:,.2f}", exact=True).first).to_be_visible(timeout=TIMEOUT)
+        page.keyboard.press("Control+s")
+        expect(page.get_by_text(re.compile(rf"Saved as Q[0-9A-Z]{{9}} \(version 2, replaces {first.id}\)"))
+               ).to_be_visible(timeout=TIMEOUT)
+    history = store.history(first.id)
+    assert [h.inputs["deductible_remaining"] for h in history] == [100, 900]
+    assert blocked == []
 
 
 def test_batch_upload_quotes_every_row(env, browser, tmp_path):

@@ -1,4 +1,7 @@
-"""Running the app for real: a ``streamlit run`` server and Debian's Chromium (tests and benchmarks)."""
+"""Running the app for real: a ``streamlit run`` server and Debian's Chromium.
+
+Used by the browser tests (``tests/test_*browser.py``) and by ``benchmarks/dashboard_bench.py``.
+"""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ feature's id set to the two-letter state code, rounds coordinates to 0.01 degree
 file the dashboard serves, so the map draws with no internet connection.
 
     npm pack us-atlas@3.0.1 && tar xzf us-atlas-3.0.1.tgz
-    python -m dashboard.vendor_map package/states-10m.json
+    python scripts/vendor_map.py package/states-10m.json
 """
 
 from __future__ import annotations

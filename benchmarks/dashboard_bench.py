@@ -1,4 +1,4 @@
-"""Dashboard timings: ``python -m dashboard.bench``.
+"""Dashboard timings: ``python -m benchmarks.dashboard_bench`` (or ``python benchmarks/dashboard_bench.py``).
 
 - rerun: server script time for a changed input, measured with Streamlit's AppTest (an upper
   bound: it includes AppTest's own bookkeeping), median and 95th percentile over many changes;
@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a file: the project's packages (estimator, tests) are importable
+    sys.path.insert(0, str(ROOT))
 
 
 def rerun_times(n: int = 40) -> dict[str, float]:
@@ -40,7 +42,7 @@ def rerun_times(n: int = 40) -> dict[str, float]:
 def first_load_times(n: int = 5) -> dict[str, float]:
     from playwright.sync_api import sync_playwright
 
-    from .e2e import CHROMIUM_ARGS, chromium_path, streamlit_server
+    from tests.e2e_server import CHROMIUM_ARGS, chromium_path, streamlit_server
 
     times = []
     with streamlit_server() as url, sync_playwright() as p:
@@ -59,7 +61,7 @@ def first_load_times(n: int = 5) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m dashboard.bench", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="python -m benchmarks.dashboard_bench", description=__doc__.splitlines()[0])
     p.add_argument("--json", action="store_true")
     p.add_argument("--no-browser", action="store_true", help="skip the Chromium first-load timing")
     args = p.parse_args(argv)
