@@ -180,7 +180,7 @@ from estimator.scenario import Scenario
 rows = []
 for site in ("hopd", "asc", "office"):
     for coverage in ("medicare", "commercial", "self_pay"):
-        q = quote(Scenario(zip="35203", site=site, coverage=coverage, year=2025, deductible=0, coinsurance=20))
+        q = quote(Scenario(zip="35203", site=site, coverage=coverage, year=2025))
         rows.append({"site": site, "coverage": coverage, **q.total_allowed})
 totals = pd.DataFrame(rows)
 px.bar(totals, x="site", y="typical", color="coverage", barmode="group",
