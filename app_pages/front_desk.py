@@ -7,19 +7,15 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import access, store
-from dashboard.state import BY_NAME
 from estimator import desk, gfe
 from estimator.clinic_prices import quote_with_prices
+from estimator.fields import FIELDS as REGISTRY
 from estimator.fields import keep_applicable
 from estimator.money import between, usd
 from estimator.parsing import scenario_from_strings
 from estimator.quote_record import QuoteRecord
 from estimator.scenario import (
     COVERAGE_LABELS,
-    MEDICARE_PROVIDER_LABELS,
-    NETWORK_LABELS,
-    SEDATION_LABELS,
-    SITE_LABELS,
     FieldError,
     InputError,
 )
@@ -27,18 +23,19 @@ from estimator.tables import load
 
 ROOT = Path(__file__).resolve().parents[1]
 PROFILE = Path(os.environ.get("ESTIMATOR_CLINIC_PROFILE", ROOT / "examples" / "clinic_profile.json"))
-LABELS = {"zip": "ZIP code", "site": "Site of care", "deductible_remaining": "Deductible left",
-          "copay": "Copay", "coinsurance": "Coinsurance", "oop_remaining": "Out-of-pocket left",
-          "network": "Network", "coverage": "Coverage", "sedation": "Sedation", "medigap": "Medigap plan",
-          "medicare_provider": "Doctor's Medicare status", "patient_dob": "Date of birth",
-          "service_date": "Service date", "scheduled_on": "Scheduled on"}
-FIELDS = ["zip", "site", "sedation", "coverage", "network", "payer", "deductible_remaining", "copay", "coinsurance",
-          "oop_remaining", "medigap", "medicare_provider", "patient_name", "patient_dob", "patient_ref",
+#: The desk's short labels where the registry's are written for patients; the rest come from the registry.
+SHORT_LABELS = {"site": "Site of care", "deductible_remaining": "Deductible left", "copay": "Copay",
+                "coinsurance": "Coinsurance", "oop_remaining": "Out-of-pocket left", "network": "Network",
+                "coverage": "Coverage", "medigap": "Medigap plan", "medicare_provider": "Doctor's Medicare status"}
+SCENARIO_FIELDS = ["zip", "site", "sedation", "coverage", "network", "deductible_remaining", "copay", "coinsurance",
+                   "oop_remaining", "medigap", "medicare_provider"]
+LABELS = {**{f: SHORT_LABELS.get(f, REGISTRY[f].label.replace(" ($)", "").replace(" (%)", ""))
+             for f in SCENARIO_FIELDS},
+          "patient_dob": "Date of birth", "service_date": "Service date", "scheduled_on": "Scheduled on"}
+FIELDS = [*SCENARIO_FIELDS[:5], "payer", *SCENARIO_FIELDS[5:], "patient_name", "patient_dob", "patient_ref",
           "service_date", "scheduled_on", "diagnosis_codes"]
-CHOICES = {"site": SITE_LABELS, "sedation": SEDATION_LABELS, "coverage": COVERAGE_LABELS, "network": NETWORK_LABELS,
-           "medigap": BY_NAME["medigap"].options, "medicare_provider": MEDICARE_PROVIDER_LABELS}
-DEFAULTS = {"site": "asc", "sedation": "local", "coverage": "commercial", "network": "in", "payer": "",
-            "medigap": "none", "medicare_provider": "participating"}
+CHOICES = {f: REGISTRY[f].choice_labels for f in SCENARIO_FIELDS if REGISTRY[f].kind == "choice"}
+DEFAULTS = {"payer": "", **{f: REGISTRY[f].default for f in CHOICES}}
 # The clinic profile's own defaults (its ZIP code, usual site...) start the form, where they are valid.
 DEFAULTS |= {k: v for k, v in store.clinic_defaults(str(PROFILE)).items()
              if k in FIELDS and (k not in CHOICES or v in CHOICES[k])}
@@ -88,31 +85,43 @@ def remember() -> None:
 
 def choice(col, name: str, label: str | None = None, options: dict[str, str] | None = None) -> None:
     options = options or CHOICES[name]
-    col.selectbox(label or BY_NAME[name].label, list(options), format_func=options.get, key=f"fdw_{name}")
+    col.selectbox(label or LABELS.get(name, name), list(options), format_func=options.get, key=f"fdw_{name}")
+
+
+#: What a blank box means on this form, where the form asks for the amount left rather than the plan's total.
+BLANK = {"deductible_remaining": ("blank = met", "Blank: taken as met; for Original Medicare, the whole Part B "
+                                                 "deductible."),
+         "copay": ("0", ""), "coinsurance": ("20", ""), "oop_remaining": ("blank = none", "Blank: no maximum applied.")}
+
+
+def number_box(col, name: str) -> None:
+    """A text box for an amount, labelled and explained from the field registry."""
+    spec = REGISTRY[name]
+    unit = " (%)" if spec.kind == "percent" else " ($)"
+    placeholder, blank = BLANK[name]
+    col.text_input(LABELS[name] + unit, key=f"fdw_{name}", placeholder=placeholder,
+                   help=" ".join(x for x in (spec.help, blank) if x) or None)
 
 
 with st.form("front_desk_quote", enter_to_submit=True, border=True):
     c = st.columns(3)
     c[0].text_input("ZIP code", key="fdw_zip", max_chars=10, placeholder="35203")
-    choice(c[1], "site", "Site of care")
+    choice(c[1], "site")
     choice(c[2], "sedation")
     c = st.columns(3)
-    choice(c[0], "coverage", "Coverage")
-    choice(c[1], "network", "Network")
+    choice(c[0], "coverage")
+    choice(c[1], "network")
     payers = {"": "(no contract on file)", **{p: p for p in (prices.payers() if prices else [])}}
     if st.session_state["fdw_payer"] not in payers:
         st.session_state["fdw_payer"] = ""
     choice(c[2], "payer", "Payer (clinic contract)", payers)
     c = st.columns(4)
-    c[0].text_input("Deductible left ($)", key="fdw_deductible_remaining", placeholder="blank = met",
-                    help="Blank: taken as met; for Original Medicare, the whole Part B deductible.")
-    c[1].text_input("Copay ($)", key="fdw_copay", placeholder="0")
-    c[2].text_input("Coinsurance (%)", key="fdw_coinsurance", placeholder="20")
-    c[3].text_input("Out-of-pocket left ($)", key="fdw_oop_remaining", placeholder="blank = none")
+    for col, name in zip(c, ("deductible_remaining", "copay", "coinsurance", "oop_remaining")):
+        number_box(col, name)
     with st.expander("Original Medicare details"):
         c = st.columns(2)
         choice(c[0], "medigap")
-        choice(c[1], "medicare_provider", "Doctor's Medicare status")
+        choice(c[1], "medicare_provider")
     c = st.columns(3)
     c[0].text_input("Patient name", key="fdw_patient_name", max_chars=200)
     c[1].text_input("Date of birth (YYYY-MM-DD)", key="fdw_patient_dob", max_chars=10)
@@ -139,9 +148,7 @@ if st.session_state.get("fd_submitted"):
     errors: list[FieldError] = []
     sc = None
     try:
-        entered = {k: v[k] for k in ("zip", "site", "sedation", "coverage", "network", "deductible_remaining",
-                                     "copay", "coinsurance", "oop_remaining", "medigap", "medicare_provider")
-                   if v[k]}
+        entered = {k: v[k] for k in SCENARIO_FIELDS if v[k]}
         used = keep_applicable(entered)
         unused = [LABELS.get(k, k) for k in entered if k not in used and v[k] != DEFAULTS.get(k)]
         if unused:
