@@ -195,9 +195,10 @@ def base_args(dest: str) -> list[str]:
 
 
 def _priced(out: str) -> dict:
-    """A quote's JSON without the echo of its inputs (which keep the text as typed)."""
+    """A quote's JSON without the echoes of its inputs (which keep the text as typed)."""
     d = json.loads(out)
     d.pop("inputs", None)
+    d.get("locality", {}).pop("query", None)
     return d
 
 
