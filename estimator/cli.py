@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -16,7 +17,7 @@ from pathlib import Path
 from . import batch_csv, gfe
 from .clinic_prices import PriceList
 from .documents.gfe_pdf import gfe_pdf, gfe_text
-from .fields import COVERAGE, FIELDS, REGISTRY, SEDATION, FieldSpec
+from .fields import COVERAGE, FIELDS, REGISTRY, SEDATION, FieldSpec, show
 from .money import between, usd, usd_range
 from .parsing import scenario_from_strings
 from .quote import Quote, quote
@@ -50,8 +51,30 @@ def _help(spec: FieldSpec) -> str:
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2, no usage dump
-        raise ScenarioError([FieldError("usage", message)])
+    def error(self, message: str) -> None:  # one line naming the option, exit 2, no usage dump
+        m = re.match(r"argument (--[\w-]+)(?:/[^:]*)?: (.*)", message)
+        if m:
+            raise ScenarioError([FieldError(m.group(1).lstrip("-").replace("-", "_"), show(m.group(2)))])
+        raise ScenarioError([FieldError("usage", show(message))])
+
+
+def _joined(argv: Sequence[str]) -> list[str]:
+    """``--opt VALUE`` as ``--opt=VALUE`` for options that take a value, so a value starting with '-'
+    (``--deductible -5``, ``--zip -inf``) reaches the option's own check instead of looking like an option."""
+    takes_value = {spec.option for spec in REGISTRY} | {
+        "--input", "--output", "-o", "--prices", "--documents", "--scheduled", "--service", "--requested",
+        "--provider", "--estimate", "--billed", "--bill-date"}
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        tok = argv[i]
+        if tok in takes_value and i + 1 < len(argv) and argv[i + 1].startswith("-") and argv[i + 1] not in takes_value:
+            out.append(f"{tok}={argv[i + 1]}")
+            i += 2
+            continue
+        out.append(tok)
+        i += 1
+    return out
 
 
 def _add_quote_options(p: argparse.ArgumentParser) -> None:
@@ -90,6 +113,10 @@ def format_quote(q: Quote) -> str:
 
 def cmd_quote(args: argparse.Namespace) -> int:
     values = {f: getattr(args, f) for f in FIELDS if getattr(args, f) is not None}
+    empty = [FieldError(f, f"is empty: give {FIELDS[f].allowed()}, or leave the option out")
+             for f, v in values.items() if not str(v).strip()]
+    if empty:
+        raise ScenarioError(empty)
     q = quote(scenario_from_strings(values))
     if args.json:
         print(json.dumps(q.to_dict(), indent=2))
@@ -228,7 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(_joined(sys.argv[1:] if argv is None else list(argv)))
         if not getattr(args, "func", None):
             parser.print_help()
             return EXIT_USAGE

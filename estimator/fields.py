@@ -285,17 +285,20 @@ _CASE_SENSITIVE = frozenset({"code"})
 
 
 # -- reading one value ------------------------------------------------------------------------------
-_NUMBER = re.compile(r"[+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]*)?|[+-]?\.[0-9]+", re.ASCII)
+_NUMBER = re.compile(r"[+-]?(?:(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?",
+                     re.ASCII)
 #: More digits than any allowed amount needs (and short enough to be read exactly).
 _MAX_DIGITS = 15
 
 
 def show(value: object) -> str:
-    """A value as the user typed it, shortened for messages: 150.0 -> '150'."""
+    """A value as the user typed it, for messages: 150.0 -> '150'; shortened to 40 characters, and
+    control characters (a NUL, a line break) written as escapes so a message stays one plain line."""
     if isinstance(value, float) and math.isfinite(value) and value == int(value) and abs(value) < 1e15:
         return str(int(value))
     s = str(value)
-    return s if len(s) <= 40 else s[:37] + "..."
+    s = s if len(s) <= 40 else s[:37] + "..."
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in s)
 
 
 def _spelling(text: str) -> str:
@@ -321,7 +324,8 @@ _PATTERNS = {f.name: re.compile(f.pattern, re.ASCII) for f in REGISTRY if f.patt
 
 def _number(spec: FieldSpec, value: object) -> float | None:
     """A finite number from text or a number; None if it is not one. Units allowed: '$' for money, '%'
-    for percentages; thousands separators as '1,500'. Only the ASCII digits 0-9 are read."""
+    for percentages; thousands separators as '1,500'; an exponent as '1e3'. Only the ASCII digits 0-9
+    are read (no other scripts' digits, no '1_000', no hexadecimal), at most 15 of them."""
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
@@ -337,9 +341,10 @@ def _number(spec: FieldSpec, value: object) -> float | None:
     if not _NUMBER.fullmatch(text) or sum(c.isdigit() for c in text) > _MAX_DIGITS:
         return None
     try:
-        return float(Decimal(text.replace(",", "")))
+        v = float(Decimal(text.replace(",", "")))
     except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
         return None
+    return v if math.isfinite(v) else None
 
 
 def is_blank(value: object) -> bool:
@@ -373,6 +378,9 @@ def read(spec: FieldSpec, value: object) -> tuple[object, str | None]:
         if not spec.low <= v <= spec.high:
             return None, f"'{show(value)}' is not allowed: {spec.allowed()}"
         return (int(v) if spec.kind == "count" else v + 0.0), None
+    if (spec.name == "zip" and isinstance(value, (int, float)) and not isinstance(value, bool)
+            and math.isfinite(value) and value == int(value) and 0 <= value < 100_000):
+        value = f"{int(value):05d}"  # a ZIP read as a number (a spreadsheet drops its leading zeros)
     if not isinstance(value, str):
         return None, f"'{show(value)}' is not allowed: {spec.allowed()}"
     text = value.strip()

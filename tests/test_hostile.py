@@ -52,7 +52,8 @@ from estimator import batch_csv, cli, gfe
 from estimator.batch import quote_frame
 from estimator.clinic_prices import PriceList
 from estimator.errors import InputError
-from estimator.parsing import CHOICES, NUMERIC_FIELDS, scenario_from_strings
+from estimator.fields import REGISTRY
+from estimator.parsing import scenario_from_strings
 from estimator.quote import quote
 from estimator.scenario import Scenario
 from estimator.tables import load
@@ -158,6 +159,9 @@ def quote_options() -> dict[str, str]:
 
 
 OPTIONS = quote_options()
+#: Choice fields and their codes, and number fields by kind, from the field registry.
+CHOICES = {f.name: f.choices for f in REGISTRY if f.kind == "choice"}
+NUMERIC_FIELDS = {f.name: {"count": "int", "year": "int"}.get(f.kind, f.kind) for f in REGISTRY if f.is_number}
 
 
 def kind(dest: str) -> str:
