@@ -73,9 +73,9 @@ def test_itemised_charges_add_up_to_each_bill_and_use_clinic_cash_prices():
 
 
 @pytest.mark.parametrize("change, field", [
-    ({"diagnosis_codes": ["M5412"]}, "diagnosis_codes"),
-    ({"diagnosis_codes": ["U07.1"]}, "diagnosis_codes"),
-    ({"diagnosis_codes": ["M54.12345"]}, "diagnosis_codes"),
+    ({"diagnosis_codes": ["M5"]}, "diagnosis_codes[0]"),
+    ({"diagnosis_codes": ["M54.12", "U07.1"]}, "diagnosis_codes[1]"),
+    ({"diagnosis_codes": ["M54.12345"]}, "diagnosis_codes[0]"),
     ({"diagnosis_codes": []}, "diagnosis_codes"),
     ({"patient": {"name": "", "dob": "1968-04-12"}}, "patient.name"),
     ({"patient": {"name": "A", "dob": "12/04/1968"}}, "patient.dob"),
@@ -167,7 +167,7 @@ def test_gfe_cli_bad_case_names_the_field(tmp_path):
     path = tmp_path / "case.json"
     path.write_text(json.dumps(bad))
     r = run_cli("gfe", "--input", str(path), "-o", str(tmp_path / "x.pdf"))
-    assert r.returncode == 2 and "diagnosis_codes: 'XYZ' is not an ICD-10-CM code" in r.stderr
+    assert r.returncode == 2 and "diagnosis_codes[0]: 'XYZ' is not an ICD-10-CM code" in r.stderr
     assert "Traceback" not in r.stderr and not (tmp_path / "x.pdf").exists()
     path.write_text("{not json")
     r = run_cli("gfe", "--input", str(path), "-o", str(tmp_path / "x.pdf"))
