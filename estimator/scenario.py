@@ -57,7 +57,7 @@ _LOCALITY = re.compile(r"^\d{5}-\d{2}$")
 
 def _show(v: object) -> str:
     """A value as the user typed it: 150.0 -> '150'."""
-    if isinstance(v, float) and not math.isnan(v) and v == int(v):
+    if isinstance(v, float) and math.isfinite(v) and v == int(v):
         return str(int(v))
     return str(v)
 

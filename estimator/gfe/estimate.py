@@ -90,7 +90,8 @@ class GfeCase:
 
         codes = p.get(_diagnosis_codes, d.get("diagnosis_codes"), "diagnosis_codes") or []
         clinic = _clinic(p, d.get("clinic_profile"), base_dir)
-        sc = _scenario(p, d.get("scenario"), clinic)
+        # Without the clinic's defaults (its ZIP code, site...) the visit cannot be checked fairly.
+        sc = _scenario(p, d.get("scenario"), clinic) if clinic else None
         separate = p.get(_texts, d.get("separately_scheduled"), "separately_scheduled") or []
         cash = p.get(_cash_prices, d.get("cash_prices"), "cash_prices") or {}
         p.raise_any()
