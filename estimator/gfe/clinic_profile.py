@@ -70,7 +70,7 @@ class ClinicProfile:
             if prov.role in provs:
                 p.add(f"providers[{i}].role", f"a second '{prov.role}' provider: one provider per role")
             provs.setdefault(prov.role, prov)
-        if "professional" not in provs and not any(e.field.startswith("providers[") for e in p.errors):
+        if "professional" not in provs and not any(e.field.startswith("providers") for e in p.errors):
             p.add("providers", "a provider with role 'professional' (the physician) is required")
         defaults = p.get(_defaults, d.get("defaults"), "defaults") or {}
         p.raise_any()
