@@ -178,9 +178,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 def cmd_deadline(args: argparse.Namespace) -> int:
     """When a Good Faith Estimate is due, in business days."""
+    dates = _date("scheduled", args.scheduled), _date("service", args.service), _date("requested", args.requested)
     try:
-        due = gfe.deadline(_date("scheduled", args.scheduled), _date("service", args.service),
-                           _date("requested", args.requested))
+        due = gfe.deadline(*dates)
     except ValueError as e:
         raise ScenarioError([FieldError("scheduled", str(e))]) from None
     print(f"{due.latest:%Y-%m-%d}: {due.rule}" if due.latest else due.rule)

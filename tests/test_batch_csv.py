@@ -39,6 +39,7 @@ def test_template_rows_all_quote_and_match_the_single_api():
     (b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe", "not text"),
     (b"name,age\nJo,40\n", "zip (or state) column"),
     (b"zip,site\n", "no rows"),
+    (b"zip\n" + b"35203\n" * 1_000_000, "larger than 5 MB"),
     (b'zip,site\n"35203,asc\n', "not a readable CSV"),
 ])
 def test_unusable_files_get_one_clear_message(content, hint):

@@ -326,3 +326,10 @@ def test_clinic_profile_load_refuses_devices_directories_and_missing_files(tmp_p
     big.write_text(" " * (2 * 1024 * 1024) + "{}")
     with pytest.raises(InputError, match="larger than 1 MB"):
         gfe.ClinicProfile.load(big)
+
+
+def test_cli_dates_are_checked_in_the_window(capsys):
+    assert cli.main(["gfe-deadline", "--scheduled", "2026-11-23", "--service", "9999-12-31"]) == 2
+    assert "--service: 9999-12-31 is out of range: from 1900-01-01" in capsys.readouterr().err
+    assert cli.main(["check-bill", "--estimate", "1", "--billed", "2", "--bill-date", "0001-01-01"]) == 2
+    assert "--bill-date: 0001-01-01 is out of range" in capsys.readouterr().err
