@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard import access, store
 from estimator import batch_csv
-from estimator.scenario import ScenarioError
+from estimator.errors import InputError
 
 access.require_staff()
 prices = store.price_list()
@@ -18,9 +18,9 @@ upload = st.file_uploader("Scheduled cases (CSV, up to 5 MB)", type=["csv"], key
 if upload is not None:
     try:
         df, notes = batch_csv.read_cases(upload.getvalue())
-    except ScenarioError as e:
+    except InputError as e:
         for err in e.errors:
-            st.error(f"{upload.name}: {err.message}", icon=":material/error:")
+            st.error(f"{upload.name}: {err.message if err.field == 'file' else err}", icon=":material/error:")
         st.stop()
     for note in notes:
         st.info(note)

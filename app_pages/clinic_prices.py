@@ -3,8 +3,8 @@
 import streamlit as st
 
 from dashboard import access, store
-from estimator.clinic_prices import TEMPLATE, PriceList
-from estimator.scenario import ScenarioError
+from estimator.clinic_prices import TEMPLATE, PriceList, price_text
+from estimator.errors import InputError
 
 staff = access.require_staff()
 log = store.quote_log()
@@ -26,12 +26,9 @@ else:
 upload = st.file_uploader("New price list (CSV)", type=["csv"], key="prices_file")
 if upload is not None:
     try:
-        text = upload.getvalue().decode("utf-8-sig")
+        text = price_text(upload.getvalue())
         candidate = PriceList.from_csv(text)
-    except UnicodeDecodeError:
-        st.error(f"{upload.name}: the file is not text (UTF-8 CSV expected).")
-        st.stop()
-    except ScenarioError as e:
+    except InputError as e:
         st.error(f"{upload.name} has {len(e.errors)} problem(s); nothing was saved:")
         st.markdown("\n".join(f"- {err}" for err in e.errors[:50]))
         st.stop()

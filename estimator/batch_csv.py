@@ -9,12 +9,10 @@ not stop the other rows. The output is written by ``estimator.safe_csv`` (safe t
 
 from __future__ import annotations
 
-import csv
 import io
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -22,25 +20,40 @@ import pandas as pd
 from .batch import quote_frame
 from .clinic_prices import PriceList, quote_with_prices
 from .documents.summary import summary_pdf
+from .errors import FieldError, InputError, fail
 from .parsing import scenario_from_strings
+from .readers import Problems, check_size, decode_text, parse_birth_date, parse_date, read_csv
 from .safe_csv import frame_to_csv
-from .scenario import FieldError, Scenario, ScenarioError
+from .scenario import Scenario
 from .tables import RefData, load
 
 PATIENT_COLUMNS = ("patient_name", "patient_dob", "patient_ref", "service_date", "payer")
-TEMPLATE = (
-    "patient_name,patient_dob,patient_ref,service_date,zip,state,site,sedation,imaging,coverage,network,"
-    "payer,deductible,deductible_met,copay,coinsurance,oop_max,oop_met,medigap,medicare_provider\n"
-    "Jordan Example,1968-04-12,MRN-000123,2026-12-10,35203,,asc,local,fluoroscopy,commercial,in,"
-    "Example Health PPO,1500,200,0,20,5000,800,,\n"
-    "Casey Example,1955-09-30,MRN-000124,2026-12-10,35203,,office,local,fluoroscopy,medicare,in,,,0,,,,,"
-    "g,participating\n"
-    "Riley Example,1990-01-05,MRN-000125,2026-12-11,,AL,asc,moderate,fluoroscopy,self_pay,,,,,,,,,,\n"
+#: The template's columns: the patient's details, then scenario fields (names from the field registry).
+TEMPLATE_COLUMNS = ("patient_name", "patient_dob", "patient_ref", "service_date", "zip", "state", "site", "sedation",
+                    "imaging", "coverage", "network", "payer", "deductible", "deductible_met", "copay", "coinsurance",
+                    "oop_max", "oop_met", "medigap", "medicare_provider")
+_EXAMPLES = (
+    {"patient_name": "Jordan Example", "patient_dob": "1968-04-12", "patient_ref": "MRN-000123",
+     "service_date": "2026-12-10", "zip": "35203", "site": "asc", "sedation": "local", "imaging": "fluoroscopy",
+     "coverage": "commercial", "network": "in", "payer": "Example Health PPO", "deductible": "1500",
+     "deductible_met": "200", "copay": "0", "coinsurance": "20", "oop_max": "5000", "oop_met": "800"},
+    {"patient_name": "Casey Example", "patient_dob": "1955-09-30", "patient_ref": "MRN-000124",
+     "service_date": "2026-12-10", "zip": "35203", "site": "office", "sedation": "local", "imaging": "fluoroscopy",
+     "coverage": "medicare", "network": "in", "deductible_met": "0", "medigap": "g",
+     "medicare_provider": "participating"},
+    {"patient_name": "Riley Example", "patient_dob": "1990-01-05", "patient_ref": "MRN-000125",
+     "service_date": "2026-12-11", "state": "AL", "site": "asc", "sedation": "moderate", "imaging": "fluoroscopy",
+     "coverage": "self_pay"},
 )
+TEMPLATE = "".join(",".join(row.get(c, "") for c in TEMPLATE_COLUMNS) + "\n"
+                   for row in ({c: c for c in TEMPLATE_COLUMNS}, *_EXAMPLES))
 MAX_BYTES = 5 * 1024 * 1024
 MAX_DOCUMENTS = 500
 RESULT_COLUMNS = ["total_allowed_low", "total_allowed_typical", "total_allowed_high", "patient_pays_low",
                   "patient_pays_typical", "patient_pays_high", "plan_pays_typical", "total_billed_typical"]
+#: Columns quote_cases adds; in an uploaded file (a previous result sent back) they are dropped.
+OUTPUT_COLUMNS = frozenset(["row", "status", "error", "locality_key", "price_source", "data_version",
+                            *RESULT_COLUMNS])
 
 
 @dataclass
@@ -60,30 +73,38 @@ class BatchResult:
 
 
 def read_cases(data: bytes | str) -> tuple[pd.DataFrame, list[str]]:
-    """Parse the uploaded file as text cells; raises ScenarioError for a file that cannot be used."""
-    if isinstance(data, bytes):
-        if len(data) > MAX_BYTES:
-            raise ScenarioError([FieldError("file", f"the file is larger than {MAX_BYTES // 1024 // 1024} MB")])
-        try:
-            data = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ScenarioError([FieldError("file", "the file is not text (UTF-8 CSV expected)")]) from None
-    if not data.strip():
-        raise ScenarioError([FieldError("file", "the file is empty: download the template for the columns")])
+    """Parse the uploaded file as text cells; raises InputError for a file that cannot be used.
+
+    The file: at most MAX_BYTES; UTF-8 (with or without BOM), UTF-16 with a BOM, or text taken as
+    Windows-1252 (``readers.decode_text``); a header whose names are distinct once case and spaces
+    are ignored. The frame's index (named ``row``) is each row's number as a spreadsheet shows it
+    (the header is row 1). A row that cannot be read (more fields than the header) stays in the
+    frame with its problem in the ``error`` column (empty for the other rows) and is not quoted.
+    Columns of a previous result (``status``, ``error``, the amounts...) are dropped with a note.
+    """
+    check_size(data, "file", MAX_BYTES)
+    text = decode_text(data, "file") if isinstance(data, bytes) else data
     try:
-        df = pd.read_csv(io.StringIO(data), dtype=str, keep_default_na=False, skipinitialspace=True)
-    except (pd.errors.ParserError, csv.Error) as e:
-        raise ScenarioError([FieldError("file", f"not a readable CSV file ({str(e).strip().splitlines()[-1]})")]) \
-            from None
-    df.columns = [str(c).strip().lower() for c in df.columns]
-    known = set(Scenario.field_names()) | set(PATIENT_COLUMNS)
-    if not ({"zip", "state", "locality"} & set(df.columns)):
-        raise ScenarioError([FieldError("columns", "the file needs a zip (or state) column; found: "
-                                                   + ", ".join(df.columns[:12]))])
-    if df.empty:
-        raise ScenarioError([FieldError("file", "the file has a header but no rows")])
+        table = read_csv(text, "file")
+    except InputError as e:
+        if [x.message for x in e.errors] == ["the file is empty"]:
+            raise fail("file", "the file is empty: download the template for the columns") from None
+        raise
+    columns = table.columns
+    if not ({"zip", "state", "locality"} & set(columns)):
+        raise fail("columns", "the file needs a zip (or state) column; found: " + ", ".join(columns[:12]))
+    if not table.rows:
+        raise fail("file", "the file has a header but no rows")
     notes = []
-    unknown = [c for c in df.columns if c not in known]
+    previous = [c for c in columns if c in OUTPUT_COLUMNS]
+    keep = [j for j, c in enumerate(columns) if c not in OUTPUT_COLUMNS]
+    if previous:
+        notes.append(f"Columns of a previous result were ignored: {', '.join(previous)}")
+    df = pd.DataFrame([[cells[j] for j in keep] for _, cells in table.rows], columns=[columns[j] for j in keep],
+                      dtype=str, index=pd.Index([n for n, _ in table.rows], name="row"))
+    df["error"] = [str(table.row_errors[n]) if n in table.row_errors else "" for n, _ in table.rows]
+    known = set(Scenario.field_names()) | set(PATIENT_COLUMNS)
+    unknown = [c for c in df.columns if c not in known and c != "error"]
     if unknown:
         notes.append(f"Columns not used for pricing (kept as they are): {', '.join(unknown)}")
     return df, notes
@@ -91,19 +112,16 @@ def read_cases(data: bytes | str) -> tuple[pd.DataFrame, list[str]]:
 
 def _row_problems(row: dict[str, str]) -> tuple[Scenario | None, list[FieldError]]:
     errs: list[FieldError] = []
-    for col in ("patient_dob", "service_date"):
-        v = row.get(col, "").strip()
-        if v:
-            try:
-                d = date.fromisoformat(v)
-                if col == "patient_dob" and d > date.today():
-                    errs.append(FieldError(col, "is in the future"))
-            except ValueError:
-                errs.append(FieldError(col, f"'{v}' is not a date: use YYYY-MM-DD"))
+    dates = Problems()
+    dob = dates.get(parse_birth_date, v, "patient_dob") if (v := row.get("patient_dob", "").strip()) else None
+    service = dates.get(parse_date, v, "service_date") if (v := row.get("service_date", "").strip()) else None
+    if dob and service and dob > service:
+        dates.add("patient_dob", f"{dob} is after the service date ({service})")
+    errs += dates.errors
     values = {k: v for k, v in row.items() if k in Scenario.field_names()}
     try:
         sc = scenario_from_strings(values)
-    except ScenarioError as e:
+    except InputError as e:
         return None, errs + e.errors
     return (None if errs else sc), errs
 
@@ -117,10 +135,14 @@ def quote_cases(df: pd.DataFrame, prices: PriceList | None = None, ref: RefData 
     errors = np.full(n, "", dtype=object)
     source = np.full(n, "", dtype=object)
     values = np.full((n, len(RESULT_COLUMNS)), np.nan)
-    rows = df.to_dict("records")
+    read_errors = df["error"].to_numpy() if "error" in df else np.full(n, "", dtype=object)
+    rows = df.drop(columns=["error"], errors="ignore").to_dict("records")
     good: list[tuple[int, Scenario]] = []
     step = max(1, n // 50)
     for i, row in enumerate(rows):
+        if read_errors[i]:
+            errors[i] = read_errors[i]
+            continue
         sc, errs = _row_problems(row)
         if errs:
             errors[i] = "; ".join(str(e) for e in errs)
@@ -153,8 +175,9 @@ def quote_cases(df: pd.DataFrame, prices: PriceList | None = None, ref: RefData 
     if progress:
         progress(1.0)
     source = np.where((status == "ok") & (source == ""), "market estimate", source)
-    out = df.copy()
-    out.insert(0, "row", np.arange(2, n + 2))  # the line number in the file (after the header)
+    numbers = df.index.to_numpy() if df.index.name == "row" else np.arange(2, n + 2)
+    out = df.drop(columns=["error"], errors="ignore").reset_index(drop=True)
+    out.insert(0, "row", numbers)  # the row number in the file as a spreadsheet shows it (the header is 1)
     out["status"] = status
     out["error"] = errors
     out["locality_key"] = locality

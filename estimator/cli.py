@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from . import batch_csv, gfe
+from . import batch_csv, clinic_prices, gfe, readers
 from .clinic_prices import PriceList
 from .documents.gfe_pdf import gfe_pdf, gfe_text
 from .fields import COVERAGE, FIELDS, REGISTRY, SEDATION, FieldSpec, show
@@ -126,35 +127,31 @@ def cmd_quote(args: argparse.Namespace) -> int:
 
 
 def _date(field: str, text: str | None) -> date | None:
+    """A YYYY-MM-DD option, from 1900-01-01 to three years ahead (``readers.parse_date``)."""
     if not text:
         return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ScenarioError([FieldError(field, f"'{text}' is not a date: use YYYY-MM-DD")]) from None
+    return readers.parse_date(text, field)
 
 
 def _prices(path: str | None) -> PriceList | None:
+    """The --prices file; its problems are named ``prices`` (the file) or ``prices row N field``."""
     if not path:
         return None
+    data = readers.read_file(path, "prices", clinic_prices.MAX_BYTES)
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-        return PriceList.from_csv(text, label=f"clinic prices ({Path(path).name})")
-    except FileNotFoundError:
-        raise ScenarioError([FieldError("prices", f"file not found: {path}")]) from None
+        return PriceList.from_bytes(data, label=f"clinic prices ({Path(path).name})")
+    except ScenarioError as e:
+        raise ScenarioError([FieldError("prices", x.message) if x.field == "file" else x.within("prices", " ")
+                             for x in e.errors]) from None
 
 
 def cmd_gfe(args: argparse.Namespace) -> int:
     """Write a Good Faith Estimate PDF from a case file (JSON; format in the README)."""
     path = Path(args.input)
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise ScenarioError([FieldError("input", f"file not found: {path}")]) from None
-    except json.JSONDecodeError as e:
-        raise ScenarioError([FieldError("input", f"not valid JSON (line {e.lineno}): {e.msg}")]) from None
+    data = readers.read_json_file(path, "input")
     case = gfe.GfeCase.from_dict(data, base_dir=path.parent)
-    q, lines = gfe.build(case, prices=_prices(args.prices))
+    prices = _prices(args.prices)
+    q, lines = gfe.build(case, prices=prices)
     Path(args.output).write_bytes(gfe_pdf(case, q, lines))
     total = sum(li.amount for li in lines)
     print(f"wrote {args.output}: {len(lines)} items, total expected charges ${total:,.2f}")
@@ -166,27 +163,25 @@ def cmd_gfe(args: argparse.Namespace) -> int:
 
 def cmd_batch(args: argparse.Namespace) -> int:
     """Quote every row of a CSV of scheduled cases; write the results as CSV."""
-    try:
-        data = Path(args.input).read_bytes()
-    except FileNotFoundError:
-        raise ScenarioError([FieldError("input", f"file not found: {args.input}")]) from None
+    data = readers.read_file(args.input, "input", batch_csv.MAX_BYTES)
     df, notes = batch_csv.read_cases(data)
-    result = batch_csv.quote_cases(df, _prices(args.prices))
+    prices = _prices(args.prices)
+    result = batch_csv.quote_cases(df, prices)
     Path(args.output).write_text(result.to_csv())
     for note in notes:
         print(note, file=sys.stderr)
     print(f"wrote {args.output}: {len(df)} rows, {result.ok} quoted, {len(df) - result.ok} with errors")
     if args.documents:
-        Path(args.documents).write_bytes(batch_csv.documents_zip(result, _prices(args.prices)))
+        Path(args.documents).write_bytes(batch_csv.documents_zip(result, prices))
         print(f"wrote {args.documents}")
     return 0
 
 
 def cmd_deadline(args: argparse.Namespace) -> int:
     """When a Good Faith Estimate is due, in business days."""
+    dates = _date("scheduled", args.scheduled), _date("service", args.service), _date("requested", args.requested)
     try:
-        due = gfe.deadline(_date("scheduled", args.scheduled), _date("service", args.service),
-                           _date("requested", args.requested))
+        due = gfe.deadline(*dates)
     except ValueError as e:
         raise ScenarioError([FieldError("scheduled", str(e))]) from None
     print(f"{due.latest:%Y-%m-%d}: {due.rule}" if due.latest else due.rule)
@@ -259,7 +254,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not getattr(args, "func", None):
             parser.print_help()
             return EXIT_USAGE
-        return args.func(args)
+        status = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here, inside the handler below, not at exit
+        return status
+    except BrokenPipeError:  # e.g. `... | head`: the reader has gone; stop quietly (see the signal docs)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except ScenarioError as e:
         for err in e.errors:
             name = option(err.field) if err.field in Scenario.field_names() or err.field in OTHER_OPTIONS else err.field
@@ -269,5 +270,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as e:
         print(f"error: {e.strerror or e}: {getattr(e, 'filename', '') or ''}", file=sys.stderr)
         return EXIT_USAGE
-    except BrokenPipeError:
-        return 0

@@ -9,14 +9,16 @@ the source. The most specific row wins (exact payer, then site, then code).
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, replace
 
+from .errors import FieldError, InputError
 from .quote import Quote, quote
-from .scenario import COVERAGE, FieldError, Scenario, ScenarioError
+from .readers import check_size, decode_text, read_csv
+from .scenario import COVERAGE, Scenario
 from .tables import COMPONENTS, PROCEDURE_CODES, SITES, RefData
 
+#: The largest price list accepted, in bytes (a list of a few thousand rows is well under this).
+MAX_BYTES = 1024 * 1024
 COLUMNS = ("payer", "coverage", "site", "code", "component", "amount")
 TEMPLATE = (
     "payer,coverage,site,code,component,amount,note\n"
@@ -25,6 +27,13 @@ TEMPLATE = (
     "cash,self_pay,*,62321,professional,250.00,cash price list\n"
     "cash,self_pay,asc,62321,facility,550.00,cash price list\n"
 )
+
+
+def price_text(data: bytes) -> str:
+    """An uploaded price list as text: at most MAX_BYTES; UTF-8 (with or without BOM), UTF-16 with a
+    BOM, or text taken as Windows-1252 (see ``readers.decode_text``); a binary file is refused."""
+    check_size(data, "file", MAX_BYTES)
+    return decode_text(data, "file")
 
 
 @dataclass(frozen=True)
@@ -45,31 +54,38 @@ class PriceList:
 
     @classmethod
     def from_csv(cls, text: str, label: str = "the clinic's price list") -> PriceList:
-        """Parse and check a price list; raises ScenarioError naming the row and field of each problem."""
-        if not text.strip():
-            raise ScenarioError([FieldError("file", "the file is empty")])
-        reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-        header = [h.strip().lower() for h in reader.fieldnames or []]
-        missing = [c for c in COLUMNS if c not in header]
+        """Parse and check a price list; raises InputError naming the row and field of each problem.
+
+        Rows are numbered as a spreadsheet shows them (the header is row 1). A row with more fields
+        than the header, duplicate column names (``Amount,amount``) and text over MAX_BYTES are refused.
+        """
+        check_size(text, "file", MAX_BYTES)
+        table = read_csv(text, "file")
+        missing = [c for c in COLUMNS if c not in table.columns]
         if missing:
-            raise ScenarioError([FieldError("columns", f"missing {', '.join(missing)}: the columns are "
-                                                       f"{', '.join(COLUMNS)} (and an optional note)")])
+            raise InputError([FieldError("columns", f"missing {', '.join(missing)}: the columns are "
+                                                    f"{', '.join(COLUMNS)} (and an optional note)")])
         errs, prices = [], []
         allowed = {"coverage": COVERAGE, "site": ("*", *SITES), "code": ("*", *PROCEDURE_CODES),
                    "component": COMPONENTS}
-        for n, raw in enumerate(reader, start=2):
-            row = {k.strip().lower(): (v or "").strip() for k, v in raw.items() if k}
+        for n, cells in table.rows:
+            if n in table.row_errors:
+                errs.append(table.row_errors[n])
+                continue
+            row = {k: v.strip() for k, v in zip(table.columns, cells)}
             bad = False
             for col, ok in allowed.items():
                 if row[col].lower() not in ok:
-                    errs.append(FieldError(f"row {n} {col}", f"'{row[col]}' is not allowed: one of {', '.join(ok)}"))
+                    errs.append(FieldError(f"row {n} {col}",
+                                           f"'{row[col][:40]}' is not allowed: one of {', '.join(ok)}"))
                     bad = True
             try:
                 amount = float(row["amount"].replace(",", "").lstrip("$"))
-                if not 0 <= amount <= 1_000_000:
+                if not 0 <= amount <= 1_000_000:  # also refuses nan
                     raise ValueError
             except ValueError:
-                errs.append(FieldError(f"row {n} amount", f"'{row['amount']}' is not an amount in dollars"))
+                errs.append(FieldError(f"row {n} amount", f"'{row['amount'][:40]}' is not an amount in dollars "
+                                                          "(0 to 1,000,000)"))
                 bad = True
             if not row["payer"]:
                 errs.append(FieldError(f"row {n} payer", "is required (a name, or * for any payer)"))
@@ -78,10 +94,15 @@ class PriceList:
                 prices.append(Price(row["payer"], row["coverage"].lower(), row["site"].lower(), row["code"],
                                     row["component"].lower(), amount, row.get("note", "")))
         if errs:
-            raise ScenarioError(errs)
+            raise InputError(errs)
         if not prices:
-            raise ScenarioError([FieldError("file", "no price rows")])
+            raise InputError([FieldError("file", "no price rows")])
         return cls(prices, label)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, label: str = "the clinic's price list") -> PriceList:
+        """Parse an uploaded or read file (see ``price_text`` for the encodings accepted)."""
+        return cls.from_csv(price_text(data), label)
 
     def payers(self) -> list[str]:
         return sorted({p.payer for p in self.prices if p.payer != "*" and p.coverage != "self_pay"})

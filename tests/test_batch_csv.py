@@ -11,9 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from estimator import cli
 from estimator.batch_csv import TEMPLATE, documents_zip, quote_cases, read_cases
 from estimator.clinic_prices import TEMPLATE as PRICES_TEMPLATE
 from estimator.clinic_prices import PriceList, quote_with_prices
+from estimator.errors import InputError
 from estimator.quote import quote
 from estimator.scenario import Scenario, ScenarioError
 
@@ -37,6 +39,7 @@ def test_template_rows_all_quote_and_match_the_single_api():
     (b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe", "not text"),
     (b"name,age\nJo,40\n", "zip (or state) column"),
     (b"zip,site\n", "no rows"),
+    (b"zip\n" + b"35203\n" * 1_000_000, "larger than 5 MB"),
     (b'zip,site\n"35203,asc\n', "not a readable CSV"),
 ])
 def test_unusable_files_get_one_clear_message(content, hint):
@@ -163,3 +166,110 @@ def test_batch_uses_the_clinic_prices_by_payer():
     assert t.loc[0, "price_source"].startswith("clinic price: Example Health PPO")
     assert t.loc[0, "total_allowed_typical"] == 825.0
     assert t.loc[2, "total_allowed_typical"] == 800.0  # self-pay cash prices
+
+
+# -- reading the files: rows, columns, encodings ------------------------------------------------
+def test_a_row_with_extra_fields_is_an_error_for_that_row_only():
+    lines = TEMPLATE.splitlines()
+    extra = lines[1] + ",surplus,cells,here"  # e.g. an unquoted "Smith, Jo" shifts every cell after it
+    text = "\n".join([lines[0], lines[1], extra, lines[2], lines[3]]) + "\n"
+    width = len(lines[0].split(","))
+    df, _ = read_cases(text.encode())
+    r = quote_cases(df).table
+    assert list(r["row"]) == [2, 3, 4, 5]
+    assert list(r["status"]) == ["ok", "error", "ok", "ok"]
+    assert r.loc[1, "error"] == (f"row 3: has {width + 3} fields, the header has {width} "
+                                 "(a comma inside a cell needs quotes)")
+    assert r.loc[[0, 2, 3], "patient_pays_typical"].notna().all() and pd.isna(r.loc[1, "patient_pays_typical"])
+    assert r.loc[2, "patient_name"] == "Casey Example" and list(r.columns[:3]) == ["row", "patient_name",
+                                                                                  "patient_dob"]
+
+
+def test_row_numbers_follow_the_file_across_blank_lines_and_quoted_line_breaks():
+    text = 'patient_name,zip\n"Jo\nExample",35203\n\n,00000\n'
+    r = quote_cases(read_cases(text)[0]).table
+    assert list(r["row"]) == [2, 4] and r.loc[0, "patient_name"] == "Jo\nExample"
+    assert list(r["status"]) == ["ok", "error"]
+
+
+@pytest.mark.parametrize("header, names", [
+    ("zip,ZIP", "zip, ZIP"), ("zip,site, Site ", "site, Site"), ("Patient_Name,zip,patient_name", "Patient_Name"),
+])
+def test_duplicate_column_names_are_a_file_level_error_naming_them(header, names):
+    with pytest.raises(InputError) as e:
+        read_cases(f"{header}\n35203,asc,x\n".encode())
+    assert [err.field for err in e.value.errors] == ["columns"] and names in str(e.value)
+
+
+def test_columns_of_a_previous_result_are_ignored_so_results_can_be_sent_back():
+    first = quote_cases(read_cases(TEMPLATE.encode())[0]).to_csv()
+    df, notes = read_cases(first.encode())
+    assert "status" not in df and "row" not in df.columns and any("previous result" in n for n in notes)
+    again = quote_cases(df)
+    assert again.ok == 3 and list(again.table["row"]) == [2, 3, 4]
+
+
+@pytest.mark.parametrize("encode", [
+    lambda t: t.encode("utf-8"), lambda t: b"\xef\xbb\xbf" + t.encode("utf-8"), lambda t: t.encode("utf-16"),
+    lambda t: t.encode("latin-1"), lambda t: t.encode("cp1252"),
+])
+def test_batch_files_in_utf8_bom_utf16_or_latin1_are_read(encode):
+    text = TEMPLATE.replace("Jordan Example", "José Núñez")
+    df, _ = read_cases(encode(text))
+    assert df.iloc[0]["patient_name"] == "José Núñez" and list(df.columns[:2]) == ["patient_name", "patient_dob"]
+    assert quote_cases(df).ok == 3
+
+
+@pytest.mark.parametrize("encode", [
+    lambda t: t.encode("utf-8"), lambda t: b"\xef\xbb\xbf" + t.encode("utf-8"), lambda t: t.encode("utf-16"),
+    lambda t: t.encode("latin-1"),
+])
+def test_price_lists_in_utf8_bom_utf16_or_latin1_are_read(encode):
+    text = PRICES_TEMPLATE.replace("cash price list", "Precio al contado (José)")
+    prices = PriceList.from_bytes(encode(text))
+    assert prices.prices[-1].note == "Precio al contado (José)" and len(prices.prices) == 4
+
+
+@pytest.mark.parametrize("data, field, hint", [
+    (b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe", "file", "the file is not text"),
+    (b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00", "file", "the file is not text"),
+    (b"x" * (2 * 1024 * 1024), "file", "larger than 1 MB"),
+    (PRICES_TEMPLATE.replace("amount,note", "Amount,note,amount").encode(), "columns", "Amount, amount"),
+    (PRICES_TEMPLATE.encode() + b"cash,self_pay,*,62321,professional,250.00,note,extra\n", "row 6", "has 8 fields"),
+    (b"payer,coverage,site,code,component,amount\nx,commercial,asc,62321,facility,NaN\n", "row 2 amount",
+     "not an amount"),
+])
+def test_unusable_price_lists_are_refused_naming_where(data, field, hint):
+    with pytest.raises(InputError) as e:
+        PriceList.from_bytes(data)
+    problems = {err.field: err.message for err in e.value.errors}
+    assert field in problems and hint in problems[field], problems
+
+
+def test_batch_cli_refuses_devices_directories_and_bad_price_files(tmp_path, capsys):
+    out = tmp_path / "results.csv"
+    for where, hint in [("/dev/zero", "--input: is not a regular file"), (str(tmp_path), "--input: is a directory")]:
+        assert cli.main(["batch", where, "-o", str(out)]) == 2
+        assert hint in capsys.readouterr().err
+    src = tmp_path / "cases.csv"
+    src.write_text(TEMPLATE)
+    prices = tmp_path / "prices.csv"
+    for content, hint in [(b"\x00\x01\x02", "--prices: the file is not text"),
+                          (b"payer,coverage,site,code,component,amount\nx,commercial,asc,62321,spine,1\n",
+                           "prices row 2 component: 'spine' is not allowed")]:
+        prices.write_bytes(content)
+        assert cli.main(["batch", str(src), "-o", str(out), "--prices", str(prices)]) == 2
+        assert hint in capsys.readouterr().err
+    assert cli.main(["batch", str(src), "-o", str(out), "--prices", "/dev/zero"]) == 2
+    assert "--prices: is not a regular file" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_batch_dates_are_checked_in_a_window_and_in_order():
+    text = ("zip,patient_dob,service_date\n35203,1968-04-12,9999-12-31\n35203,0001-01-01,\n"
+            "35203,2000-01-02,2000-01-01\n35203,1968-04-12,2026-12-10\n")
+    r = quote_cases(read_cases(text)[0]).table
+    assert list(r["status"]) == ["error", "error", "error", "ok"]
+    assert r.loc[0, "error"].startswith("service_date: 9999-12-31 is out of range")
+    assert r.loc[1, "error"].startswith("patient_dob: 0001-01-01 is out of range")
+    assert r.loc[2, "error"] == "patient_dob: 2000-01-02 is after the service date (2000-01-01)"

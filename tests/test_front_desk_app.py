@@ -152,7 +152,7 @@ def test_gfe_needs_its_details(db):
          diagnosis_codes="not-a-code")
     click(at, "Save and issue Good Faith Estimate")
     text = " ".join(e.value for e in at.error)
-    assert "diagnosis_codes: 'NOT-A-CODE' is not an ICD-10-CM code" in text
+    assert "diagnosis_codes[0]: 'not-a-code' is not an ICD-10-CM code" in text
     assert QuoteLog(f"sqlite:///{db}").count() == 0
 
 

@@ -1,0 +1,111 @@
+"""The clinic profile: the clinic and each provider who bills for the visit (name, NPI, TIN, location).
+
+The file format (JSON; an example is ``examples/clinic_profile.json``)::
+
+    {"clinic": {"name": ..., "phone": ..., "address": ...},
+     "providers": [{"role": "professional" | "facility" | "anesthesia", "name": ..., "npi": ...,
+                    "tin": ..., "address": ..., "state": ...}, ...],
+     "defaults": {"zip": "35203", "site": "asc", ...}}
+
+One provider per role; the physician ("professional") is required. ``defaults`` are scenario
+fields used when a case does not give them. Problems are reported by JSON path
+(``providers[1].npi``); a problem with the file or document as a whole by ``clinic_profile``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import readers as rd
+from ..errors import fail
+from .identifiers import npi_is_valid, tin_is_valid
+
+ROLES = ("professional", "facility", "anesthesia")
+ROLE_LABELS = {"professional": "Physician", "facility": "Facility", "anesthesia": "Anesthesia provider"}
+#: Where problems with the profile as a whole (the file, its top level) are reported.
+WHERE = "clinic_profile"
+MAX_PROVIDERS = 20
+MAX_DEFAULTS = 50
+
+
+@dataclass
+class Provider:
+    """One provider or facility that bills for the visit; ``state`` is the two-letter code."""
+
+    role: str
+    name: str
+    npi: str
+    tin: str
+    address: str
+    state: str
+
+
+@dataclass
+class ClinicProfile:
+    name: str
+    phone: str
+    address: str
+    providers: dict[str, Provider]
+    defaults: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, d: object) -> ClinicProfile:
+        """Read a profile document; raises InputError naming each bad field by its JSON path."""
+        d = rd.obj(d, WHERE)
+        p = rd.Problems()
+        clinic = p.get(rd.obj, d.get("clinic"), "clinic") or {}
+        name = p.get(rd.text, clinic.get("name"), "clinic.name", required=True) or ""
+        phone = p.get(rd.text, clinic.get("phone"), "clinic.phone") or ""
+        address = p.get(rd.text, clinic.get("address"), "clinic.address") or ""
+        provs: dict[str, Provider] = {}
+        entries = p.get(rd.arr, d.get("providers"), "providers", optional=True) or []
+        if len(entries) > MAX_PROVIDERS:
+            p.add("providers", f"{len(entries)} providers: at most {MAX_PROVIDERS}")
+            entries = []
+        for i, entry in enumerate(entries):
+            prov = p.get(_provider, entry, f"providers[{i}]")
+            if prov is None:
+                continue
+            if prov.role in provs:
+                p.add(f"providers[{i}].role", f"a second '{prov.role}' provider: one provider per role")
+            provs.setdefault(prov.role, prov)
+        if "professional" not in provs and not any(e.field.startswith("providers") for e in p.errors):
+            p.add("providers", "a provider with role 'professional' (the physician) is required")
+        defaults = p.get(_defaults, d.get("defaults"), "defaults") or {}
+        p.raise_any()
+        return cls(name, phone, address, provs, defaults)
+
+    @classmethod
+    def load(cls, path: str | Path) -> ClinicProfile:
+        """Read a profile file (JSON, at most 1 MB); problems with the file itself name ``clinic_profile``."""
+        return cls.from_dict(rd.read_json_file(path, WHERE))
+
+
+def _provider(entry: object, where: str) -> Provider:
+    e = rd.obj(entry, where)
+    p = rd.Problems()
+    role = p.get(rd.text, e.get("role"), f"{where}.role", required=True)
+    if role is not None and role not in ROLES:
+        p.add(f"{where}.role", f"'{role[:40]}' is not allowed: one of {', '.join(ROLES)}")
+    npi = p.get(rd.text, e.get("npi"), f"{where}.npi", max_len=40)
+    if npi is not None and not npi_is_valid(npi):
+        p.add(f"{where}.npi", f"'{npi}' is not a valid NPI: 10 digits with a correct check digit")
+    tin = p.get(rd.text, e.get("tin"), f"{where}.tin", max_len=40)
+    if tin is not None and not tin_is_valid(tin):
+        p.add(f"{where}.tin", f"'{tin}' is not a TIN: 9 digits, e.g. 12-3456789")
+    name, address = (p.get(rd.text, e.get(k), f"{where}.{k}", required=True) for k in ("name", "address"))
+    state = p.get(rd.text, e.get("state"), f"{where}.state", required=True, max_len=2)
+    p.raise_any()
+    return Provider(role, name, npi, tin, address, state.upper())
+
+
+def _defaults(value: object, where: str) -> dict[str, str | None]:
+    """Scenario fields by name, each a scalar (checked as a scenario when a case uses them)."""
+    d = rd.obj(value, where, optional=True)
+    if len(d) > MAX_DEFAULTS:
+        raise fail(where, f"{len(d)} entries: at most {MAX_DEFAULTS}")
+    p = rd.Problems()
+    out = {k: p.get(rd.scalar_text, v, f"{where}.{k}") for k, v in d.items()}
+    p.raise_any()
+    return out
