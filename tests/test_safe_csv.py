@@ -89,7 +89,7 @@ def _no_line_starts_with_the_attack(raw: str) -> None:
 def test_bug_report_batch_result():
     text = 'patient_name,zip,coverage\n"x\r=cmd|\'/C calc\'!A0",35203,self_pay\n'
     df, _ = read_cases(text.encode())
-    assert df.loc[0, "patient_name"] == ATTACK
+    assert df["patient_name"].iloc[0] == ATTACK
     raw = quote_cases(df).to_csv()
     _no_line_starts_with_the_attack(raw)
     header, row = read_rows(raw)
