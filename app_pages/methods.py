@@ -60,9 +60,11 @@ st.dataframe(pd.DataFrame(hosp[["hospital_name", "state", "medicare_rate", "comm
 
 st.header("Known limitations")
 st.markdown("""
-- The official 2026 geographic indices are not in the data yet: 2026 amounts use 2026 relative
-  values and conversion factor with 2025 indices.
-- Facility rates are estimates (see the assumptions); 2026 hospital rates carry 2025's forward.
+- 2026 hospital rates use 2025's payment weight with 2026's conversion factor (the 2026 weight is
+  not in the data); 2026 anesthesia factors are CMS's own for Alabama and Alaska and estimated
+  elsewhere.
+- Surgery-center fees use a wage index for your Medicare locality's metropolitan area, or a typical
+  area of your state where the locality covers more than one (see the assumptions).
 - Market bands rest on eight hospitals' price files and on published ratios that are not specific
   to this injection. Your own plan's contracted rates can differ; an insurer's estimate for your
   exact providers is the better figure when you can get one.

@@ -93,7 +93,6 @@ class Result:
     nonpar: np.ndarray  # (n,) bool: Original Medicare approved the non-participating amount (95%)
     limiting_charge: np.ndarray  # (n,) bool: the doctor does not accept assignment and may bill up to it
     coinsurance_assumed: np.ndarray  # (n,) bool
-    floor_applied: np.ndarray  # (n,) bool: surgery-center facility fee raised to the office floor
 
     @property
     def total_allowed(self) -> np.ndarray:
@@ -122,20 +121,15 @@ def _range(by_level: np.ndarray) -> np.ndarray:
     return np.stack([by_level.min(axis=0), by_level[1], by_level.max(axis=0)])
 
 
-def _price(ref: RefData, inp: Inputs, base: np.ndarray, regional: np.ndarray, basis: np.ndarray | int,
-           pe_gap: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Prices (component, level, n) for a price basis per row, and where the ASC floor applied.
+def _price(ref: RefData, inp: Inputs, base: np.ndarray, regional: np.ndarray,
+           basis: np.ndarray | int) -> np.ndarray:
+    """Prices (component, level, n) for a price basis per row: round(reference x multiple x regional, cents).
 
-    price = round(reference x band multiple x regional factor, cents); a surgery center's facility
-    fee is then raised, if need be, to the office practice-expense gap at the same multiple.
+    A surgery center's facility fee is its own Medicare ASC rate (Addendum AA) times its own band; it is
+    not tied to what an office is paid (62321 is not an office-based ASC procedure).
     """
     m = ref.bands[:, inp.site, basis, :].transpose(0, 2, 1)  # (3, 3, n)
-    p = np.round((base * regional)[:, None, :] * m, 2)
-    office = ref.bands[PROFESSIONAL, fee_schedule.SITE_OFFICE, basis, :]  # (3,) or (n, 3)
-    floor = np.round((office[:, None] if office.ndim == 1 else office.T) * pe_gap, 2)  # (3, n)
-    raised = floor > p[FACILITY]
-    np.maximum(p[FACILITY], floor, out=p[FACILITY])
-    return p, raised.any(axis=0)
+    return np.round((base * regional)[:, None, :] * m, 2)
 
 
 def compute(ref: RefData, inp: Inputs) -> Result:
@@ -143,10 +137,6 @@ def compute(ref: RefData, inp: Inputs) -> Result:
     rc = fee_schedule.reference_cents(ref, inp.year, inp.loc, inp.code, inp.site, inp.sedation,
                                       inp.sed_minutes, inp.anes_minutes)
     base = np.stack([rc["professional"], rc["facility"], rc["anesthesia"]]) / 100.0  # (3, n)
-    # Surgery-center floor: the facility fee is at least the practice-expense payment an office
-    # would get for the same services (office professional - facility professional amounts).
-    pe_gap = np.where(inp.site == fee_schedule.SITE_ASC,
-                      np.maximum(rc["professional_office"] - rc["professional"], 0), 0) / 100.0
 
     cov = inp.coverage
     medicare_like = (cov == MEDICARE) | (cov == MEDICARE_ADVANTAGE)
@@ -156,9 +146,8 @@ def compute(ref: RefData, inp: Inputs) -> Result:
     allowed_basis = np.where(self_pay, B_CASH, np.where(medicare_like, MEDICARE_BASIS,
                                                         np.where(cov == MEDICAID, B_MEDICAID, B_COMMERCIAL)))
     regional = ref.regional_factor[:, inp.state]  # (3, n)
-    allowed, floor_applied = _price(ref, inp, base, np.where(allowed_basis == MEDICARE_BASIS, 1.0, regional),
-                                    allowed_basis, pe_gap)
-    billed, _ = _price(ref, inp, base, regional, B_BILLED, pe_gap)
+    allowed = _price(ref, inp, base, np.where(allowed_basis == MEDICARE_BASIS, 1.0, regional), allowed_basis)
+    billed = _price(ref, inp, base, regional, B_BILLED)
 
     # Entered allowed amounts replace the estimate (per component, or one total claim).
     for c in range(3):
@@ -230,8 +219,7 @@ def compute(ref: RefData, inp: Inputs) -> Result:
     return Result(reference_cents=rc, allowed=allowed, billed=billed, claims=claims, shares=shares,
                   ded_remaining=ded, coinsurance_fraction=coins, oop_remaining=oop, noncovered=noncovered,
                   nsa_protected=nsa_protected, nonpar=nonpar, limiting_charge=unassigned,
-                  coinsurance_assumed=coins_assumed & ~self_pay,
-                  floor_applied=floor_applied & ~total_given)
+                  coinsurance_assumed=coins_assumed & ~self_pay)
 
 
 def _non_participating(ref: RefData, inp: Inputs, rc: dict[str, np.ndarray], self_pay: np.ndarray,

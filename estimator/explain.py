@@ -152,7 +152,8 @@ def _w(code: str, severity: str, message: str) -> dict[str, str]:
     return {"code": code, "severity": severity, "message": message}
 
 
-def warnings(sc: Scenario, place: Place, res: Result, ref: RefData) -> list[dict[str, str]]:
+def warnings(sc: Scenario, place: Place, res: Result, ref: RefData,
+             split_totals: list[tuple[int, float]] | None = None) -> list[dict[str, str]]:
     """Coverage warnings and notes, most important first."""
     out = []
     medicare_like = sc.coverage in ("medicare", "medicare_advantage")
@@ -242,22 +243,21 @@ def warnings(sc: Scenario, place: Place, res: Result, ref: RefData) -> list[dict
                       "Uninsured or paying yourself, you have the right to a written Good Faith Estimate "
                       f"from each provider. If a bill comes in {threshold} or more above it, you can dispute "
                       f"it within {days} days of the bill."))
-    if res.floor_applied[0]:
-        out.append(_w("asc_floor", "info",
-                      "The surgery-center facility fee was raised to what an office would be paid for the "
-                      "same rooms, staff and supplies, so the surgery center is not shown cheaper than an "
-                      "office."))
-    if sc.year == 2026:
-        out.append(_w("gpci_2026", "info",
-                      "2026 Medicare amounts use 2026 relative values and conversion factor with 2025 "
-                      "geographic indices (the official 2026 indices are not yet in the data)."))
-    if place.ambiguous:
-        what = ("This ZIP code spans more than one Medicare locality"
-                if place.matched_by == "zip" else "This state has more than one Medicare locality")
+    if place.split_localities and split_totals:
+        totals = dict(split_totals)
+        here = totals[place.index]
+        named = "; ".join(f"{ref.localities[i].label} {usd(totals[i])}" for i in place.split_localities)
+        lo, hi = min(totals.values()), max(totals.values())
+        out.append(_w("zip_split_localities", "info",
+                      f"CMS splits ZIP code {place.query} between Medicare localities by ZIP+4: {named} "
+                      f"(typical total). It was priced for {place.locality.label} ({usd(here)}), as CMS "
+                      f"assigns the 5-digit ZIP; across the localities the typical total runs from {usd(lo)} "
+                      f"to {usd(hi)}, {usd(hi - lo)} apart. Enter the ZIP+4 (e.g. {place.query}-1234) to "
+                      "price your own."))
+    elif place.ambiguous and place.matched_by == "state":
         out.append(_w("locality_approximate", "info",
-                      f"{what}: priced for {place.locality.label}. Enter a ZIP code for a closer "
-                      "estimate." if place.matched_by == "state" else
-                      f"{what}: priced for {place.locality.label}, as CMS assigns the 5-digit ZIP."))
+                      f"This state has more than one Medicare locality: priced for {place.locality.label}. "
+                      "Enter a ZIP code for a closer estimate."))
     if sc.allowed is not None or any(getattr(sc, f"allowed_{c}") is not None
                                      for c in ("professional", "facility", "anesthesia")):
         out.append(_w("allowed_entered", "info", "The allowed amounts you entered replace the estimate."))
@@ -271,8 +271,10 @@ def sources(sc: Scenario, place: Place, res: Result, ref: RefData) -> list[str]:
     keys = [f"pfs:{y}", f"gpci:{y}"]
     if sc.site != "office":
         keys.append(f"facility:{y}:{sc.site}:{sc.billed_code}")
+    if sc.site == "asc":
+        keys.append(f"asc_wage:{y}:{place.locality.key}")
     if sc.sedation == "anesthesia":
-        keys += [f"anes_cf:{y}", "anes_units"]
+        keys += [f"anes_cf:{y}:{place.locality.key}", "anes_units"]
     market = {"commercial": "commercial", "medicaid": "medicaid", "self_pay": "cash"}.get(sc.coverage)
     if res.noncovered[0]:
         market = "cash"

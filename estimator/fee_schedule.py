@@ -6,9 +6,11 @@ with the non-facility PE RVU in an office and the facility PE RVU in a hospital 
 The arithmetic is done in exact integers (RVUs in hundredths, GPCIs in thousandths, conversion
 factor in ten-thousandths), so there is no floating-point drift and half-cents round up.
 
-Facility fee: hospital outpatient (OPPS) = APC rate x (labor share x wage index + 1 - labor share);
-surgery center = national ASC rate adjusted the same way with the ASC labor share; the PE GPCI
-stands in for the wage index. No facility fee in an office.
+Facility fee: hospital outpatient (OPPS) = APC rate x (0.60 x wage index + 0.40), with the locality's
+PE GPCI standing in for the hospital wage index; surgery center (42 CFR 416.172) = the national
+Addendum AA rate x (0.50 x wage index + 0.50), with the ASC wage index of the locality's area
+(data/asc_wage_index.csv). Labor shares come from data/facility_rates.csv. No facility fee in an
+office.
 
 Anesthesia: (base units + time units) x locality anesthesia conversion factor, with time units =
 minutes / 15 rounded to one decimal (CMS Claims Processing Manual ch. 12 s. 50).
@@ -66,9 +68,8 @@ def reference_cents(ref: RefData, year: np.ndarray, loc: np.ndarray, code: np.nd
     """Medicare reference amounts in cents for each component and line.
 
     ``code`` holds positions in tables.PROCEDURE_CODES (which are also positions in pfs_codes for
-    the four procedure codes). Returns professional, facility and anesthesia totals, the lines that
-    make them up (procedure, fee_99152, fee_99153, their units, anesthesia units in tenths), and
-    ``professional_office``: the professional total the same services would get in an office.
+    the four procedure codes). Returns professional, facility and anesthesia totals and the lines that
+    make them up (procedure, fee_99152, fee_99153, their units, anesthesia units in tenths).
     """
     office = site == SITE_OFFICE
     s_first, s_extra = sedation_units(sed_minutes)
@@ -84,15 +85,16 @@ def reference_cents(ref: RefData, year: np.ndarray, loc: np.ndarray, code: np.nd
     fac_site = np.minimum(site, SITE_ASC)
     rate = ref.facility_rate_cents[year, fac_site, code]
     labor = ref.facility_labor_permille[fac_site]
-    adj = labor * gpci[1] + (1000 - labor) * 1000  # 1e-6
-    facility = np.where(office, 0, _round_div(rate * adj, 1_000_000))
+    wage = np.where(site == SITE_ASC, ref.asc_wage_index[year, loc], gpci[1] * 10)  # 1e-4
+    adj = labor * wage + (1000 - labor) * 10000  # 1e-7
+    facility = np.where(office, 0, _round_div(rate * adj, 10_000_000))
 
     with_anes = sedation == SED_ANESTHESIA
     time_tenths = np.where(with_anes, anesthesia_time_units_tenths(anes_minutes, ref.anes_minutes_per_unit), 0)
     units_tenths = np.where(with_anes, round(ref.anes_base_units * 10) + time_tenths, 0)
     anesthesia = _round_div(units_tenths * ref.anes_cf_cents[year, loc], 10)
     return {"professional": np.where(office, totals["office"], totals["facility"]),
-            "professional_office": totals["office"], "facility": facility, "anesthesia": anesthesia,
+            "facility": facility, "anesthesia": anesthesia,
             "procedure": pick(0), "fee_99152": pick(1), "fee_99153": pick(2),
             "units_99152": s_first, "units_99153": s_extra, "anesthesia_units_tenths": units_tenths,
             "anesthesia_time_tenths": time_tenths}

@@ -7,7 +7,7 @@ engine as the batch API (engine.compute) on one row, and dresses the numbers wit
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -95,6 +95,21 @@ def encode(sc: Scenario, place: geography.Place, ref: RefData) -> engine.Inputs:
     )
 
 
+def _split_totals(sc: Scenario, place: geography.Place, res: engine.Result,
+                  ref: RefData) -> list[tuple[int, float]] | None:
+    """For a 5-digit ZIP that CMS splits across localities: (locality index, typical total cost) for
+    each of its localities, priced by the same engine with everything else unchanged."""
+    if not place.split_localities:
+        return None
+    out = []
+    for i in place.split_localities:
+        alt = res if i == place.index else engine.compute(ref, encode(
+            sc, replace(place, locality=ref.localities[i], index=i), ref))
+        total = alt.total_allowed[1, 0] + alt.shares.balance.sum(axis=0)[1, 0]
+        out.append((i, round(float(total), 2)))
+    return out
+
+
 def quote(sc: Scenario, ref: RefData | None = None) -> Quote:
     """Price one scenario. Raises ScenarioError (listing every bad field) on invalid input."""
     ref = ref or load()
@@ -125,7 +140,8 @@ def quote(sc: Scenario, ref: RefData | None = None) -> Quote:
         total_billed=band(res.total_billed[:, 0]),
         total_cost=band(res.total_allowed[:, 0] + sh.balance.sum(axis=0)[:, 0]), patient_pays=band(res.patient[:, 0]),
         plan_pays=band(res.plan[:, 0]), breakdown=breakdown,
-        steps=explain.steps(sc, res, ref), warnings=explain.warnings(sc, place, res, ref),
+        steps=explain.steps(sc, res, ref),
+        warnings=explain.warnings(sc, place, res, ref, _split_totals(sc, place, res, ref)),
         sources=explain.sources(sc, place, res, ref), data_version=ref.version,
         assumptions={"deductible_remaining": float(res.ded_remaining[0]),
                      "coinsurance_pct": round(float(res.coinsurance_fraction[0]) * 100, 4),

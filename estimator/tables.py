@@ -79,7 +79,13 @@ class RefData:
     locality_index: dict[str, int]
     zip_locality: np.ndarray  # int32[100000]: locality index for each 5-digit ZIP, -1 if none
     zip_state: np.ndarray  # '<U2'[100000]: the ZIP's state
-    zip_plus4: np.ndarray  # bool[100000]: CMS splits this ZIP by ZIP+4
+    zip_plus4: np.ndarray  # bool[100000]: CMS splits this ZIP across localities by ZIP+4
+    #: ZIP+4 ranges priced in another locality than their 5-digit ZIP (data/zip9_locality.csv), as
+    #: sorted 9-digit integers (ZIP x 10000 + plus4): range starts, range ends, locality index.
+    zip9_from: np.ndarray
+    zip9_to: np.ndarray
+    zip9_locality: np.ndarray
+    zip_split_localities: dict[int, tuple[int, ...]]  # split 5-digit ZIP -> its localities (ZIP5's first)
     states: list[str]
     state_index: dict[str, int]
     state_default_locality: np.ndarray  # int[state]: locality index used when only the state is known
@@ -99,6 +105,7 @@ class RefData:
     anes_minutes_per_unit: int = 15
     facility_rate_cents: np.ndarray = field(default=None)  # [year, site (hopd, asc), procedure code]
     facility_labor_permille: np.ndarray = field(default=None)  # [site (hopd, asc)]
+    asc_wage_index: np.ndarray = field(default=None)  # [year, locality] ASC wage index in 1/10000
     multiples: np.ndarray = field(default=None)  # [component, site, basis, level]; NaN = no such price
     #: multiples with NaN -> 0 and a last basis, MEDICARE_BASIS, of ones (Medicare's own amounts)
     bands: np.ndarray = field(default=None)
@@ -128,10 +135,11 @@ def load(folder: str | None = None) -> RefData:
     """Load and index the tables (cached per folder for the life of the process)."""
     path = Path(folder) if folder else data_dir()
     names = ["codes", "pfs_rvus", "gpci", "anesthesia_cf", "anesthesia_units", "zip_locality",
-             "state_default_locality", "facility_rates", "medicare_parameters", "fee_ranges",
-             "regional_factors", "calibration_hospitals"]
+             "zip9_locality", "state_default_locality", "facility_rates", "asc_rates", "asc_wage_index",
+             "medicare_parameters", "fee_ranges", "regional_factors", "calibration_hospitals"]
     frames = {n: pd.read_csv(path / f"{n}.csv",
-                             dtype={"code": str, "zip": str, "locality": str, "carrier": str},
+                             dtype={"code": str, "zip": str, "locality": str, "carrier": str, "cbsa": str,
+                                    "plus4_from": str, "plus4_to": str},
                              keep_default_na=False, na_values=[""]) for n in names}
     metadata = json.loads((path / "metadata.json").read_text())
 
@@ -148,8 +156,17 @@ def load(folder: str | None = None) -> RefData:
     zip_loc[zip_int] = zips["locality_key"].map(loc_index).to_numpy()
     zip_state = np.full(100000, "", dtype="<U2")
     zip_state[zip_int] = zips["state"].to_numpy(dtype=str)
+    z9 = frames["zip9_locality"]
+    z9_zip = z9["zip"].astype(np.int64).to_numpy()
+    z9_from = z9_zip * 10000 + z9["plus4_from"].astype(np.int64).to_numpy()
+    order = np.argsort(z9_from, kind="stable")
+    z9_loc = z9["locality_key"].map(loc_index).to_numpy()
     zip_plus4 = np.zeros(100000, dtype=bool)
-    zip_plus4[zip_int] = zips["plus4"].to_numpy() == 1
+    zip_plus4[z9_zip] = True
+    split: dict[int, tuple[int, ...]] = {}
+    for z, g in z9.assign(i=z9_loc).groupby(z9_zip)["i"]:
+        own = int(zip_loc[int(z)])
+        split[int(z)] = (own, *sorted({int(i) for i in g} - {own}))
 
     sd = frames["state_default_locality"].sort_values("state")
     states = list(sd["state"])
@@ -159,6 +176,8 @@ def load(folder: str | None = None) -> RefData:
     ref = RefData(
         version=_version(path), frames=frames, metadata=metadata, localities=localities,
         locality_index=loc_index, zip_locality=zip_loc, zip_state=zip_state, zip_plus4=zip_plus4,
+        zip9_from=z9_from[order], zip9_to=(z9_zip * 10000 + z9["plus4_to"].astype(np.int64).to_numpy())[order],
+        zip9_locality=z9_loc[order].astype(np.int32), zip_split_localities=split,
         states=states, state_index=state_index,
         state_default_locality=sd["locality_key"].map(loc_index).to_numpy(),
         state_locality_count=np.array([int(n_locs.get(s, 1)) for s in states]),
@@ -183,6 +202,7 @@ def load(folder: str | None = None) -> RefData:
     ref.gpci_pe = loc_grid(gpci, "gpci_pe", 1000)
     ref.gpci_mp = loc_grid(gpci, "gpci_mp", 1000)
     ref.anes_cf_cents = loc_grid(frames["anesthesia_cf"], "anesthesia_cf", 100)
+    ref.asc_wage_index = loc_grid(frames["asc_wage_index"], "wage_index", 10000)
     units = frames["anesthesia_units"].iloc[0]
     ref.anes_base_units = float(units["base_units"])
     ref.anes_minutes_per_unit = int(units["minutes_per_time_unit"])
@@ -225,8 +245,12 @@ def load(folder: str | None = None) -> RefData:
         ref.sources[f"pfs:{r.year}"] = r.source
     for r in gpci.drop_duplicates("year").itertuples(index=False):
         ref.sources[f"gpci:{r.year}"] = r.source
-    for r in frames["anesthesia_cf"].drop_duplicates("year").itertuples(index=False):
-        ref.sources[f"anes_cf:{r.year}"] = r.source
+    for r in frames["anesthesia_cf"].itertuples(index=False):
+        ref.sources.setdefault(f"anes_cf:{r.year}", r.source)
+        ref.sources[f"anes_cf:{r.year}:{r.locality_key}"] = r.source
+    for r in frames["asc_wage_index"].itertuples(index=False):
+        ref.sources[f"asc_wage:{r.year}:{r.locality_key}"] = (
+            f"ASC wage index {r.wage_index} ({r.area_name}): {r.method}. Source: {r.source}")
     ref.sources["anes_units"] = units["source"]
     for r in fac.itertuples(index=False):
         ref.sources[f"facility:{r.year}:{r.site}:{r.code}"] = f"{r.method}. Source: {r.source}"

@@ -188,6 +188,22 @@ px.bar(totals, x="site", y="typical", color="coverage", barmode="group",
        title="62321 in Alabama, 2025: total allowed (cash price for self-pay), typical with range")
 """)
 md("""
+### Surgery centers: multiples of the Medicare ASC rate
+
+A surgery center's bands are multiples of Medicare's own ASC payment (CMS Addendum AA: 62321 is
+payment indicator G2, paid from its OPPS weight, $371.75 in 2025 and $387.46 in 2026 before the
+wage adjustment). The ratios behind them (RAND: surgery centers 171% of Medicare, hospitals 254%)
+are each relative to what Medicare pays that setting, so they do not depend on the size of the ASC
+rate. The check below is the one the data build runs: Medicare's ASC rate is below its hospital
+rate, and at every level and price basis a surgery center's national facility price is below the
+hospital's.
+""")
+code("""
+facility = pd.read_csv(data_dir() / "facility_rates.csv", dtype={"code": str})
+levels = market.check_asc_bands(fee_ranges, facility)
+levels[(levels["code"] == "62321") & (levels["year"] == 2026)]
+""")
+md("""
 ## 5. State factors
 
 One hospital says little about prices across its whole state. The state factor is shrunk towards 1

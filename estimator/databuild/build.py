@@ -12,16 +12,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import cms, market
+from . import asc, cms, market
 from .figures import Figure, load_codes, load_figures
 
 YEARS = (2025, 2026)
 RVU_FILES = {2025: "cms/pfs2025/PPRRVU2025_Oct.csv", 2026: "cms/pfs2026/PPRRVU2026_Jul_nonQPP.csv"}
 GPCI_FILE = "cms/pfs2025/GPCI2025.csv"
+GPCI_2026_FILE = "cms/pfs2026/GPCI2026_values.csv"
+GPCI_2026_CMS_ROWS = "cms/pfs2026/GPCI2026_cms_rows.csv"
 ANES_FILE = "cms/pfs2025/ANES2025.csv"
+ANES_2026_ROWS = "cms/pfs2026/ANES2026_published_rows.csv"
 ZIP_FILE = "cms/zip_locality/ZIP5_OCT2025.txt"
-GPCI_2026_NOTE = ("CY2025 GPCIs used for CY2026: the official CY2026 GPCI file is not in the "
-                  "reference data")
+ZIP9_FOLDER = "cms/zip9"
 
 
 def _csv(df: pd.DataFrame) -> bytes:
@@ -52,9 +54,16 @@ def build_tables(reference: Path) -> dict[str, bytes]:
 
     # Localities and their geographic indices.
     gpci25 = cms.read_gpci(reference / GPCI_FILE)
+    gpci26 = cms.read_gpci_2026(reference / GPCI_2026_FILE, reference / GPCI_2026_CMS_ROWS)
+    if set(gpci26["locality_key"]) != set(gpci25["locality_key"]):
+        raise ValueError("the CY2026 GPCI table does not have the CY2025 localities")
+    # Locality names and states as CMS spells them in CY2025 (the CY2026 transcription abbreviates some).
+    gpci26 = gpci26.drop(columns=["carrier", "locality", "state", "name"]).merge(
+        gpci25[["locality_key", "carrier", "locality", "state", "name"]], on="locality_key")
     gpci = pd.concat([
         gpci25.assign(year=2025, source=f"CMS CY2025 GPCI Addendum E (reference/{GPCI_FILE})"),
-        gpci25.assign(year=2026, source=f"{GPCI_2026_NOTE} (reference/{GPCI_FILE})"),
+        gpci26.assign(year=2026, source=(f"CMS CY2026 GPCIs, Addendum E (reference/{GPCI_2026_FILE}, checked "
+                                         f"against CMS's own rows in reference/{GPCI_2026_CMS_ROWS})")),
     ], ignore_index=True)
     gpci = gpci[["year", "locality_key", "carrier", "locality", "state", "name",
                  "gpci_work", "gpci_pe", "gpci_mp", "source"]]
@@ -62,15 +71,25 @@ def build_tables(reference: Path) -> dict[str, bytes]:
     anes25, national25 = cms.read_anesthesia_cf(reference / ANES_FILE)
     if abs(national25 - _fig(figures, "anesthesia_cf_national", 2025).value) > 1e-9:
         raise ValueError("anesthesia CF header disagrees with the published figure")
-    national26 = _fig(figures, "anesthesia_cf_national", 2026)
+    published26, _, national26 = cms.read_anesthesia_cf_published(reference / ANES_2026_ROWS)
+    if abs(national26 - _fig(figures, "anesthesia_cf_national", 2026).value) > 1e-9:
+        raise ValueError("CY2026 anesthesia CF header disagrees with the published figure")
+    anes26_scaled = anes25.assign(
+        anesthesia_cf=(anes25["anesthesia_cf"] * national26 / national25).round(2))
+    published = dict(zip(published26["locality_key"], published26["anesthesia_cf_nonqualifying"]))
+    anes26 = anes26_scaled.assign(
+        anesthesia_cf=[published.get(k, v) for k, v in zip(anes26_scaled["locality_key"],
+                                                           anes26_scaled["anesthesia_cf"])],
+        source=[(f"CMS CY2026 anesthesia conversion factor, non-qualifying APM (reference/{ANES_2026_ROWS})"
+                 if k in published else
+                 f"estimate: CY2025 locality factor x CY2026 national anesthesia CF {national26} / {national25} "
+                 f"(reference/{ANES_FILE}, reference/{ANES_2026_ROWS}); the full CY2026 file is not in the "
+                 "reference data") for k in anes26_scaled["locality_key"]])
+    anes_residual = _scaling_residual(anes26_scaled, published)
     anes = pd.concat([
         anes25.assign(year=2025, national_cf=national25,
                       source=f"CMS CY2025 anesthesia conversion factors (reference/{ANES_FILE})"),
-        anes25.assign(year=2026, national_cf=national26.value,
-                      anesthesia_cf=(anes25["anesthesia_cf"] * national26.value / national25).round(2),
-                      source=(f"CY2025 locality factor x CY2026 national anesthesia CF "
-                              f"{national26.value} / {national25}; {national26.source}; "
-                              f"locality factors from reference/{ANES_FILE}")),
+        anes26.assign(year=2026, national_cf=national26),
     ], ignore_index=True)[["year", "locality_key", "anesthesia_cf", "national_cf", "source"]]
 
     zips = cms.read_zip_locality(reference / ZIP_FILE)
@@ -86,32 +105,56 @@ def build_tables(reference: Path) -> dict[str, bytes]:
                      .assign(method="the locality covering the most ZIP codes in the state",
                              source=f"CMS ZIP to locality file (reference/{ZIP_FILE})"))
 
+    # ZIP codes CMS splits across localities by ZIP+4: only the ranges priced elsewhere than the ZIP5.
+    zip9 = cms.read_zip9_splits(reference / ZIP9_FOLDER)
+    if set(zip9["locality_key"]) - set(gpci25["locality_key"]):
+        raise ValueError("the ZIP+4 file names localities with no GPCI")
+    zip5_of = zips.set_index("zip")["locality_key"]
+    if (zip9["zip"].map(zip5_of) != zip9["zip5_locality_key"]).any():
+        raise ValueError("the ZIP+4 file's 5-digit localities disagree with the ZIP5 file")
+    zip9 = zip9.drop(columns=["zip5_locality_key"])
+
     # Facility reference rates (Medicare) by year, site and code.
     fac_rows = []
     proc = codes[codes["kind"] == "procedure"]
     opps_labor = _fig(figures, "opps_labor_share").value / 100
     asc_labor = _fig(figures, "asc_labor_share").value / 100
+    opps_cf26 = _fig(figures, "opps_conversion_factor", 2026)
+    asc_aa = asc.asc_rates(reference, list(proc["code"]))
+    latest_aa = asc_aa.drop_duplicates(["year", "code"], keep="last").set_index(["year", "code"])
+    implied_cf = {}
+    for row in proc.itertuples(index=False):
+        rate, weight = _fig(figures, f"apc_rate_{row.apc}", 2025), _fig(figures, f"apc_weight_{row.apc}", 2025)
+        implied_cf[row.apc] = rate.value / weight.value
+    if max(implied_cf.values()) - min(implied_cf.values()) > 0.01:
+        raise ValueError(f"CY2025 APC rates / weights imply different conversion factors: {implied_cf}")
     for year in YEARS:
         for row in proc.itertuples(index=False):
             apc = _fig(figures, f"apc_rate_{row.apc}", 2025)
-            carried = "" if year == 2025 else (
-                "; CY2025 rate carried into CY2026 (CY2026 OPPS rates not in the reference data)")
+            weight = _fig(figures, f"apc_weight_{row.apc}", 2025)
+            if year == 2025:
+                national, basis, source = apc.value, "", apc.source
+            else:
+                national = round(weight.value * opps_cf26.value, 2)
+                basis = (f"; CY2026 rate = CY2025 relative weight {weight.value} (CY2026 weight not in the "
+                         f"reference data, assumed unchanged) x CY2026 OPPS conversion factor ${opps_cf26.value}")
+                source = f"{weight.source}; {opps_cf26.source}"
             fac_rows.append({
-                "year": year, "site": "hopd", "code": row.code, "national_rate": apc.value,
+                "year": year, "site": "hopd", "code": row.code, "national_rate": national,
                 "labor_share": opps_labor, "wage_index_proxy": "gpci_pe",
-                "method": (f"OPPS APC {row.apc} rate, {opps_labor:.0%} wage-adjusted; "
-                           f"APC {row.apc_basis}{carried}"),
-                "source": apc.source,
+                "method": (f"OPPS APC {row.apc} rate, {opps_labor:.0%} wage-adjusted with the locality PE GPCI "
+                           f"as the hospital wage index; APC {row.apc_basis}{basis}"),
+                "source": source,
             })
-            r = pfs[(pfs["year"] == year) & (pfs["code"] == row.code)].iloc[0]
+            aa = latest_aa.loc[(year, row.code)]
             fac_rows.append({
-                "year": year, "site": "asc", "code": row.code,
-                "national_rate": round(r["pe_rvu_nonfacility"] * r["conversion_factor"], 2),
-                "labor_share": asc_labor, "wage_index_proxy": "gpci_pe",
-                "method": ("assumed office-based ASC procedure: Medicare pays the lesser of the ASC rate and "
-                           "the PFS non-facility practice-expense amount (non-facility PE RVU x conversion "
-                           f"factor), taken here as the PE amount; {asc_labor:.0%} wage-adjusted"),
-                "source": f"{r['source']}; {_fig(figures, 'asc_labor_share').source}",
+                "year": year, "site": "asc", "code": row.code, "national_rate": float(aa["national_rate"]),
+                "labor_share": asc_labor, "wage_index_proxy": "asc_wage_index",
+                "method": (f"ASC Addendum AA payment indicator {aa['payment_indicator']} (paid from the OPPS "
+                           f"relative weight, weight {aa['payment_weight']}), national rate x ({asc_labor:.2f} x "
+                           f"wage index + {1 - asc_labor:.2f}), wage index of the locality's area "
+                           "(data/asc_wage_index.csv)"),
+                "source": f"{aa['source']}; {_fig(figures, 'asc_labor_share').source}",
             })
     facility = pd.DataFrame(fac_rows)
 
@@ -134,6 +177,8 @@ def build_tables(reference: Path) -> dict[str, bytes]:
     # Market bands and regional factors.
     ev = market.hospital_evidence(reference, zips, gpci25, figures, apc="5442")
     fee_ranges = market.fee_ranges(ev, figures)
+    asc_wage = asc.locality_wage_index(reference, gpci25)
+    market.check_asc_bands(fee_ranges, facility)
     regional = market.regional_factors(ev, figures)
     hosp_cols = ["hospital_slug", "hospital_name", "state", "zip", "locality_key", "medicare_rate",
                  "gross_charge", "cash_price", "commercial_exchange_n", "commercial_exchange_min",
@@ -156,19 +201,33 @@ def build_tables(reference: Path) -> dict[str, bytes]:
         "anesthesia_cf.csv": anes,
         "anesthesia_units.csv": anes_units,
         "zip_locality.csv": zips,
+        "zip9_locality.csv": zip9,
         "state_default_locality.csv": state_default,
         "facility_rates.csv": facility,
+        "asc_rates.csv": asc_aa,
+        "asc_wage_index.csv": asc_wage,
         "medicare_parameters.csv": parameters,
         "fee_ranges.csv": fee_ranges,
         "regional_factors.csv": regional,
         "calibration_hospitals.csv": hospitals,
     }
     out = {name: _csv(df) for name, df in tables.items()}
-    out["metadata.json"] = _metadata(tables, figures)
+    out["metadata.json"] = _metadata(tables, figures, anes_residual)
     return out
 
 
-def _metadata(tables: dict[str, pd.DataFrame], figures: dict[tuple[str, int | None], Figure]) -> bytes:
+def _scaling_residual(scaled: pd.DataFrame, published: dict[str, float]) -> list[dict]:
+    """How far the scaled CY2026 anesthesia factors miss the published ones, per published locality."""
+    out = []
+    for key, value in sorted(published.items()):
+        est = float(scaled.loc[scaled["locality_key"] == key, "anesthesia_cf"].iloc[0])
+        out.append({"locality_key": key, "published": value, "scaled_estimate": est,
+                    "residual": round(est - value, 2), "residual_pct": round(100 * (est - value) / value, 2)})
+    return out
+
+
+def _metadata(tables: dict[str, pd.DataFrame], figures: dict[tuple[str, int | None], Figure],
+              anes_residual: list[dict]) -> bytes:
     """Describe each table (what it holds, its sources, its assumptions) for the methods page."""
     def sources(df: pd.DataFrame) -> list[str]:
         if "source" not in df.columns:
@@ -178,36 +237,51 @@ def _metadata(tables: dict[str, pd.DataFrame], figures: dict[tuple[str, int | No
     desc = {
         "codes.csv": "The codes priced, with the project's plain-language names and CMS short descriptors.",
         "pfs_rvus.csv": "Medicare physician fee schedule relative value units and conversion factors.",
-        "gpci.csv": "Geographic practice cost indices for every Medicare locality.",
+        "gpci.csv": "Geographic practice cost indices for every Medicare locality (CY2025 and CY2026).",
         "anesthesia_cf.csv": "Anesthesia conversion factor (dollars per unit) for every locality.",
         "anesthesia_units.csv": "Anesthesia base units and the length of a time unit.",
         "zip_locality.csv": "Every US ZIP code with its state and Medicare locality.",
+        "zip9_locality.csv": ("ZIP+4 ranges of the ZIP codes CMS splits across localities that are priced in "
+                              "another locality than the 5-digit ZIP (CMS ZIP9 file in force, re-encoded in "
+                              "reference/cms/zip9); any other ZIP+4 takes the 5-digit ZIP's locality."),
         "state_default_locality.csv": "The locality used when only a state is known.",
         "facility_rates.csv": "Medicare facility rates: hospital outpatient (OPPS) and surgery center (ASC).",
+        "asc_rates.csv": "CMS ASC Addendum AA rows for the procedure codes: payment indicator, weight, rate.",
+        "asc_wage_index.csv": "The ASC wage index used for each Medicare locality and year, with the area chosen.",
         "medicare_parameters.csv": "Medicare cost sharing and coverage parameters by year.",
         "fee_ranges.csv": "Market price bands (10th/50th/90th percentile) as multiples of Medicare.",
         "regional_factors.csv": "State factors applied to facility market prices.",
         "calibration_hospitals.csv": "The hospital price-file evidence behind the facility bands.",
     }
+    res = "; ".join(f"{r['locality_key']}: scaled {r['scaled_estimate']:.2f} vs published {r['published']:.2f} "
+                    f"({r['residual_pct']:+.2f}%)" for r in anes_residual)
     assumptions = [
-        GPCI_2026_NOTE + ".",
-        "CY2026 anesthesia conversion factors: CY2025 locality factors scaled by the CY2026 national "
-        "anesthesia conversion factor.",
-        "Hospital outpatient facility rate: CY2025 OPPS APC rate (APC assignment inferred from hospital "
-        "Medicare Advantage rates), carried into CY2026; 60% wage-adjusted, with the locality PE GPCI "
-        "standing in for the hospital wage index.",
-        "Surgery-center facility rate: treated as an office-based ASC procedure, paid the PFS "
-        "non-facility practice-expense amount; 50% wage-adjusted with the PE GPCI as proxy.",
-        "A surgery center's facility fee is never taken below the practice-expense payment an office would get "
-        "for the same services, so a surgery-center visit is never shown cheaper than an office visit.",
+        "CY2026 GPCIs: the full table is a public transcription of CMS's GPCI2026 file; the build checks it "
+        "against CMS's own rows for Alabama, Los Angeles and Manhattan.",
+        "CY2026 anesthesia conversion factors: CMS's published value where the reference data has it (Alabama, "
+        "Alaska; clinicians who are not qualifying APM participants); elsewhere the CY2025 locality factor scaled "
+        f"by the CY2026 national factor. Against the published rows that scaling is off by: {res}.",
+        "Hospital outpatient facility rate: OPPS APC rate (APC assignment from the ASC weights and hospital "
+        "Medicare Advantage rates; reference/market/SOURCES.md); CY2026 = the CY2025 relative weight (the "
+        "CY2026 weight is not in the reference data) x the CY2026 OPPS conversion factor; 60% wage-adjusted, "
+        "with the locality PE GPCI standing in for the hospital wage index.",
+        "Surgery-center facility rate: CMS ASC Addendum AA (62320, 62321 and 62323 are payment indicator G2, "
+        "paid from the OPPS weight), x (0.5 x wage index + 0.5). The reference data has no ZIP or county to "
+        "CBSA crosswalk: a locality named for a metropolitan area takes that area's CBSA wage index "
+        "(curated/locality_cbsa.csv, 57 localities); any other locality (a whole state or the rest of one) "
+        "takes the median wage index of the state's areas (its CBSAs and rural area, less those given to "
+        "other localities). Where the CY2025 file lists an area twice, the first value is used.",
         "Surgery-center charges, cash prices and Medicaid rates sit at the hospitals' multiples of Medicare; "
-        "surgery-center commercial rates at the hospital band scaled by RAND's ASC-to-hospital ratio.",
+        "surgery-center commercial rates at the hospital band scaled by RAND's ASC-to-hospital ratio. RAND's "
+        "ratios are relative to what Medicare pays each setting, so they apply to the Addendum AA rate.",
         "State factors for facility prices are shrunk towards 1 by credibility: one hospital says little about "
         "its whole state.",
         "Anesthesia: 4 base units for 01937 plus one time unit per 15 minutes (time units to one decimal).",
         "Out-of-network plan allowance: the plan's qualifying payment amount is the median in-network "
         "rate, so the commercial in-network band stands for the plan's out-of-network allowance.",
-        "ZIP codes that CMS splits by ZIP+4 are priced in the locality CMS gives for the 5-digit ZIP.",
+        "A ZIP+4 written NNNNN-NNNN is priced in the locality CMS gives that ZIP+4; a 5-digit ZIP that CMS "
+        "splits across localities is priced in the locality CMS gives the 5-digit ZIP, and the quote names "
+        "the other localities and how much the typical total differs across them.",
         "Original Medicare with a doctor who does not participate: the anesthesia provider is taken to "
         "have the same status; hospitals and surgery centers accept assignment, so facility bills are "
         "unchanged.",
@@ -217,6 +291,7 @@ def _metadata(tables: dict[str, pd.DataFrame], figures: dict[tuple[str, int | No
         "tables": {name: {"description": desc[name], "rows": int(len(df)), "sources": sources(df)}
                    for name, df in tables.items()},
         "assumptions": assumptions,
+        "anesthesia_2026_scaling_residual": anes_residual,
         "figures_outside_reference": external,
         "years": list(YEARS),
     }

@@ -147,3 +147,159 @@ def read_zip_locality(path: Path) -> pd.DataFrame:
     if df["zip"].duplicated().any():
         raise ValueError(f"{path.name}: a ZIP appears twice")
     return df.sort_values("zip").reset_index(drop=True)
+
+
+def read_gpci_2026(values_path: Path, cms_rows_path: Path) -> pd.DataFrame:
+    """Read the CY2026 GPCI table and check it against CMS's own rows.
+
+    ``values_path`` holds all 109 localities (a public transcription of CMS GPCI2026.csv; a comment
+    line, then mac, state, locality, locality_name, pw_gpci_with_floor, pe_gpci, mp_gpci);
+    ``cms_rows_path`` holds rows of CMS's Addendum E for CY2026 in CMS's layout. Every CMS row must
+    equal the transcription to the last digit, or the build stops. Returns the columns of
+    :func:`read_gpci` (name as transcribed).
+    """
+    df = pd.read_csv(values_path, skiprows=1, dtype=str)  # line 1 is a quoted comment
+    out = pd.DataFrame({
+        "carrier": df["mac"].str.strip().map(lambda s: f"{int(s):05d}"),
+        "locality": df["locality"].str.strip().map(lambda s: f"{int(s):02d}"),
+        "state": df["state"].str.strip(),
+        "name": df["locality_name"].str.strip().str.rstrip("*").str.strip(),
+        "gpci_work": df["pw_gpci_with_floor"].astype(float),
+        "gpci_pe": df["pe_gpci"].astype(float),
+        "gpci_mp": df["mp_gpci"].astype(float),
+    })
+    out.insert(2, "locality_key", [locality_key(c, lo) for c, lo in zip(out["carrier"], out["locality"])])
+    if out["locality_key"].duplicated().any():
+        raise ValueError(f"{values_path.name}: duplicate localities")
+    official = read_gpci(cms_rows_path)
+    if official.empty:
+        raise ValueError(f"{cms_rows_path.name}: no CMS rows found")
+    merged = official.merge(out, on="locality_key", suffixes=("_cms", ""), how="left")
+    for col in ("gpci_work", "gpci_pe", "gpci_mp"):
+        if merged[col].isna().any() or (merged[col] != merged[f"{col}_cms"]).any():
+            raise ValueError(f"{values_path.name}: {col} differs from CMS's rows in {cms_rows_path.name}")
+    return out.sort_values("locality_key").reset_index(drop=True)
+
+
+def read_anesthesia_cf_published(path: Path) -> tuple[pd.DataFrame, float, float]:
+    """Read published rows of a CY2026-style anesthesia conversion factor file.
+
+    The header names two national factors, for qualifying APM participants and for everyone else
+    ("... Non-Qualifying APM National Anes CF (with 2.5% Statutory increase) of 20.49754").
+    Returns (locality_key, anesthesia_cf_qualifying, anesthesia_cf_nonqualifying; national
+    qualifying CF; national non-qualifying CF), dollars per anesthesia unit.
+    """
+    with open(path, newline="", encoding="latin-1") as fh:
+        rows = list(csv.reader(fh))
+    header = rows[0]
+    qual = float(next(h for h in header if h.startswith("Qualifying")).split()[-1])
+    nonqual = float(next(h for h in header if h.startswith("Non-Qualifying")).split()[-1])
+    out = []
+    for r in rows[1:]:
+        if len(r) < 5 or not r[0].strip().isdigit():
+            continue
+        out.append({"locality_key": locality_key(r[0].strip(), r[1].strip()),
+                    "anesthesia_cf_qualifying": float(r[3]), "anesthesia_cf_nonqualifying": float(r[4])})
+    return pd.DataFrame(out).sort_values("locality_key").reset_index(drop=True), qual, nonqual
+
+
+def read_asc_addendum_aa(path: Path, codes: list[str]) -> pd.DataFrame:
+    """Read CMS ASC Addendum AA (covered surgical procedures) for the given HCPCS codes.
+
+    The header row starts with ``HCPCS Code``; the columns after it are the short descriptor,
+    multiple-procedure discounting, payment indicator, payment weight and payment rate ("$371.75").
+    Returns code, payment_indicator, payment_weight, national_rate (dollars, unadjusted).
+    """
+    with open(path, newline="", encoding="latin-1") as fh:
+        rows = list(csv.reader(fh))
+    h = next(i for i, r in enumerate(rows) if r and r[0].strip() == "HCPCS Code")
+    header = [c.strip().lower() for c in rows[h]]
+
+    def col(word: str) -> int:
+        hits = [i for i, c in enumerate(header) if word in c]
+        if len(hits) != 1:
+            raise ValueError(f"{path.name}: cannot locate column {word!r}")
+        return hits[0]
+
+    ind, wt, rate = col("payment indicator"), col("payment weight"), col("payment rate")
+    wanted, out = set(codes), []
+    for r in rows[h + 1:]:
+        if r and r[0].strip() in wanted:
+            out.append({"code": r[0].strip(), "payment_indicator": r[ind].strip(),
+                        "payment_weight": float(r[wt]),
+                        "national_rate": float(r[rate].strip().lstrip("$").replace(",", ""))})
+    df = pd.DataFrame(out)
+    missing = wanted - set(df["code"]) if len(df) else wanted
+    if missing or df["code"].duplicated().any():
+        raise ValueError(f"{path.name}: codes missing or repeated: {sorted(missing)}")
+    return df.sort_values("code").reset_index(drop=True)
+
+
+def read_asc_wage_index(path: Path) -> pd.DataFrame:
+    """Read an ASC wage index file (tab- or comma-separated: CBSA, CBSA Name, WIyy).
+
+    Five-digit CBSAs are urban areas (and CMS's special 5xxxx areas); two-digit codes are a state's
+    rural area (named by the state). An area with no value (a state with no rural area) is dropped.
+    Where an area is listed more than once (the CY2025 file repeats 27 areas with different values,
+    presumably county-level transition values that cannot be placed without a county crosswalk),
+    the first row listed is kept and ``listed`` counts the rows. Returns cbsa, area_name, wage_index,
+    rural (bool), listed.
+    """
+    text = path.read_bytes().decode("latin-1")
+    sep = "\t" if "\t" in text.splitlines()[0] else ","
+    df = pd.read_csv(path, sep=sep, dtype=str, encoding="latin-1", keep_default_na=False)
+    df.columns = ["cbsa", "area_name", "wage_index"]
+    df = df[df["wage_index"].str.strip() != ""].copy()
+    df["cbsa"] = df["cbsa"].str.strip()
+    df["area_name"] = df["area_name"].str.strip()
+    df["wage_index"] = df["wage_index"].astype(float)
+    df["listed"] = df.groupby("cbsa")["cbsa"].transform("size")
+    df = df.drop_duplicates("cbsa", keep="first")
+    df["rural"] = df["cbsa"].str.len() == 2
+    return df.reset_index(drop=True)[["cbsa", "area_name", "wage_index", "rural", "listed"]]
+
+
+def read_zip9_splits(folder: Path) -> pd.DataFrame:
+    """ZIP+4 ranges of the ZIP codes CMS splits across localities, rows still in force.
+
+    ``folder`` is the ZIP5/ZIP9 re-encoding (FORMAT.md there): ``records/NN.tsv.gz`` rows
+    zip5, plus4 (blank = whole ZIP), first year, last year (9999 = in force), carrier index,
+    locality index. For each ZIP whose ZIP+4 rows in force name more than one locality (counting
+    the ZIP5 row), returns the ZIP+4 rows whose locality differs from the 5-digit ZIP's, as ranges
+    of consecutive plus4 numbers with one locality: zip, plus4_from, plus4_to (4-digit strings),
+    locality_key, zip5_locality_key. Any ZIP+4 not in a range is priced in the 5-digit ZIP's own
+    locality (listed there or not), so the table is exact and small.
+    """
+    import gzip
+
+    carriers = gzip.decompress((folder / "carriers.txt.gz").read_bytes()).decode().split()
+    localities = gzip.decompress((folder / "localities.txt.gz").read_bytes()).decode().split()
+    frames = []
+    for p in sorted((folder / "records").glob("*.tsv.gz")):
+        frames.append(pd.read_csv(p, sep="\t", header=None, dtype=str, keep_default_na=False,
+                                  names=["zip", "plus4", "first", "last", "carrier", "locality"]))
+    df = pd.concat(frames, ignore_index=True)
+    df = df[(df["last"] == "9999") & df["zip"].isin(df.loc[df["plus4"] != "", "zip"].unique())]
+    keys = {(c, lo): locality_key(carriers[int(c)], localities[int(lo)])
+            for c, lo in df[["carrier", "locality"]].drop_duplicates().itertuples(index=False)}
+    df = df.assign(locality_key=[keys[k] for k in zip(df["carrier"], df["locality"])])
+    zip5 = df[df["plus4"] == ""].set_index("zip")["locality_key"]
+    if zip5.index.duplicated().any():
+        raise ValueError("zip9: a ZIP has two ZIP5 rows in force")
+    p4 = df[df["plus4"] != ""][["zip", "plus4", "locality_key"]]
+    if p4.duplicated(["zip", "plus4"]).any():
+        raise ValueError("zip9: a ZIP+4 has two rows in force")
+    p4 = p4.assign(zip5_locality_key=p4["zip"].map(zip5))
+    n_locs = pd.concat([p4[["zip", "locality_key"]],
+                        p4[["zip", "zip5_locality_key"]].rename(columns={"zip5_locality_key": "locality_key"})]
+                       ).groupby("zip")["locality_key"].nunique()
+    split = p4[p4["zip"].isin(n_locs[n_locs > 1].index)].copy()
+    split["n"] = split["plus4"].astype(int)
+    split = split.sort_values(["zip", "n"])
+    run = ((split["zip"] != split["zip"].shift()) | (split["locality_key"] != split["locality_key"].shift())
+           | (split["n"] != split["n"].shift() + 1)).cumsum()
+    split = split.assign(run=run)[split["locality_key"] != split["zip5_locality_key"]]
+    ranges = split.groupby("run").agg(zip=("zip", "first"), plus4_from=("plus4", "first"),
+                                    plus4_to=("plus4", "last"), locality_key=("locality_key", "first"),
+                                    zip5_locality_key=("zip5_locality_key", "first"))
+    return ranges.reset_index(drop=True)

@@ -265,3 +265,34 @@ def regional_factors(ev: HospitalEvidence, figures: dict[tuple[str, int | None],
                                 f"credibility {z:.3f}"),
                      "source": source})
     return pd.DataFrame(rows).sort_values(["state", "component"]).reset_index(drop=True)
+
+
+def check_asc_bands(table: pd.DataFrame, facility: pd.DataFrame) -> pd.DataFrame:
+    """Check the surgery-center bands against the Medicare ASC rate; return the national dollar levels.
+
+    The surgery-center bands are multiples of the Medicare ASC rate itself (Addendum AA), because the
+    ratios behind them are relative to what Medicare pays each setting: RAND's 171% (surgery centers)
+    and 254% (hospitals) are each against Medicare's own rate for that setting. The multiples do not
+    depend on how large the Medicare ASC rate is, so correcting that base (from the PFS practice-
+    expense amount to the Addendum AA rate) leaves them meaningful. Two things must still hold for every
+    code and year: Medicare's ASC rate is below its hospital rate (an ASC is paid from the OPPS weight
+    times a scalar below 1), and at every level and price basis a surgery center's national facility
+    price in dollars is below the hospital's. Returns those dollar levels (year, code, basis, level,
+    asc, hopd).
+    """
+    fr = table[table["component"] == "facility"].set_index(["site", "basis"])
+    rates = facility.pivot_table(index=["year", "code"], columns="site", values="national_rate")
+    if not (rates["asc"] < rates["hopd"]).all():
+        raise ValueError("Medicare ASC rate not below the hospital rate for some code")
+    rows = []
+    for (year, code), r in rates.iterrows():
+        for basis in ("commercial", "billed", "cash", "medicaid"):
+            for lvl in LEVELS:
+                asc_usd = r["asc"] * fr.loc[("asc", basis), lvl]
+                hopd_usd = r["hopd"] * fr.loc[("hopd", basis), lvl]
+                if asc_usd >= hopd_usd:
+                    raise ValueError(f"surgery-center {basis} {lvl} price for {code} in {year} is not below "
+                                     "the hospital's")
+                rows.append({"year": year, "code": code, "basis": basis, "level": lvl,
+                             "asc": round(asc_usd, 2), "hopd": round(hopd_usd, 2)})
+    return pd.DataFrame(rows)
