@@ -3,6 +3,7 @@
 import streamlit as st
 
 from dashboard import access, store
+from dashboard.safe_text import md
 from estimator import batch_csv
 from estimator.errors import InputError
 
@@ -20,7 +21,7 @@ if upload is not None:
         df, notes = batch_csv.read_cases(upload.getvalue())
     except InputError as e:
         for err in e.errors:
-            st.error(f"{upload.name}: {err.message if err.field == 'file' else err}", icon=":material/error:")
+            st.error(md(f"{upload.name}: {err.message if err.field == 'file' else err}"), icon=":material/error:")
         st.stop()
     for note in notes:
         st.info(note)

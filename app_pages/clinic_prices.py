@@ -3,6 +3,7 @@
 import streamlit as st
 
 from dashboard import access, store
+from dashboard.safe_text import md
 from estimator.clinic_prices import TEMPLATE, PriceList, price_text
 from estimator.errors import InputError
 
@@ -29,8 +30,8 @@ if upload is not None:
         text = price_text(upload.getvalue())
         candidate = PriceList.from_csv(text)
     except InputError as e:
-        st.error(f"{upload.name} has {len(e.errors)} problem(s); nothing was saved:")
-        st.markdown("\n".join(f"- {err}" for err in e.errors[:50]))
+        st.error(md(f"{upload.name} has {len(e.errors)} problem(s); nothing was saved:"))
+        st.markdown("\n".join(f"- {md(err)}" for err in e.errors[:50]))
         st.stop()
     st.success(f"{len(candidate.prices)} prices read.")
     st.dataframe([p.__dict__ for p in candidate.prices], hide_index=True, width="stretch")

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import access, store
+from dashboard.safe_text import md
 from estimator import desk, gfe
 from estimator.clinic_prices import quote_with_prices
 from estimator.fields import FIELDS as REGISTRY
@@ -55,7 +56,7 @@ if correct_id:
     try:
         source = desk.correction_source(log, correct_id)
     except (InputError, desk.StorageError) as e:
-        st.error(f"Cannot correct: {e.errors[0].message if isinstance(e, InputError) else e}",
+        st.error(md(f"Cannot correct: {e.errors[0].message if isinstance(e, InputError) else e}"),
                  icon=":material/error:")
     else:
         for f, val in desk.correction_values(source).items():
@@ -141,7 +142,7 @@ def show_failure(e: InputError | desk.StorageError, prefix: str) -> None:
     for message in ([err.message if err.field in ("replaces", "created_by") else
                      f"{LABELS.get(err.field, err.field)}: {err.message}" for err in e.errors]
                     if isinstance(e, InputError) else [str(e)]):
-        st.error(f"{prefix}{message}", icon=":material/error:")
+        st.error(md(f"{prefix}{message}"), icon=":material/error:")
 
 
 if st.session_state.get("fd_submitted"):
@@ -162,7 +163,7 @@ if st.session_state.get("fd_submitted"):
     except InputError as e:
         errors += e.errors
     for err in errors:
-        st.error(f"{LABELS.get(err.field, err.field)}: {err.message}", icon=":material/error:")
+        st.error(md(f"{LABELS.get(err.field, err.field)}: {err.message}"), icon=":material/error:")
     if sc and not errors:
         q = quote_with_prices(sc, prices, v["payer"] or None)
         d = q.to_dict()

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import access, store
+from dashboard.safe_text import md
 from estimator import gfe
 from estimator.money import usd
 from estimator.quote_record import TABLE_AMOUNT_COLUMNS, QuoteRecord, UnknownSchemaVersion
@@ -26,7 +27,7 @@ for saved in log.search(text, start, end):
     try:
         records.append(QuoteRecord(saved))
     except UnknownSchemaVersion as e:
-        st.error(str(e), icon=":material/error:")
+        st.error(md(e), icon=":material/error:")
 if not records:
     st.info("No saved quotes match.")
     st.stop()

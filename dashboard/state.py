@@ -114,7 +114,7 @@ def _parse(f: Field, raw: str) -> tuple[object, str | None]:
     (compare, show, a blank choice) are matched here.
     """
     text = raw.strip()
-    if f.kind == "text":  # kept as typed (as the box holds at most): the estimate says what is wrong with it
+    if f.name == "zip":  # kept as typed (as the box holds at most): the estimate says what is wrong with it
         return text[:10], None
     if f.kind == "choice" and text.lower() in f.options:
         return text.lower(), None

@@ -12,6 +12,7 @@ from estimator.scenario import FieldError
 
 from . import state
 from .charts import PLOT_CONFIG
+from .safe_text import md
 
 NEEDS_PLACE = "give exactly one of"
 
@@ -25,13 +26,13 @@ def problems(errors: list[FieldError]) -> bool:
         return True
     for e in errors:
         if NEEDS_PLACE not in e.message:
-            st.error(state.describe(e), icon=":material/error:")
+            st.error(md(state.describe(e)), icon=":material/error:")
     return True
 
 
 def url_problems() -> None:
     for msg in state.url_errors():
-        st.warning(f"From the page address: {msg}. That value was ignored.", icon=":material/link_off:")
+        st.warning(f"From the page address: {md(msg)}. That value was ignored.", icon=":material/link_off:")
 
 
 def show_headline(q: Quote, where: str = "") -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.safe_text import shown
 from estimator import compare
 from estimator.money import usd
 from estimator.quote import quote
@@ -109,14 +110,14 @@ def test_medicare_doctor_status_changes_the_estimate_as_the_engine_does():
 ])
 def test_bad_input_shows_a_message_naming_the_field_and_keeps_the_entry(params, field):
     at = run(params)
-    assert any(e.value.startswith(field) for e in at.error), [e.value for e in at.error]
+    assert any(shown(e.value).startswith(field) for e in at.error), [e.value for e in at.error]
     assert not any(m.value.startswith("### You would likely pay") for m in at.markdown)
     assert at.session_state["in_zip"] == params["zip"]
 
 
 def test_bad_url_values_are_named_ignored_and_the_rest_kept():
     at = run({"zip": "35203", "coinsurance": "150", "site": "spaceship", "deductible": "lots"})
-    msgs = " ".join(w.value for w in at.warning)
+    msgs = " ".join(shown(w.value) for w in at.warning)
     assert "Coinsurance (%): '150'" in msgs and "Where will it be done?: 'spaceship'" in msgs
     assert "Yearly deductible ($): 'lots' is not a number" in msgs
     assert at.session_state["in_zip"] == "35203" and at.session_state["in_coinsurance"] is None

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.access import PASSCODE_FAILURES, FailureThrottle
+from dashboard.safe_text import shown
 from estimator.quote import quote
 from estimator.scenario import Scenario
 from estimator.storage import QuoteLog
@@ -118,7 +119,7 @@ def test_the_form_starts_from_the_clinic_profile_defaults(db, tmp_path, monkeypa
 def test_bad_input_is_named_and_nothing_is_lost(db):
     at = open_page("app_pages/front_desk.py")
     fill(at, zip="00000", coinsurance="150", patient_dob="12/31/99")
-    text = " ".join(e.value for e in at.error)
+    text = " ".join(shown(e.value) for e in at.error)
     assert "ZIP code: 00000 is not a US ZIP code" in text and "Coinsurance: '150'" in text
     assert "Date of birth: '12/31/99' is not a date" in text
     assert at.text_input(key="fdw_coinsurance").value == "150" and at.text_input(key="fdw_zip").value == "00000"
@@ -151,7 +152,7 @@ def test_gfe_needs_its_details(db):
     fill(at, zip="35203", coverage="self_pay", patient_name="Lee Park", patient_dob="1980-01-01",
          diagnosis_codes="not-a-code")
     click(at, "Save and issue Good Faith Estimate")
-    text = " ".join(e.value for e in at.error)
+    text = " ".join(shown(e.value) for e in at.error)
     assert "diagnosis_codes[0]: 'not-a-code' is not an ICD-10-CM code" in text
     assert QuoteLog(f"sqlite:///{db}").count() == 0
 
@@ -263,10 +264,11 @@ def test_a_correction_of_a_missing_or_superseded_quote_is_refused_plainly(db):
     first = store.save(q.scenario.to_dict(), q.to_dict(), "JD", patient_name="Kim Li")
     second = store.save(q.scenario.to_dict(), q.to_dict(), "JD", patient_name="Kim Li", replaces=first.id)
     at = open_correction("QNOSUCH234")
-    assert [e.value for e in at.error] == ["Cannot correct: no saved quote QNOSUCH234"]
+    assert [shown(e.value) for e in at.error] == ["Cannot correct: no saved quote QNOSUCH234"]
     at = open_correction(first.id)
-    assert [e.value for e in at.error] == [f"Cannot correct: quote {first.id} has already been corrected: correct "
-                                           f"its latest version, {second.id} (version 2)"]
+    assert [shown(e.value) for e in at.error] == [
+        f"Cannot correct: quote {first.id} has already been corrected: correct its latest version, {second.id} "
+        "(version 2)"]
     assert "fd_replaces" not in at.session_state
 
 
@@ -279,7 +281,7 @@ def test_a_correction_saved_after_someone_else_corrected_it_is_refused(db):
     at.run()
     store.save(q.scenario.to_dict(), q.to_dict(), "AB", replaces=first.id)  # meanwhile, at another desk
     click(at, "Save quote")
-    errors = [e.value for e in at.error]
+    errors = [shown(e.value) for e in at.error]
     assert len(errors) == 1 and "has already been corrected by someone else" in errors[0]
     assert not at.success and store.count() == 2
 
@@ -295,6 +297,6 @@ def test_a_database_failure_on_save_is_an_error_message_without_patient_details(
         conn.execute("ALTER TABLE quotes RENAME TO quotes_gone")
     click(at, "Save quote")
     assert not at.exception and not at.success
-    [error] = [e.value for e in at.error]
+    [error] = [shown(e.value) for e in at.error]
     assert error.startswith("Not saved: Saving the quote failed: the quote log's database could not be written")
     assert not any(s in error for s in ("Ana", "Ruiz", "1971", "MRN-42", "INSERT", "?"))

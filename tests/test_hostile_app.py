@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.safe_text import shown
 from dashboard.state import BY_NAME
 
 from .conftest import ROOT
@@ -54,7 +55,8 @@ def _shown(at: AppTest) -> list[str]:
 def _check(at: AppTest, name: str, value: str) -> None:
     assert not at.exception, [str(e.value)[:300] for e in at.exception]
     label = BY_NAME[name].label.lower()
-    messages = [str(e.value) for e in (*at.warning, *at.error)]
+    # As shown: Markdown's backslash escapes (dashboard.safe_text.md) render as the characters themselves.
+    messages = [shown(str(e.value)) for e in (*at.warning, *at.error)]
     assert any(label in m.lower() or name.replace("_", " ") in m.lower() for m in messages), \
         f"no message names {name}: {[m[:120] for m in messages]}"
     if any(s in value for s in MARKDOWN):
