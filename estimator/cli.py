@@ -18,7 +18,7 @@ from pathlib import Path
 from . import batch_csv, clinic_prices, gfe, readers
 from .clinic_prices import PriceList
 from .documents.gfe_pdf import gfe_pdf, gfe_text
-from .fields import COVERAGE, FIELDS, REGISTRY, SEDATION, FieldSpec, show
+from .fields import COVERAGE, FIELDS, REGISTRY, SEDATION, FieldSpec, read, show
 from .money import between, usd, usd_range
 from .parsing import scenario_from_strings
 from .quote import Quote, quote
@@ -27,13 +27,13 @@ from .scenario import (
     SEDATION_LABELS,
     SITE_LABELS,
     FieldError,
-    Scenario,
     ScenarioError,
 )
 
 EXIT_USAGE = 2
 #: Options of the other subcommands, so their messages name them as typed.
-OTHER_OPTIONS = {"input", "output", "prices", "scheduled", "service", "requested", "estimate", "billed", "bill_date"}
+OTHER_OPTIONS = {"input", "output", "prices", "documents", "scheduled", "service", "requested", "estimate", "billed",
+                 "bill_date", "provider"}
 
 def option(field: str) -> str:
     """The command-line option for a scenario field: deductible_met -> --deductible-met."""
@@ -56,6 +56,20 @@ class _Parser(argparse.ArgumentParser):
         m = re.match(r"argument (--[\w-]+)(?:/[^:]*)?: (.*)", message)
         if m:
             raise ScenarioError([FieldError(m.group(1).lstrip("-").replace("-", "_"), show(m.group(2)))])
+        m = re.match(r"argument (command|\w+): invalid choice: (.*?) \(choose from (.*)\)", message)
+        if m:
+            raise ScenarioError([FieldError("command", f"{show(m.group(2))} is not a command: one of "
+                                                       f"{m.group(3).replace(chr(39), '')}")])
+        m = re.match(r"the following arguments are required: (.*)", message)
+        if m:
+            raise ScenarioError([FieldError(a.strip().split("/")[-1], "is required") for a in m.group(1).split(",")])
+        m = re.match(r"unrecognized arguments: (.*)", message)
+        if m:
+            words = m.group(1).split()
+            opts = [w.split("=")[0] for w in words if w.startswith("-")]
+            raise ScenarioError([FieldError(show(o), "is not an option of this command (see --help)")
+                                 for o in opts] or
+                                [FieldError("arguments", f"{show(m.group(1))} was not expected (see --help)")])
         raise ScenarioError([FieldError("usage", show(message))])
 
 
@@ -152,7 +166,7 @@ def cmd_gfe(args: argparse.Namespace) -> int:
     case = gfe.GfeCase.from_dict(data, base_dir=path.parent)
     prices = _prices(args.prices)
     q, lines = gfe.build(case, prices=prices)
-    Path(args.output).write_bytes(gfe_pdf(case, q, lines))
+    _write("output", args.output, gfe_pdf(case, q, lines))
     total = sum(li.amount for li in lines)
     print(f"wrote {args.output}: {len(lines)} items, total expected charges ${total:,.2f}")
     due = gfe_text(case, q, lines)["deadline"]
@@ -167,19 +181,32 @@ def cmd_batch(args: argparse.Namespace) -> int:
     df, notes = batch_csv.read_cases(data)
     prices = _prices(args.prices)
     result = batch_csv.quote_cases(df, prices)
-    Path(args.output).write_text(result.to_csv())
+    _write("output", args.output, result.to_csv().encode("utf-8"))
     for note in notes:
         print(note, file=sys.stderr)
     print(f"wrote {args.output}: {len(df)} rows, {result.ok} quoted, {len(df) - result.ok} with errors")
     if args.documents:
-        Path(args.documents).write_bytes(batch_csv.documents_zip(result, prices))
+        _write("documents", args.documents, batch_csv.documents_zip(result, prices))
         print(f"wrote {args.documents}")
     return 0
+
+
+def _write(field: str, path: str, data: bytes) -> None:
+    """Write an output file; a path that cannot be written is an error naming the option."""
+    try:
+        Path(path).write_bytes(data)
+    except OSError as e:
+        raise ScenarioError([FieldError(field, f"cannot write {show(path)}: {e.strerror or 'not writable'}")]) \
+            from None
 
 
 def cmd_deadline(args: argparse.Namespace) -> int:
     """When a Good Faith Estimate is due, in business days."""
     dates = _date("scheduled", args.scheduled), _date("service", args.service), _date("requested", args.requested)
+    if dates[0] and dates[1] and dates[1] < dates[0]:
+        raise ScenarioError([FieldError("service", f"{dates[1]} is before the scheduling date ({dates[0]})")])
+    if dates[2] and dates[1] and dates[2] > dates[1]:
+        raise ScenarioError([FieldError("requested", f"{dates[2]} is after the service date ({dates[1]})")])
     try:
         due = gfe.deadline(*dates)
     except ValueError as e:
@@ -201,13 +228,11 @@ def cmd_check_bill(args: argparse.Namespace) -> int:
 
 
 def parse_amount(field: str, text: str) -> float:
-    try:
-        v = float(str(text).replace(",", "").lstrip("$"))
-        if v < 0:
-            raise ValueError
-        return v
-    except ValueError:
-        raise ScenarioError([FieldError(field, f"'{text}' is not an amount in dollars")]) from None
+    """A dollar amount read like every money field of a quote (fields.read: finite, 0 to 1,000,000)."""
+    value, problem = read(FIELDS["billed"], text)
+    if problem or value is None:
+        raise ScenarioError([FieldError(field, problem or "is required: an amount in dollars")])
+    return float(value)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -247,6 +272,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _where(field: str) -> str:
+    """Where a problem is, as the user typed it: a scenario field or file option as its option
+    (``deductible`` -> ``--deductible``, ``prices row 5 amount`` -> ``--prices row 5 amount``)."""
+    first, _, rest = field.partition(" ")
+    if first in FIELDS or first in OTHER_OPTIONS:
+        return option(first) + (" " + rest if rest else "")
+    return field
+
+
+def show_line(text: str) -> str:
+    """A message as one printable line (control characters escaped)."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
@@ -263,9 +302,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except ScenarioError as e:
         for err in e.errors:
-            name = option(err.field) if err.field in Scenario.field_names() or err.field in OTHER_OPTIONS else err.field
-            print(f"error: {name}: {err.message}" if err.field != "usage" else f"error: {err.message}",
-                  file=sys.stderr)
+            print(f"error: {_where(err.field)}: {show_line(err.message)}" if err.field != "usage"
+                  else f"error: {show_line(err.message)}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as e:
         print(f"error: {e.strerror or e}: {getattr(e, 'filename', '') or ''}", file=sys.stderr)

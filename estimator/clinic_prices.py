@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from .errors import FieldError, InputError
+from .fields import FIELDS, read, show
 from .quote import Quote, quote
 from .readers import check_size, decode_text, read_csv
 from .scenario import COVERAGE, Scenario
@@ -79,16 +80,16 @@ class PriceList:
                     errs.append(FieldError(f"row {n} {col}",
                                            f"'{row[col][:40]}' is not allowed: one of {', '.join(ok)}"))
                     bad = True
-            try:
-                amount = float(row["amount"].replace(",", "").lstrip("$"))
-                if not 0 <= amount <= 1_000_000:  # also refuses nan
-                    raise ValueError
-            except ValueError:
-                errs.append(FieldError(f"row {n} amount", f"'{row['amount'][:40]}' is not an amount in dollars "
-                                                          "(0 to 1,000,000)"))
+            amount, problem = read(FIELDS["allowed"], row["amount"])  # read like every amount of a quote
+            if problem or amount is None:
+                errs.append(FieldError(f"row {n} amount", problem or "is required: an amount in dollars"))
                 bad = True
             if not row["payer"]:
                 errs.append(FieldError(f"row {n} payer", "is required (a name, or * for any payer)"))
+                bad = True
+            elif not all(c.isprintable() for c in row["payer"]):
+                errs.append(FieldError(f"row {n} payer", f"'{show(row['payer'])}' has control characters: "
+                                                         "give the payer's name as text"))
                 bad = True
             if not bad:
                 prices.append(Price(row["payer"], row["coverage"].lower(), row["site"].lower(), row["code"],

@@ -178,7 +178,7 @@ def read_csv(text: str, where: str = "file") -> CsvTable:
         for n, cells in enumerate(reader, start=1):
             records.append((n, cells))
     except csv.Error as e:
-        raise fail(where, f"not a readable CSV file (row {len(records) + 1}: {e})") from None
+        raise fail(f"row {len(records) + 1}", f"not a readable CSV row ({e}): check its quotes") from None
     records = [(n, cells) for n, cells in records if any(c.strip() for c in cells)]
     if not records:
         raise fail(where, "the file is empty")

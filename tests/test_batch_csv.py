@@ -232,7 +232,7 @@ def test_price_lists_in_utf8_bom_utf16_or_latin1_are_read(encode):
     (PRICES_TEMPLATE.replace("amount,note", "Amount,note,amount").encode(), "columns", "Amount, amount"),
     (PRICES_TEMPLATE.encode() + b"cash,self_pay,*,62321,professional,250.00,note,extra\n", "row 6", "has 8 fields"),
     (b"payer,coverage,site,code,component,amount\nx,commercial,asc,62321,facility,NaN\n", "row 2 amount",
-     "not an amount"),
+     "not a number"),
 ])
 def test_unusable_price_lists_are_refused_naming_where(data, field, hint):
     with pytest.raises(InputError) as e:

@@ -181,7 +181,7 @@ def test_deadline_and_bill_check_cli():
     r = run_cli("check-bill", "--estimate", "500", "--billed", "900", "--bill-date", "2026-12-20")
     assert r.returncode == 0 and "you can start a dispute until April 19, 2027" in r.stdout
     r = run_cli("check-bill", "--estimate", "500", "--billed", "lots", "--bill-date", "2026-12-20")
-    assert r.returncode == 2 and "--billed: 'lots' is not an amount" in r.stderr
+    assert r.returncode == 2 and "--billed: 'lots' is not a number" in r.stderr
 
 
 # -- reading case files and clinic profiles: every malformed document is one clear InputError -----

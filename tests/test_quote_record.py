@@ -19,6 +19,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import insert
 
+from dashboard.safe_text import shown
 from estimator.money import usd
 from estimator.quote import quote
 from estimator.quote_record import EXPORT_COLUMNS, SCHEMA_VERSION, QuoteRecord, UnknownSchemaVersion
@@ -146,6 +147,6 @@ def test_the_quote_log_page_lists_v1_records_and_names_an_unreadable_one(tmp_pat
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert sorted(at.dataframe[0].value["Quote ID"]) == sorted(r["id"] for r in _stored_rows())
-    assert any("quote QFUTURE234 schema_version: 2 is not a version" in e.value for e in at.error)
+    assert any("quote QFUTURE234 schema_version: 2 is not a version" in shown(e.value) for e in at.error)
     labels = [b.label for b in at.get("download_button")]
     assert "Export these to CSV" in labels and "Reprint the patient summary" in labels

@@ -183,7 +183,7 @@ def test_a_row_with_extra_fields_is_a_problem_of_that_row_only():
 @pytest.mark.parametrize("text, field, hint", [
     ("", "file", "empty"), (" \n\n", "file", "empty"),
     ("ZIP,site,zip\n1,2,3\n", "columns", "ZIP, zip"), ("a, B ,b\n", "columns", "B, b"),
-    ('zip,site\n"35203,asc\n', "file", "row 2"), ('zip\n"1"x\n', "file", "not a readable CSV"),
+    ('zip,site\n"35203,asc\n', "row 2", "quotes"), ('zip\n"1"x\n', "row 2", "not a readable CSV row"),
 ])
 def test_unreadable_csv_is_one_file_level_problem(text, field, hint):
     f, message = _problem(readers.read_csv, text)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from .. import readers as rd
 from ..errors import fail
+from ..fields import FIELDS, read
 from .identifiers import npi_is_valid, tin_is_valid
 
 ROLES = ("professional", "facility", "anesthesia")
@@ -72,6 +73,8 @@ class ClinicProfile:
             provs.setdefault(prov.role, prov)
         if "professional" not in provs and not any(e.field.startswith("providers") for e in p.errors):
             p.add("providers", "a provider with role 'professional' (the physician) is required")
+        if "defaults" in d and d["defaults"] is None:
+            p.add("defaults", "is null: give an object of scenario fields, or leave it out")
         defaults = p.get(_defaults, d.get("defaults"), "defaults") or {}
         p.raise_any()
         return cls(name, phone, address, provs, defaults)
@@ -107,5 +110,14 @@ def _defaults(value: object, where: str) -> dict[str, str | None]:
         raise fail(where, f"{len(d)} entries: at most {MAX_DEFAULTS}")
     p = rd.Problems()
     out = {k: p.get(rd.scalar_text, v, f"{where}.{k}") for k, v in d.items()}
+    for k, v in out.items():  # each read by the field registry's parser, here, so a bad one is named here
+        if k not in FIELDS:
+            p.add(f"{where}.{k}", "unknown field: a scenario field such as zip, site or sedation")
+        elif v is None and d.get(k) is None:
+            p.add(f"{where}.{k}", "is null: give a value, or leave it out")
+        elif v is not None:
+            problem = read(FIELDS[k], v)[1]
+            if problem:
+                p.add(f"{where}.{k}", problem)
     p.raise_any()
     return out

@@ -112,6 +112,9 @@ def _check_order(p: rd.Problems, dob: date | None, scheduled: date | None, servi
         p.add("patient.dob", f"{dob} is after the service date ({service})")
     if scheduled and service and scheduled > service:
         p.add("service.scheduled_on", f"{scheduled} is after the service date ({service})")
+    if requested and service and requested > service:
+        p.add("service.requested_on", f"{requested} is after the service date ({service}): an estimate is "
+                                      "asked for before the service")
     if issued_given and service and issued > service:
         p.add("issued_on", f"{issued} is after the service date ({service}): the estimate is given before")
 
