@@ -186,15 +186,20 @@ if st.session_state.get("fd_submitted"):
 
         patient = desk.Patient(v["patient_name"] or None, dob, v["patient_ref"] or None)
         inputs = desk.record_inputs(sc, v["payer"])
-        b1, b2 = st.columns(2)
-        if b1.button("Save quote", type="primary", shortcut="ctrl+s", disabled=not staff,
-                     help="Saves the quote with its data version; Ctrl+S." if staff else "Enter your name first."):
+
+        def save(how, outputs: dict) -> None:
+            """Save with ``how`` (desk.save_quote or desk.save_gfe); a failure is shown, not raised."""
             try:
-                saved = desk.save_quote(log, inputs, d, staff, patient, replaces=replacing)
+                saved = how(log, inputs, outputs, staff, patient, replaces=replacing)
                 st.session_state["fd_saved"] = saved.id
                 st.session_state.pop("fd_replaces", None)
             except (InputError, desk.StorageError) as e:
                 show_failure(e, "Not saved: ")
+
+        b1, b2 = st.columns(2)
+        if b1.button("Save quote", type="primary", shortcut="ctrl+s", disabled=not staff,
+                     help="Saves the quote with its data version; Ctrl+S." if staff else "Enter your name first."):
+            save(desk.save_quote, d)
         if v["coverage"] == "self_pay" and b2.button("Save and issue Good Faith Estimate", disabled=not staff,
                                                      shortcut="ctrl+g"):
             try:
@@ -204,12 +209,7 @@ if st.session_state.get("fd_submitted"):
             except InputError as e:
                 show_failure(e, "Good Faith Estimate: ")
             else:
-                try:
-                    saved = desk.save_gfe(log, inputs, outputs, staff, patient, replaces=replacing)
-                    st.session_state["fd_saved"] = saved.id
-                    st.session_state.pop("fd_replaces", None)
-                except (InputError, desk.StorageError) as e:
-                    show_failure(e, "Not saved: ")
+                save(desk.save_gfe, outputs)
         saved_id = st.session_state.get("fd_saved")
         rec = None
         if saved_id:
