@@ -5,7 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from estimator.clinic_prices import PriceList
+from estimator.fields import FIELDS, read
 from estimator.gfe import ClinicProfile
+from estimator.readers import read_json_file
 from estimator.scenario import ScenarioError
 from estimator.storage import QuoteLog, database_url
 
@@ -44,4 +46,12 @@ def clinic_defaults(profile_path: str) -> dict[str, str]:
     try:
         return {k: str(v) for k, v in ClinicProfile.load(profile_path).defaults.items() if v is not None}
     except (OSError, ValueError):
+        pass
+    try:  # an invalid profile still starts the form from the defaults that can be read
+        raw = read_json_file(profile_path, "clinic_profile").get("defaults")
+    except (OSError, ValueError, AttributeError):
         return {}
+    if not isinstance(raw, dict):
+        return {}
+    return {k: str(v) for k, v in raw.items()
+            if k in FIELDS and isinstance(v, (str, int, float)) and read(FIELDS[k], v)[1] is None}
