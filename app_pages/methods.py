@@ -34,6 +34,34 @@ applied to the low, typical and high totals. Out of network, where a balance bil
 plan's allowance grows, your range spans all three price levels.
 """)
 
+st.subheader("Choosing the site of care")
+st.markdown("""
+- **Hospital outpatient department**: the hospital bills a facility fee on top of the doctor's fee.
+- **Surgery center**: a smaller facility fee, plus the doctor's fee.
+- **Doctor's office**: no facility fee; the doctor's (higher, non-facility) fee covers the office's costs.
+- **A clinic owned by a hospital** ("provider-based" or hospital-based office) bills like a hospital
+  outpatient department: a hospital facility fee plus the doctor's facility-rate fee, even though it
+  looks like an office. Choose **hospital outpatient department** for such a clinic. The bill or the
+  appointment letter often names the hospital; ask the office "Is the office part of a hospital? Will
+  there be a separate facility fee?"
+""")
+st.subheader("Medicare's coding and coverage rules")
+st.markdown("""
+- **Extra sedation time (99153)** is paid only in an office. CMS's fee schedule gives it no payment in
+  a hospital or surgery center, where the facility's staff monitor the patient, so it is not priced
+  there; the first 15 minutes (99152) is.
+- **Imaging guidance is required.** Each Medicare Administrative Contractor (MAC) publishes its own
+  local coverage determination (LCD) for epidural steroid injections; they cover these injections only
+  with live X-ray or CT guidance and at most four sessions per spine region in 12 months. Without
+  imaging (62320, 62322) or past the limit, a Medicare or Medicare Advantage quote is priced at the
+  providers' cash prices, because Medicare will likely deny the claim; the patient owes it only after
+  signing an Advance Beneficiary Notice (ABN) beforehand (Medicare Advantage: only after the plan said
+  in writing beforehand that it would not pay).
+- **Your MAC** comes from your Medicare locality's carrier number in CMS's ZIP file
+  (data/mac_jurisdictions.csv, with CMS's "Who are the MACs" pages as the source). The quote names your
+  MAC; it gives an LCD number only where a public source names that MAC's LCD.
+""")
+
 st.header("Assumptions")
 st.markdown("\n".join(f"- {a}" for a in meta["assumptions"]))
 if meta.get("figures_outside_reference"):
@@ -62,7 +90,10 @@ st.header("Known limitations")
 st.markdown("""
 - 2026 hospital rates use 2025's payment weight with 2026's conversion factor (the 2026 weight is
   not in the data); 2026 anesthesia factors are CMS's own for Alabama and Alaska and estimated
-  elsewhere.
+  elsewhere. A 2026 quote that uses one of these says so in its notes. 2026 physician fees are
+  CMS's own, exact to the cent.
+- The LCD numbers of the Medicare contractors are not in the data: a quote names your contractor and
+  its coverage rule in words.
 - Surgery-center fees use a wage index for your Medicare locality's metropolitan area, or a typical
   area of your state where the locality covers more than one (see the assumptions).
 - Market bands rest on eight hospitals' price files and on published ratios that are not specific

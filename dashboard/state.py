@@ -173,5 +173,5 @@ def scenario(site: str | None = None, overrides: dict | None = None) -> tuple[Sc
 
 def describe(err: FieldError) -> str:
     """A problem in the words of the page: the field's label and what is allowed."""
-    msg = err.message.replace("an amount in dollars", "an amount").replace("zip (5 digits)", "a ZIP code")
+    msg = err.message.replace("an amount in dollars", "an amount").replace("zip (5 digits or ZIP+4)", "a ZIP code")
     return f"{LABELS.get(err.field, err.field)}: {msg}"

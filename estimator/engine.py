@@ -88,7 +88,7 @@ class Result:
     ded_remaining: np.ndarray  # (n,) before this visit
     coinsurance_fraction: np.ndarray  # (n,) the coinsurance rate used, as a fraction (0.2 = 20%)
     oop_remaining: np.ndarray  # (n,) before this visit (inf = none)
-    noncovered: np.ndarray  # (n,) bool: Medicare frequency limit reached, priced as self-pay
+    noncovered: np.ndarray  # (n,) bool: outside Medicare's LCD (frequency limit or no imaging), priced as self-pay
     nsa_protected: np.ndarray  # (n,) bool: out-of-network anesthesia limited to in-network sharing
     nonpar: np.ndarray  # (n,) bool: Original Medicare approved the non-participating amount (95%)
     limiting_charge: np.ndarray  # (n,) bool: the doctor does not accept assignment and may bill up to it
@@ -141,7 +141,9 @@ def compute(ref: RefData, inp: Inputs) -> Result:
     cov = inp.coverage
     medicare_like = (cov == MEDICARE) | (cov == MEDICARE_ADVANTAGE)
     limit = ref.parameters_array("lcd_max_sessions_12mo", inp.year)
-    noncovered = medicare_like & (inp.prior_sessions >= limit)
+    # Medicare's epidural injection LCDs cover a session only within the frequency limit and only with
+    # imaging guidance: past the limit, or without imaging (62320/62322), it is priced as self-pay.
+    noncovered = medicare_like & ((inp.prior_sessions >= limit) | ~ref.imaging_guided[inp.code])
     self_pay = (cov == SELF_PAY) | noncovered
     allowed_basis = np.where(self_pay, B_CASH, np.where(medicare_like, MEDICARE_BASIS,
                                                         np.where(cov == MEDICAID, B_MEDICAID, B_COMMERCIAL)))

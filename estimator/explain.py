@@ -13,7 +13,7 @@ from .engine import ANESTHESIA, DEFAULT_PLAN_COINSURANCE, FACILITY, PROFESSIONAL
 from .geography import Place
 from .money import between, pct, usd
 from .scenario import Scenario
-from .tables import RefData
+from .tables import GENERIC_LCD, PROCEDURE_CODES, RefData
 
 TYP = 1
 
@@ -75,10 +75,7 @@ def steps(sc: Scenario, res: Result, ref: RefData) -> list[str]:
                    "usual amount for the doctor's bill" + (" (and, as assumed here, the anesthesia "
                                                            "provider's)" if anes else "") + ".")
     if noncovered:
-        limit = int(ref.param("lcd_max_sessions_12mo", sc.year))
-        out.append(f"Medicare covers at most {limit} sessions per spine region in 12 months and you have "
-                   f"had {sc.prior_sessions}, so Medicare will probably not pay: the estimate uses the "
-                   "providers' cash prices, which you would owe in full.")
+        out.append(_noncovered_step(sc, ref))
     if self_pay:
         if not noncovered:
             out.append(f"As a self-pay patient you pay the cash price in full: about "
@@ -148,6 +145,56 @@ def steps(sc: Scenario, res: Result, ref: RefData) -> list[str]:
     return out
 
 
+def over_frequency_limit(sc: Scenario, ref: RefData) -> bool:
+    """Medicare or Medicare Advantage, with the LCD's sessions per region in 12 months already used."""
+    return (sc.coverage in ("medicare", "medicare_advantage")
+            and sc.prior_sessions >= ref.param("lcd_max_sessions_12mo", sc.year))
+
+
+def without_required_imaging(sc: Scenario, ref: RefData) -> bool:
+    """Medicare or Medicare Advantage billed a code without imaging guidance (62320/62322), which the
+    epidural steroid injection LCDs do not cover (they require fluoroscopy or CT guidance)."""
+    return (sc.coverage in ("medicare", "medicare_advantage")
+            and not ref.imaging_guided[PROCEDURE_CODES.index(sc.billed_code)])
+
+
+def lcd_name(place: Place, ref: RefData) -> str:
+    """The epidural steroid injection LCD of the patient's Medicare contractor (MAC), from the
+    locality's carrier number: by number where a public source names it, else in words."""
+    mac = ref.macs.get(place.locality.carrier)
+    return mac.lcd_name if mac else GENERIC_LCD
+
+
+def _abn(sc: Scenario) -> str:
+    if sc.coverage == "medicare_advantage":
+        return ("only if the plan told you in writing before the visit that it would not pay (ask for an "
+                "advance coverage decision)")
+    return "only if you signed an Advance Beneficiary Notice (ABN) before the visit"
+
+
+def _noncovered_step(sc: Scenario, ref: RefData) -> str:
+    """Why Medicare will probably not pay, and what the estimate uses instead."""
+    if over_frequency_limit(sc, ref):
+        limit = int(ref.param("lcd_max_sessions_12mo", sc.year))
+        return (f"Medicare covers at most {limit} sessions per spine region in 12 months and you have "
+                f"had {sc.prior_sessions}, so Medicare will probably not pay: the estimate uses the "
+                "providers' cash prices, which you would owe in full.")
+    return (f"Medicare covers these injections only with imaging guidance, so it will probably not pay for "
+            f"{sc.billed_code} (no imaging): the estimate uses the providers' cash prices, which you would owe "
+            f"in full {_abn(sc)}.")
+
+
+def year_estimates(sc: Scenario, place: Place, ref: RefData) -> list[str]:
+    """The caveats about this year's figures that this quote uses (e.g. a CY2026 rate estimated from
+    CY2025's weight): data/facility_rates.csv and data/anesthesia_cf.csv, column ``estimate``."""
+    keys = []
+    if sc.site != "office":
+        keys.append(f"facility:{sc.year}:{sc.site}:{sc.billed_code}")
+    if sc.sedation == "anesthesia":
+        keys.append(f"anes_cf:{sc.year}:{place.locality.key}")
+    return [ref.estimates[k] for k in keys if k in ref.estimates]
+
+
 def _w(code: str, severity: str, message: str) -> dict[str, str]:
     return {"code": code, "severity": severity, "message": message}
 
@@ -158,29 +205,42 @@ def warnings(sc: Scenario, place: Place, res: Result, ref: RefData,
     out = []
     medicare_like = sc.coverage in ("medicare", "medicare_advantage")
     insured = sc.coverage != "self_pay"
-    if res.noncovered[0]:
+    lcd = lcd_name(place, ref) if medicare_like else ""
+    owed = usd(float(res.patient[TYP, 0]))
+    if over_frequency_limit(sc, ref):
         out.append(_w("frequency_limit_reached", "warning",
-                      "Medicare's coverage rule for these injections (LCD L33906) allows at most "
+                      f"Under {lcd}, Medicare covers at most "
                       f"{int(ref.param('lcd_max_sessions_12mo', sc.year))} sessions per spine region in "
                       "12 months. This one would likely be denied: the provider should ask you to sign an "
                       "Advance Beneficiary Notice before charging you."))
+    if without_required_imaging(sc, ref):
+        out.append(_w("medicare_imaging_required", "warning",
+                      f"Under {lcd}, Medicare covers these injections only with imaging guidance (live X-ray "
+                      f"or CT). Without imaging ({sc.billed_code}) Medicare will likely deny the claim. You "
+                      f"would owe the whole bill, about {owed}, {_abn(sc)}; otherwise the provider may not "
+                      "bill you for it. Ask whether imaging will be used."))
     if insured and sc.coverage != "medicare":
         out.append(_w("prior_authorization", "warning",
                       "Most plans require prior authorization for epidural injections, often with proof of "
                       "several weeks of medication or physical therapy first. Ask your insurer before you "
                       "book, or the plan may not pay."))
-    if medicare_like and not res.noncovered[0]:
+    if medicare_like and not over_frequency_limit(sc, ref):
         out.append(_w("medicare_frequency", "info",
                       "Medicare covers at most "
                       f"{int(ref.param('lcd_max_sessions_12mo', sc.year))} sessions per spine region in a "
-                      "rolling 12 months (LCD L33906)."))
-    if medicare_like and sc.sedation != "local":
+                      f"rolling 12 months, under {lcd}."))
+    if medicare_like and sc.sedation != "local" and not res.noncovered[0]:
         rc = res.reference_cents
         amount = (res.allowed[ANESTHESIA, TYP, 0] if sc.sedation == "anesthesia"
                   else (rc["units_99152"][0] * rc["fee_99152"][0] + rc["units_99153"][0] * rc["fee_99153"][0]) / 100)
         out.append(_w("medicare_sedation", "warning",
-                      "Medicare usually does not consider sedation necessary for these injections. If it "
-                      f"is denied you may owe it yourself: about {usd(float(amount))}."))
+                      f"Under {lcd}, Medicare usually does not consider sedation necessary for these "
+                      f"injections. If it is denied you may owe it yourself: about {usd(float(amount))}."))
+    if int(res.reference_cents["sedation_99153_unpaid"][0]):
+        out.append(_w("sedation_time_not_paid", "info",
+                      "Sedation past the first 22 minutes (code 99153) is not paid separately in a hospital or "
+                      "surgery center: the facility's staff monitor you and its fee covers them, so there is no "
+                      "99153 line here. Only a doctor's office is paid for it."))
     if res.limiting_charge[0]:
         out.append(_w("medicare_limiting_charge", "warning",
                       "A doctor who does not accept assignment may ask you to pay the whole bill at the visit; "
@@ -189,7 +249,7 @@ def warnings(sc: Scenario, place: Place, res: Result, ref: RefData,
     if sc.effective_imaging == "none":
         out.append(_w("no_imaging", "warning",
                       f"Without imaging guidance the injection is billed as {sc.billed_code}, a different "
-                      "code, and priced as such. Most injections in the neck are done with imaging."))
+                      "code, and priced as such. Most epidural injections are done with imaging."))
     elif sc.billed_code != sc.code:
         out.append(_w("code_changed", "info", f"With imaging guidance the injection is billed as "
                                               f"{sc.billed_code}, and priced as such."))
@@ -261,6 +321,8 @@ def warnings(sc: Scenario, place: Place, res: Result, ref: RefData,
     if sc.allowed is not None or any(getattr(sc, f"allowed_{c}") is not None
                                      for c in ("professional", "facility", "anesthesia")):
         out.append(_w("allowed_entered", "info", "The allowed amounts you entered replace the estimate."))
+    for note in year_estimates(sc, place, ref):
+        out.append(_w("year_estimate", "info", note))
     return out
 
 
@@ -294,7 +356,7 @@ def sources(sc: Scenario, place: Place, res: Result, ref: RefData) -> list[str]:
         if res.limiting_charge[0]:
             keys.append(f"param:medicare_limiting_charge_pct:{y}")
     if sc.coverage in ("medicare", "medicare_advantage"):
-        keys.append(f"param:lcd_max_sessions_12mo:{y}")
+        keys += [f"mac:{place.locality.carrier}", f"param:lcd_max_sessions_12mo:{y}"]
     keys.append("zip")
     seen: list[str] = []
     for k in keys:

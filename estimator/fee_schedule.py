@@ -17,6 +17,10 @@ minutes / 15 rounded to one decimal (CMS Claims Processing Manual ch. 12 s. 50).
 
 Moderate sedation by the proceduralist: 99152 for the first 15 minutes (10 to 22 minutes), plus one
 99153 for each further 15 minutes or part past the midpoint (23-37 minutes: 1, 38-52: 2, ...).
+99153 is paid only in an office: CMS's RVU file marks it "NA" for the facility setting (and PC/TC
+indicator 3, technical component only), because in a hospital or surgery center the facility's own
+staff monitor the patient; the MACs deny it there (e.g. Palmetto GBA, "Moderate Sedation Services",
+palmettogba.com/palmetto/jmb.nsf/DID/AXBK432613). So no 99153 units are priced outside an office.
 All amounts are returned in cents (int64).
 """
 
@@ -70,12 +74,18 @@ def reference_cents(ref: RefData, year: np.ndarray, loc: np.ndarray, code: np.nd
     ``code`` holds positions in tables.PROCEDURE_CODES (which are also positions in pfs_codes for
     the four procedure codes). Returns professional, facility and anesthesia totals and the lines that
     make them up (procedure, fee_99152, fee_99153, their units, anesthesia units in tenths).
+    ``units_99153`` counts only the units paid at the site (none in a hospital or surgery center);
+    ``sedation_99153_unpaid`` counts the extra 15-minute periods that are not paid separately there.
     """
     office = site == SITE_OFFICE
     s_first, s_extra = sedation_units(sed_minutes)
     moderate = sedation == SED_MODERATE
     s_first = np.where(moderate, s_first, 0)
     s_extra = np.where(moderate, s_extra, 0)
+    c153 = ref.pfs_codes.index("99153")
+    paid_here = office | ref.paid_in_facility[year, c153]
+    unpaid = np.where(paid_here, 0, s_extra)
+    s_extra = np.where(paid_here, s_extra, 0)  # not paid in a hospital or surgery center
     gpci = (ref.gpci_work[year, loc], ref.gpci_pe[year, loc], ref.gpci_mp[year, loc])
     fees = {setting: tuple(pfs_cents(ref, year, loc, c, nonfac, gpci) for c in (code, "99152", "99153"))
             for setting, nonfac in (("office", True), ("facility", False))}
@@ -96,5 +106,6 @@ def reference_cents(ref: RefData, year: np.ndarray, loc: np.ndarray, code: np.nd
     return {"professional": np.where(office, totals["office"], totals["facility"]),
             "facility": facility, "anesthesia": anesthesia,
             "procedure": pick(0), "fee_99152": pick(1), "fee_99153": pick(2),
-            "units_99152": s_first, "units_99153": s_extra, "anesthesia_units_tenths": units_tenths,
+            "units_99152": s_first, "units_99153": s_extra, "sedation_99153_unpaid": unpaid,
+            "anesthesia_units_tenths": units_tenths,
             "anesthesia_time_tenths": time_tenths}

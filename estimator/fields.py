@@ -145,10 +145,12 @@ class FieldSpec:
         return {"money": "N", "percent": "PCT", "count": "N"}.get(self.kind, "TEXT")
 
 
-_ZIP_HELP = "Your 5-digit ZIP code sets local prices (the Medicare payment area it falls in)."
+_ZIP_HELP = ("Your ZIP code sets local prices (the Medicare payment area it falls in): 5 digits, or ZIP+4 "
+             "(35203-1234) where Medicare splits a ZIP code between payment areas.")
 REGISTRY: tuple[FieldSpec, ...] = (
     FieldSpec("zip", "place", "ZIP code", _ZIP_HELP, pattern=r"[0-9]{5}(-[0-9]{4})?",
-              example="5 digits, or ZIP+4 as 12345-6789, e.g. 35203", blank="give a locality or a state instead"),
+              example="5 digits (35203) or ZIP+4 with a hyphen (35203-1234)",
+              blank="give a locality or a state instead"),
     FieldSpec("locality", "place", "Medicare locality", "A Medicare payment locality, carrier-locality.",
               pattern=r"[0-9]{5}-[0-9]{2}", example="carrier-locality, e.g. 10112-00",
               blank="give a ZIP code or a state instead"),
@@ -160,7 +162,9 @@ REGISTRY: tuple[FieldSpec, ...] = (
               choices=PROCEDURE_CODES, choice_labels={c: c for c in PROCEDURE_CODES}, default="62321"),
     FieldSpec("site", "choice", "Where will it be done?",
               "A hospital outpatient department adds a facility fee; a surgery center charges a smaller one; "
-              "a doctor's office includes its costs in the doctor's fee.",
+              "a doctor's office includes its costs in the doctor's fee. A clinic owned by a hospital (a "
+              "\"provider-based\" office) bills a hospital facility fee too: choose the hospital outpatient "
+              "department for it.",
               choices=SITES, choice_labels=SITE_LABELS, default="asc",
               aliases={**{v: k for k, v in SITE_SHORT_LABELS.items()}, "surgery center": "asc",
                        "ambulatory surgery centre": "asc", "hospital outpatient": "hopd", "clinic": "office"}),

@@ -18,6 +18,8 @@ def questions(sc: Scenario) -> dict[str, list[str]]:
         "from the facility and an anesthesia provider?",
         "Where will it be done: a hospital department, a surgery center or your office? Is a lower-cost "
         "site possible for me?",
+        "Is the office part of a hospital (a hospital-owned, \"provider-based\" clinic)? Will there be a "
+        "separate facility fee?",
         "Will I have sedation or an anesthesia provider, and is it needed in my case?",
         "What is your cash or self-pay price for each bill, and do you offer a discount for paying upfront?",
         "Should I stop any blood thinners, and for how long? Do I need someone to drive me home?",

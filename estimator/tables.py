@@ -68,6 +68,28 @@ def locality_label(name: str, state_codes: set[str]) -> str:
     return re.sub(r"[A-Z]+", word, name.upper())
 
 
+@dataclass(frozen=True)
+class Mac:
+    """The Medicare Administrative Contractor that pays Part B claims for a carrier's localities."""
+
+    carrier: str
+    jurisdiction: str  # "JL"
+    contractor: str  # "Novitas Solutions"
+    lcd_id: str  # its epidural steroid injection LCD, "" where no public source names it
+    source: str
+
+    @property
+    def lcd_name(self) -> str:
+        """The contractor's epidural steroid injection LCD in words, by number where known."""
+        who = f"your Medicare contractor, {self.contractor} (jurisdiction {self.jurisdiction})"
+        if self.lcd_id:
+            return f"LCD {self.lcd_id} of {who}"
+        return f"the epidural injection coverage rule (local coverage determination, LCD) of {who}"
+
+
+GENERIC_LCD = "your Medicare contractor's epidural injection coverage rule (local coverage determination, LCD)"
+
+
 @dataclass
 class RefData:
     """Lookup arrays over the tables. Index orders follow YEARS, PROCEDURE_CODES, SITES, ..."""
@@ -96,6 +118,12 @@ class RefData:
     rvu_pe_nonfac: np.ndarray = field(default=None)
     rvu_pe_fac: np.ndarray = field(default=None)
     rvu_mp: np.ndarray = field(default=None)
+    #: [year, pfs code] False where CMS pays nothing in a facility (facility NA indicator, e.g. 99153)
+    paid_in_facility: np.ndarray = field(default=None)
+    imaging_guided: np.ndarray = field(default=None)  # bool[procedure code]: imaging is part of the code
+    macs: dict[str, Mac] = field(default_factory=dict)  # carrier -> its MAC
+    #: source key (facility:year:site:code, anes_cf:year:locality) -> why that year's figure is an estimate
+    estimates: dict[str, str] = field(default_factory=dict)
     cf: np.ndarray = field(default=None)  # [year]
     gpci_work: np.ndarray = field(default=None)  # [year, locality]
     gpci_pe: np.ndarray = field(default=None)
@@ -136,7 +164,7 @@ def load(folder: str | None = None) -> RefData:
     path = Path(folder) if folder else data_dir()
     names = ["codes", "pfs_rvus", "gpci", "anesthesia_cf", "anesthesia_units", "zip_locality",
              "zip9_locality", "state_default_locality", "facility_rates", "asc_rates", "asc_wage_index",
-             "medicare_parameters", "fee_ranges", "regional_factors", "calibration_hospitals"]
+             "medicare_parameters", "fee_ranges", "regional_factors", "calibration_hospitals", "mac_jurisdictions"]
     frames = {n: pd.read_csv(path / f"{n}.csv",
                              dtype={"code": str, "zip": str, "locality": str, "carrier": str, "cbsa": str,
                                     "plus4_from": str, "plus4_to": str},
@@ -193,6 +221,13 @@ def load(folder: str | None = None) -> RefData:
     ref.rvu_pe_fac = pfs_grid("pe_rvu_facility", 100)
     ref.rvu_mp = pfs_grid("mp_rvu", 100)
     ref.cf = pfs_grid("conversion_factor", 10000)[:, 0]
+    fac_na = pfs.assign(na=(pfs["facility_na"].fillna("") == "NA").astype(int))
+    ref.paid_in_facility = fac_na.pivot(index="year", columns="code", values="na").loc[
+        list(YEARS), list(ref.pfs_codes)].to_numpy() == 0
+    guided = frames["codes"].set_index("code")["imaging_guided"]
+    ref.imaging_guided = np.array([guided[c] == "yes" for c in PROCEDURE_CODES])
+    ref.macs = {r.carrier: Mac(r.carrier, r.jurisdiction, r.contractor, r.lcd_id if isinstance(r.lcd_id, str) else "",
+                               r.source) for r in frames["mac_jurisdictions"].itertuples(index=False)}
 
     def loc_grid(df: pd.DataFrame, col: str, scale: int) -> np.ndarray:
         grid = df.pivot(index="year", columns="locality_key", values=col).loc[
@@ -248,12 +283,21 @@ def load(folder: str | None = None) -> RefData:
     for r in frames["anesthesia_cf"].itertuples(index=False):
         ref.sources.setdefault(f"anes_cf:{r.year}", r.source)
         ref.sources[f"anes_cf:{r.year}:{r.locality_key}"] = r.source
+        if isinstance(r.estimate, str) and r.estimate:
+            ref.estimates[f"anes_cf:{r.year}:{r.locality_key}"] = r.estimate
     for r in frames["asc_wage_index"].itertuples(index=False):
         ref.sources[f"asc_wage:{r.year}:{r.locality_key}"] = (
             f"ASC wage index {r.wage_index} ({r.area_name}): {r.method}. Source: {r.source}")
     ref.sources["anes_units"] = units["source"]
     for r in fac.itertuples(index=False):
         ref.sources[f"facility:{r.year}:{r.site}:{r.code}"] = f"{r.method}. Source: {r.source}"
+        if isinstance(r.estimate, str) and r.estimate:
+            ref.estimates[f"facility:{r.year}:{r.site}:{r.code}"] = r.estimate
+    for m in ref.macs.values():
+        ref.sources[f"mac:{m.carrier}"] = (
+            f"Medicare contractor for carrier {m.carrier}: {m.contractor}, A/B MAC jurisdiction {m.jurisdiction}; "
+            + (f"its epidural steroid injection LCD: {m.lcd_id}. " if m.lcd_id else
+               "its epidural steroid injection LCD number is not in the project's data. ") + f"Source: {m.source}")
     ref.sources["zip"] = frames["state_default_locality"]["source"].iloc[0]
     return ref
 

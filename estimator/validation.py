@@ -247,7 +247,7 @@ def _place_count(c: Columns) -> np.ndarray:
 
 
 RULES: tuple[Rule, ...] = (
-    Rule("zip", _place_count, lambda c, i: "give exactly one of zip (5 digits), locality (e.g. 10112-00) "
+    Rule("zip", _place_count, lambda c, i: "give exactly one of zip (5 digits or ZIP+4), locality (e.g. 10112-00) "
                                            "or state (two letters)"),
     Rule("deductible_remaining", lambda c: c.has("deductible_remaining") & c.has("deductible"),
          lambda c, i: "give either deductible (with deductible_met) or deductible_remaining, not both"),

@@ -104,8 +104,11 @@ def test_no_imaging_is_priced_as_62320_with_a_warning():
     with_img = q(site="office", coverage="medicare", year=2025)
     none = q(site="office", coverage="medicare", year=2025, imaging="none")
     assert none.code == "62320" and with_img.code == "62321"
-    assert none.total_allowed["typical"] == 139.05
+    prof = next(c for c in none.components if c["name"] == "professional")
+    assert prof["medicare"] == 139.05  # CMS's published Alabama 2025 office amount for 62320
     assert "no_imaging" in none.warning_codes()
+    commercial = q(site="office", coverage="commercial", year=2025, imaging="none")
+    assert commercial.code == "62320" and "medicare_imaging_required" not in commercial.warning_codes()
 
 
 def test_fluoroscopy_and_ct_are_the_same_price():

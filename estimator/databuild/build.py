@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import asc, cms, market
+from . import asc, cms, mac, market
 from .figures import Figure, load_codes, load_figures
 
 YEARS = (2025, 2026)
@@ -86,11 +86,16 @@ def build_tables(reference: Path) -> dict[str, bytes]:
                  f"(reference/{ANES_FILE}, reference/{ANES_2026_ROWS}); the full CY2026 file is not in the "
                  "reference data") for k in anes26_scaled["locality_key"]])
     anes_residual = _scaling_residual(anes26_scaled, published)
+    misses = sorted(abs(r["residual_pct"]) for r in anes_residual)
+    scaled_note = ("The 2026 anesthesia conversion factor for this locality is an estimate: CMS's 2026 factor is "
+                   "in the project's data only for Alabama and Alaska, so 2025's factor is scaled by the change "
+                   f"in the national factor (which misses those two by {misses[0]:.2f}-{misses[-1]:.2f}%).")
+    anes26 = anes26.assign(estimate=[("" if k in published else scaled_note) for k in anes26["locality_key"]])
     anes = pd.concat([
-        anes25.assign(year=2025, national_cf=national25,
+        anes25.assign(year=2025, national_cf=national25, estimate="",
                       source=f"CMS CY2025 anesthesia conversion factors (reference/{ANES_FILE})"),
         anes26.assign(year=2026, national_cf=national26),
-    ], ignore_index=True)[["year", "locality_key", "anesthesia_cf", "national_cf", "source"]]
+    ], ignore_index=True)[["year", "locality_key", "anesthesia_cf", "national_cf", "estimate", "source"]]
 
     zips = cms.read_zip_locality(reference / ZIP_FILE)
     missing = set(zips["locality_key"]) - set(gpci25["locality_key"])
@@ -133,15 +138,18 @@ def build_tables(reference: Path) -> dict[str, bytes]:
             apc = _fig(figures, f"apc_rate_{row.apc}", 2025)
             weight = _fig(figures, f"apc_weight_{row.apc}", 2025)
             if year == 2025:
-                national, basis, source = apc.value, "", apc.source
+                national, basis, source, estimate = apc.value, "", apc.source, ""
             else:
                 national = round(weight.value * opps_cf26.value, 2)
                 basis = (f"; CY2026 rate = CY2025 relative weight {weight.value} (CY2026 weight not in the "
                          f"reference data, assumed unchanged) x CY2026 OPPS conversion factor ${opps_cf26.value}")
                 source = f"{weight.source}; {opps_cf26.source}"
+                estimate = (f"The 2026 hospital rate is an estimate: CMS's 2026 payment weight for APC {row.apc} "
+                            f"is not in the project's data, so 2025's weight ({weight.value}) is priced at 2026's "
+                            f"conversion factor (${opps_cf26.value}).")
             fac_rows.append({
                 "year": year, "site": "hopd", "code": row.code, "national_rate": national,
-                "labor_share": opps_labor, "wage_index_proxy": "gpci_pe",
+                "labor_share": opps_labor, "wage_index_proxy": "gpci_pe", "estimate": estimate,
                 "method": (f"OPPS APC {row.apc} rate, {opps_labor:.0%} wage-adjusted with the locality PE GPCI "
                            f"as the hospital wage index; APC {row.apc_basis}{basis}"),
                 "source": source,
@@ -149,7 +157,7 @@ def build_tables(reference: Path) -> dict[str, bytes]:
             aa = latest_aa.loc[(year, row.code)]
             fac_rows.append({
                 "year": year, "site": "asc", "code": row.code, "national_rate": float(aa["national_rate"]),
-                "labor_share": asc_labor, "wage_index_proxy": "asc_wage_index",
+                "labor_share": asc_labor, "wage_index_proxy": "asc_wage_index", "estimate": "",
                 "method": (f"ASC Addendum AA payment indicator {aa['payment_indicator']} (paid from the OPPS "
                            f"relative weight, weight {aa['payment_weight']}), national rate x ({asc_labor:.2f} x "
                            f"wage index + {1 - asc_labor:.2f}), wage index of the locality's area "
@@ -210,6 +218,7 @@ def build_tables(reference: Path) -> dict[str, bytes]:
         "fee_ranges.csv": fee_ranges,
         "regional_factors.csv": regional,
         "calibration_hospitals.csv": hospitals,
+        "mac_jurisdictions.csv": mac.mac_jurisdictions(gpci25),
     }
     out = {name: _csv(df) for name, df in tables.items()}
     out["metadata.json"] = _metadata(tables, figures, anes_residual)
@@ -252,12 +261,15 @@ def _metadata(tables: dict[str, pd.DataFrame], figures: dict[tuple[str, int | No
         "fee_ranges.csv": "Market price bands (10th/50th/90th percentile) as multiples of Medicare.",
         "regional_factors.csv": "State factors applied to facility market prices.",
         "calibration_hospitals.csv": "The hospital price-file evidence behind the facility bands.",
+        "mac_jurisdictions.csv": ("The Medicare Administrative Contractor (A/B MAC jurisdiction) of each "
+                                  "locality's carrier, and its epidural steroid injection LCD where a public "
+                                  "source names it."),
     }
     res = "; ".join(f"{r['locality_key']}: scaled {r['scaled_estimate']:.2f} vs published {r['published']:.2f} "
                     f"({r['residual_pct']:+.2f}%)" for r in anes_residual)
     assumptions = [
-        "CY2026 GPCIs: the full table is a public transcription of CMS's GPCI2026 file; the build checks it "
-        "against CMS's own rows for Alabama, Los Angeles and Manhattan.",
+        "CY2026 GPCIs are CMS's (a public copy of CMS's GPCI2026 file that the build checks against CMS's own "
+        "rows for Alabama, Los Angeles and Manhattan); CY2026 physician fees are exact, with no estimate.",
         "CY2026 anesthesia conversion factors: CMS's published value where the reference data has it (Alabama, "
         "Alaska; clinicians who are not qualifying APM participants); elsewhere the CY2025 locality factor scaled "
         f"by the CY2026 national factor. Against the published rows that scaling is off by: {res}.",
@@ -282,6 +294,15 @@ def _metadata(tables: dict[str, pd.DataFrame], figures: dict[tuple[str, int | No
         "A ZIP+4 written NNNNN-NNNN is priced in the locality CMS gives that ZIP+4; a 5-digit ZIP that CMS "
         "splits across localities is priced in the locality CMS gives the 5-digit ZIP, and the quote names "
         "the other localities and how much the typical total differs across them.",
+        "Coverage rules: each Medicare Administrative Contractor (MAC) publishes its own local coverage "
+        "determination (LCD) for epidural steroid injections; the quote names the MAC of the locality's "
+        "carrier (mac_jurisdictions.csv) and its LCD number only where a public source names it. The LCDs "
+        "require imaging guidance, so 62320/62322 under Medicare are priced as self-pay (cash), like a "
+        "session over the frequency limit, and the quote says the patient owes it only after signing an "
+        "Advance Beneficiary Notice (ABN).",
+        "Moderate sedation: 99153 (each further 15 minutes) is paid only in an office; CMS's RVU file gives "
+        "it no facility payment (facility NA indicator, PC/TC indicator 3), so it is not priced in a hospital "
+        "or surgery center.",
         "Original Medicare with a doctor who does not participate: the anesthesia provider is taken to "
         "have the same status; hospitals and surgery centers accept assignment, so facility bills are "
         "unchanged.",

@@ -29,8 +29,12 @@ def locality_key(carrier: str, locality: str) -> str:
 def read_rvu_file(path: Path, codes: list[str]) -> pd.DataFrame:
     """Read the PFS relative value file and keep the given HCPCS codes (no modifier rows).
 
-    Returns columns: code, status, work_rvu, pe_rvu_nonfacility, pe_rvu_facility, mp_rvu,
-    conversion_factor (dollars per RVU), short_descriptor (CMS short descriptor).
+    Returns columns: code, status, work_rvu, pe_rvu_nonfacility, pe_rvu_facility, facility_na,
+    mp_rvu, pctc_indicator, conversion_factor (dollars per RVU), short_descriptor (CMS short
+    descriptor). ``facility_na`` is CMS's facility NA indicator as written ("NA" or blank): "NA" means
+    CMS pays no facility amount for the code (e.g. 99153, extra moderate-sedation time, whose PC/TC
+    indicator 3 makes it a technical-only service: in a hospital or surgery center the facility's
+    staff provide it).
     The header spans several rows; the row whose first cell is ``HCPCS`` closes it.
     """
     with open(path, newline="", encoding="latin-1") as fh:
@@ -57,7 +61,9 @@ def read_rvu_file(path: Path, codes: list[str]) -> pd.DataFrame:
         "work_rvu": col("WORK", "RVU"),
         "pe_rvu_nonfacility": col("NON-FAC", "PE RVU"),
         "pe_rvu_facility": col("FACILITY", "PE RVU"),
+        "facility_na": col("FACILITY", "NA INDICATOR"),
         "mp_rvu": col("MP", "RVU"),
+        "pctc_indicator": col("PCTC", "IND"),
         "conversion_factor": col("CONV", "FACTOR"),
     }
     wanted = set(codes)
