@@ -194,14 +194,17 @@ def check_payer(payer: str | None, plan: str | None, dollar: float | None, pct: 
     """Cross-field rules of the templates for one payer's charge (``names`` maps a role to the
     field's name in the file): a negotiated charge needs its payer, plan and methodology, and a
     payer needs a charge."""
+    def at(name: str) -> str:
+        return f"{where} {name}".strip()
+
     has_charge = dollar is not None or pct is not None or algorithm is not None
     if has_charge and payer is None:
-        raise fail(f"{where} {names['payer']}", "is required: a negotiated charge is given without its payer")
+        raise fail(at(names['payer']), "is required: a negotiated charge is given without its payer")
     if payer is not None and plan is None:
-        raise fail(f"{where} {names['plan']}", f"is required: the plan of payer '{payer[:40]}'")
+        raise fail(at(names['plan']), f"is required: the plan of payer '{payer[:40]}'")
     if payer is not None and not has_charge:
-        raise fail(where, f"payer '{payer[:40]}' has no negotiated charge: give {names['dollar']}, "
+        raise fail(where or names["payer"], f"payer '{payer[:40]}' has no negotiated charge: give {names['dollar']}, "
                           f"{names['percentage']} or {names['algorithm']}")
     if has_charge and methodology is None:
-        raise fail(f"{where} {names['methodology']}", "is required with a negotiated charge: one of "
+        raise fail(at(names['methodology']), "is required with a negotiated charge: one of "
                    + ", ".join(METHODOLOGIES))
