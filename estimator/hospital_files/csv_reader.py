@@ -54,6 +54,11 @@ WIDE_PARTS = {"negotiated_dollar": "standard_charge|P|L|negotiated_dollar",
               "estimated_amount": "estimated_amount|P|L",
               "median_amount": "median_amount|P|L",
               "additional_payer_notes": "additional_payer_notes|P|L"}
+#: The columns read into Python for a 62320-62323 row (besides code|i, code|i|type and the wide
+#: layout's payer columns); the others (drug units, percentiles, counts, ...) are not converted.
+USED = ("description", "modifiers", "setting", "billing_class", "standard_charge|gross",
+        "standard_charge|discounted_cash", "standard_charge|min", "standard_charge|max", "additional_generic_notes",
+        "estimated_amount", "median_amount", *TALL_COLUMNS)
 CHARGE_PARTS = {"negotiated_dollar", "negotiated_percentage", "negotiated_algorithm"}
 
 
@@ -359,7 +364,8 @@ def _scan(path: Path, header: _Header, cols: _Columns, width: int, block_size: i
     """Stream the data rows through pyarrow; the rows coded 62320-62323, checked (InputError names
     the line). Raises pyarrow's ArrowInvalid for a file that is not CSV of the header's width."""
     names = [f"c{j}" for j in range(width)]
-    needed = sorted(set(cols.index.values()))
+    needed = sorted({cols.index[k] for k in USED if k in cols.index} | {j for pair in cols.codes for j in pair}
+                    | {j for parts in cols.wide.values() for j in parts.values()})
     code_names = [names[c] for c, _ in cols.codes]
     out: list[PriceRow] = []
     seen = 0
