@@ -347,3 +347,26 @@ def test_benchmark_smoke() -> None:
     assert {"size_mb", "seconds", "mb_per_s", "peak_rss_mb", "rows_planted", "rows_found"} <= set(result)
     assert 4.5 <= result["size_mb"] <= 5.0 and result["rows_planted"] > 0
     assert result["rows_found"] == result["rows_planted"]
+
+
+def test_an_import_interrupted_while_writing_leaves_the_table_as_it_was(
+        table_with_a_hospital: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The write is one transaction: a failure after the old rows are deleted rolls them back."""
+    from estimator.hospital_files import store
+
+    before = _snapshot(table_with_a_hospital)
+    real = store.astuple
+    calls = {"n": 0}
+
+    def failing(row):  # wide_v3's 3 rows are written, tall_v2's old rows deleted, then its 2nd new row fails
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise KeyboardInterrupt
+        return real(row)
+
+    monkeypatch.setattr(store, "astuple", failing)
+    with pytest.raises(KeyboardInterrupt):
+        import_files([FIXTURES / "wide_v3.csv", FIXTURES / "tall_v2.csv"], table_with_a_hospital)
+    after = _snapshot(table_with_a_hospital)
+    assert after[0] == before[0]
+    pd.testing.assert_frame_equal(after[1], before[1])

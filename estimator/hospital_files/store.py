@@ -105,9 +105,11 @@ def replace_hospitals(files: Iterable[HospitalFile], data_dir: str | os.PathLike
                             f"VALUES (?, {', '.join('?' * len(PRICE_COLUMNS))})",
                             ((hid, *astuple(r)) for r in hf.rows))
         con.execute("COMMIT")
-    except BaseException:
+    except BaseException as e:
         if con.in_transaction:
             con.execute("ROLLBACK")
+        if isinstance(e, sqlite3.Error):  # e.g. locked by another import, or the disk is full: nothing written
+            raise fail("hospital_prices", f"cannot write {table_path(data_dir)}: {e}") from None
         raise
     finally:
         con.close()
@@ -142,9 +144,11 @@ def remove_hospital(key: str, data_dir: str | os.PathLike[str] | None = None) ->
             con.execute("DELETE FROM prices WHERE hospital_id = ?", (h.hospital_id,))
             con.execute("DELETE FROM hospitals WHERE hospital_id = ?", (h.hospital_id,))
         con.execute("COMMIT")
-    except BaseException:
+    except BaseException as e:
         if con.in_transaction:
             con.execute("ROLLBACK")
+        if isinstance(e, sqlite3.Error):
+            raise fail("hospital_prices", f"cannot write {table_path(data_dir)}: {e}") from None
         raise
     finally:
         con.close()
