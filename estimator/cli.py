@@ -78,7 +78,7 @@ def _joined(argv: Sequence[str]) -> list[str]:
     (``--deductible -5``, ``--zip -inf``) reaches the option's own check instead of looking like an option."""
     takes_value = {spec.option for spec in REGISTRY} | {
         "--input", "--output", "-o", "--prices", "--documents", "--scheduled", "--service", "--requested",
-        "--provider", "--estimate", "--billed", "--bill-date"}
+        "--provider", "--estimate", "--billed", "--bill-date", "--data-dir"}
     out: list[str] = []
     i = 0
     while i < len(argv):
@@ -227,6 +227,40 @@ def cmd_check_bill(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_hospital_import(args: argparse.Namespace) -> int:
+    """Add or replace hospitals from their CMS standard-charges files (CSV or JSON)."""
+    from .hospital_files import import_files
+
+    summary = import_files(args.files, args.data_dir)
+    for f in summary.imported:
+        what = f"{f.n_prices} prices for 62320-62323" if f.n_prices else "no prices for 62320-62323 in the file"
+        print(f"{'replaced' if f.replaced else 'added'} {f.hospital_id} {f.hospital_name}: file date {f.file_date}, "
+              f"{f.source_format} v{f.version}, {what} ({f.source_file})")
+    print(f"table: {summary.table}", file=sys.stderr)
+    return 0
+
+
+def cmd_hospital_list(args: argparse.Namespace) -> int:
+    """One line per imported hospital: id (CCN or license), name, file date, prices, imported at."""
+    from .hospital_files import list_hospitals
+
+    hospitals = list_hospitals(args.data_dir)
+    for h in hospitals:
+        print("\t".join([h.ccn or h.hospital_id, h.hospital_name, h.file_date, f"{h.n_prices} prices", h.imported_at]))
+    if not hospitals:
+        print("no hospitals imported", file=sys.stderr)
+    return 0
+
+
+def cmd_hospital_remove(args: argparse.Namespace) -> int:
+    """Remove an imported hospital and its prices."""
+    from .hospital_files import remove_hospital
+
+    h = remove_hospital(args.hospital, args.data_dir)
+    print(f"removed {h.hospital_id} {h.hospital_name} ({h.n_prices} prices)")
+    return 0
+
+
 def parse_amount(field: str, text: str) -> float:
     """A dollar amount read like every money field of a quote (fields.read: finite, 0 to 1,000,000)."""
     value, problem = read(FIELDS["billed"], text)
@@ -269,6 +303,21 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--billed", required=True, help="that provider's bill ($)")
     c.add_argument("--bill-date", required=True, dest="bill_date", help="date on the bill (YYYY-MM-DD)")
     c.set_defaults(func=cmd_check_bill)
+
+    h = sub.add_parser("hospital-prices", help="a hospital's own standard-charges file (CMS price transparency)")
+    hsub = h.add_subparsers(dest="hospital_command", parser_class=_Parser)
+    data_dir = "folder of the table (default $ESTIMATOR_DATA_DIR, else var/)"
+    hi = hsub.add_parser("import", help=cmd_hospital_import.__doc__)
+    hi.add_argument("files", nargs="+", help="the hospital's machine-readable file(s): CSV (tall or wide) or JSON")
+    hi.add_argument("--data-dir", dest="data_dir", help=data_dir)
+    hi.set_defaults(func=cmd_hospital_import)
+    hl = hsub.add_parser("list", help=cmd_hospital_list.__doc__)
+    hl.add_argument("--data-dir", dest="data_dir", help=data_dir)
+    hl.set_defaults(func=cmd_hospital_list)
+    hr = hsub.add_parser("remove", help=cmd_hospital_remove.__doc__)
+    hr.add_argument("hospital", help="the hospital's CCN or id, as `hospital-prices list` shows it")
+    hr.add_argument("--data-dir", dest="data_dir", help=data_dir)
+    hr.set_defaults(func=cmd_hospital_remove)
     return parser
 
 
