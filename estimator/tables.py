@@ -109,7 +109,8 @@ class RefData:
     multiples: np.ndarray = field(default=None)  # [component, site, basis, level]; NaN = no such price
     #: multiples with NaN -> 0 and a last basis, MEDICARE_BASIS, of ones (Medicare's own amounts)
     bands: np.ndarray = field(default=None)
-    regional_factor: np.ndarray = field(default=None)  # [component, state]
+    #: [component, basis (BASES, then Medicare = 1), state]; data/regional_factors.csv, basis "*" = every basis
+    regional_factor: np.ndarray = field(default=None)
     parameters: dict[tuple[str, int], float] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
 
@@ -227,14 +228,18 @@ def load(folder: str | None = None) -> RefData:
                                 np.ones((len(COMPONENTS), len(SITES), 1, len(LEVELS)))], axis=2)
 
     rf = frames["regional_factors"]
-    ref.regional_factor = np.ones((len(COMPONENTS), len(states)))
-    for r in rf.itertuples(index=False):
+    if "basis" not in rf.columns:
+        rf = rf.assign(basis="*")
+    ref.regional_factor = np.ones((len(COMPONENTS), len(BASES) + 1, len(states)))
+    # Rows for every basis first, then basis-specific ones; national ("*") before states.
+    order = rf.assign(b=rf["basis"] != "*", s=rf["state"] != "*").sort_values(["s", "b"], kind="stable")
+    for r in order.itertuples(index=False):
         c = COMPONENTS.index(r.component)
+        b = slice(0, len(BASES)) if r.basis == "*" else BASES.index(r.basis)
         if r.state == "*":
-            ref.regional_factor[c, :] = r.factor
-    for r in rf.itertuples(index=False):
-        if r.state != "*" and r.state in state_index:
-            ref.regional_factor[COMPONENTS.index(r.component), state_index[r.state]] = r.factor
+            ref.regional_factor[c, b, :] = r.factor
+        elif r.state in state_index:
+            ref.regional_factor[c, b, state_index[r.state]] = r.factor
             ref.sources[f"regional:{r.component}:{r.state}"] = r.source
     ref.sources["regional:*"] = rf[rf["state"] == "*"]["source"].iloc[0]
 

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..market_model import StateModel
 from .figures import Figure
 
 Z10 = 1.2815515655446004  # standard normal 90th percentile
@@ -39,6 +40,8 @@ SUMMARY_FILE = "market/hospital_mrf_62321_calibration_summary.csv"
 MRF_SOURCE = ("hospital price-transparency files of 8 US hospitals, 2025-2026 "
               "(reference/market/hospital_mrf_62321_calibration_summary.csv)")
 CALIBRATION_CODE = "62321"
+POOLED_SOURCE = ("published 62321 prices of about 2,000 US hospitals' price-transparency files, 2025-2026 "
+                 "(reference/market/hospitals/hospital_prices_62320_62323.csv; data/hospital_market_evidence.csv)")
 
 
 def weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs: tuple[float, ...]) -> np.ndarray:
@@ -135,8 +138,14 @@ def _per_hospital_band(values: pd.Series) -> np.ndarray:
     return weighted_quantiles(v, np.ones_like(v), QUANTILES)
 
 
-def fee_ranges(ev: HospitalEvidence, figures: dict[tuple[str, int | None], Figure]) -> pd.DataFrame:
-    """Build the market band table: one row per component x site x price basis."""
+def fee_ranges(ev: HospitalEvidence, figures: dict[tuple[str, int | None], Figure],
+               models: dict[str, StateModel] | None = None) -> pd.DataFrame:
+    """Build the market band table: one row per component x site x price basis.
+
+    With ``models`` (estimator.market_model, fitted on the published prices of about 2,000
+    hospitals) the hospital facility bands for gross charges, cash prices and commercial rates are the
+    models' national bands; the states' shifts are in regional_factors.csv.
+    """
     f = {k[0]: v for k, v in figures.items() if k[1] is None}
     h = ev.hospitals
     n_hosp = ev.count
@@ -158,6 +167,17 @@ def fee_ranges(ev: HospitalEvidence, figures: dict[tuple[str, int | None], Figur
                      f"Medicaid managed-care rates / Medicare OPPS rate, each hospital weighted "
                      f"equally ({n_hosp('medicaid_ratio')} hospitals)", MRF_SOURCE),
     }
+    if models:
+        for basis, m in models.items():
+            what = {"billed": "gross charge", "cash": "discounted cash price",
+                    "commercial": "commercial and exchange negotiated rate (median per hospital)"}[basis]
+            method = (f"{what} / the hospital's Medicare OPPS rate, CPT 62321, national level of a national -> "
+                      f"state partially pooled model ({m.n_hospitals} hospitals, {m.n_chargemasters} chargemasters "
+                      "counted once each); band = predictive residual 10th/50th/90th percentiles")
+            if basis == "commercial":
+                method += (f"; thin evidence: {m.n_hospitals} hospitals publish per-payer rates; state shift = "
+                           f"{m.slope:.2f} x the gross-charge state shift")
+            hopd[basis] = (m.multiples, method, POOLED_SOURCE)
     asc_scale = f["rand_asc_pct"].value / f["rand_hopd_pct"].value
     asc = {
         "commercial": (hopd["commercial"][0] * asc_scale,
@@ -265,6 +285,32 @@ def regional_factors(ev: HospitalEvidence, figures: dict[tuple[str, int | None],
                                 f"credibility {z:.3f}"),
                      "source": source})
     return pd.DataFrame(rows).sort_values(["state", "component"]).reset_index(drop=True)
+
+
+def pooled_regional_factors(models: dict[str, StateModel]) -> pd.DataFrame:
+    """State factors for hospital facility prices per price basis, from the pooled model.
+
+    A state's factor is exp(u_state): its chargemasters' mean deviation from the national level, shrunk
+    toward it by credibility Z = n tau^2 / (n tau^2 + sigma^2) (n = the state's chargemasters, tau^2 the
+    between-state and sigma^2 the within-state variance, estimated from the data). Commercial rates
+    take b x the gross-charge shift (b from the hospitals publishing both). Medicaid rates and
+    professional and anesthesia bills have no state factor (1).
+    """
+    rows = [{"state": "*", "component": "facility", "basis": "*", "factor": 1.0, "credibility": 0.0,
+             "chargemasters": 0, "method": "national level (no state data, or a basis without state factors)",
+             "source": POOLED_SOURCE}]
+    for basis, m in models.items():
+        for state in sorted(m.state_effect):
+            z = m.state_credibility.get(state, 0.0)
+            method = (f"{m.state_n.get(state, 0)} chargemasters in the state, credibility {z:.3f} "
+                      f"(tau^2 {m.tau2:.4f}, sigma^2 {m.sigma2:.4f})")
+            if basis == "commercial":
+                method = (f"{m.slope:.3f} x the gross-charge state shift; gross charges: "
+                          f"credibility {z:.3f}; {m.state_n.get(state, 0)} hospitals here publish per-payer rates")
+            rows.append({"state": state, "component": "facility", "basis": basis,
+                         "factor": round(float(np.exp(m.state_effect[state])), 4), "credibility": round(z, 4),
+                         "chargemasters": m.state_n.get(state, 0), "method": method, "source": POOLED_SOURCE})
+    return pd.DataFrame(rows).sort_values(["state", "component", "basis"]).reset_index(drop=True)
 
 
 def check_asc_bands(table: pd.DataFrame, facility: pd.DataFrame) -> pd.DataFrame:
