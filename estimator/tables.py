@@ -113,6 +113,7 @@ class RefData:
     regional_factor: np.ndarray = field(default=None)
     parameters: dict[tuple[str, int], float] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
+    path: str = ""  # the folder the tables were read from
 
     def param(self, name: str, year: int) -> float:
         """A Medicare or regulatory parameter for a calendar year (data/medicare_parameters.csv)."""
@@ -181,7 +182,7 @@ def load(folder: str | None = None) -> RefData:
         zip9_locality=z9_loc[order].astype(np.int32), zip_split_localities=split,
         states=states, state_index=state_index,
         state_default_locality=sd["locality_key"].map(loc_index).to_numpy(),
-        state_locality_count=np.array([int(n_locs.get(s, 1)) for s in states]),
+        state_locality_count=np.array([int(n_locs.get(s, 1)) for s in states]), path=str(path),
     )
 
     pfs = frames["pfs_rvus"]
