@@ -182,8 +182,9 @@ def build_tables(reference: Path) -> dict[str, bytes]:
     hosp = hospital_tables.build(reference)
     evidence = hospital_tables.market_evidence(
         hosp, zips, gpci25, state_default, _fig(figures, "apc_rate_5442", 2025).value, opps_labor, ev.hospitals)
-    models = market_model.fit_all(evidence)
-    cv = market_model.cross_validate(evidence, k=CV_FOLDS, seed=CV_SEED)
+    plans = market_model.commercial_plan_rates(hosp["hospital_payer_rates"])
+    models = market_model.fit_all(evidence, plans)
+    cv = market_model.cross_validate(evidence, k=CV_FOLDS, seed=CV_SEED, plans=plans)
     fee_ranges = market.fee_ranges(ev, figures, models)
     asc_wage = asc.locality_wage_index(reference, gpci25)
     market.check_asc_bands(fee_ranges, facility)

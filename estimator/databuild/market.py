@@ -170,13 +170,14 @@ def fee_ranges(ev: HospitalEvidence, figures: dict[tuple[str, int | None], Figur
     if models:
         for basis, m in models.items():
             what = {"billed": "gross charge", "cash": "discounted cash price",
-                    "commercial": "commercial and exchange negotiated rate (median per hospital)"}[basis]
+                    "commercial": "commercial and exchange negotiated rate"}[basis]
             method = (f"{what} / the hospital's Medicare OPPS rate, CPT 62321, national level of a national -> "
                       f"state partially pooled model ({m.n_hospitals} hospitals, {m.n_chargemasters} chargemasters "
                       "counted once each); band = predictive residual 10th/50th/90th percentiles")
             if basis == "commercial":
                 method += (f"; thin evidence: {m.n_hospitals} hospitals publish per-payer rates; state shift = "
-                           f"{m.slope:.2f} x the gross-charge state shift")
+                           f"{m.slope:.2f} x the gross-charge state shift; spread = hospital medians around the "
+                           "model plus each plan's deviation from its hospital's median")
             hopd[basis] = (m.multiples, method, POOLED_SOURCE)
     asc_scale = f["rand_asc_pct"].value / f["rand_hopd_pct"].value
     asc = {
