@@ -203,6 +203,15 @@ def commercial_plan_rates(payer_rates: pd.DataFrame, code: str = "62321") -> pd.
     return p[["ccn", "amount_usd"]].dropna().reset_index(drop=True)
 
 
+def cash_to_gross(obs: pd.DataFrame) -> tuple[float, int]:
+    """Median ratio of cash price to gross charge over hospitals publishing both, one chargemaster per
+    state counted once (the median of the units' mean log ratio); returns (ratio, chargemasters)."""
+    d = obs.dropna(subset=["cash_price", "gross_charge"])
+    d = d[(d["cash_price"] > 0) & (d["gross_charge"] > 0)]
+    units = _units(d.assign(y=np.log(d["cash_price"] / d["gross_charge"])))
+    return float(np.exp(units["y"].median())), len(units)
+
+
 COLUMNS = {"billed": "gross_charge", "cash": "cash_price", "commercial": "commercial_median"}
 
 

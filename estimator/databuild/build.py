@@ -185,7 +185,7 @@ def build_tables(reference: Path) -> dict[str, bytes]:
     plans = market_model.commercial_plan_rates(hosp["hospital_payer_rates"])
     models = market_model.fit_all(evidence, plans)
     cv = market_model.cross_validate(evidence, k=CV_FOLDS, seed=CV_SEED, plans=plans)
-    fee_ranges = market.fee_ranges(ev, figures, models)
+    fee_ranges = market.fee_ranges(ev, figures, models, market_model.cash_to_gross(evidence))
     asc_wage = asc.locality_wage_index(reference, gpci25)
     market.check_asc_bands(fee_ranges, facility)
     regional = market.pooled_regional_factors(models)

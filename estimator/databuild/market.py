@@ -40,7 +40,7 @@ SUMMARY_FILE = "market/hospital_mrf_62321_calibration_summary.csv"
 MRF_SOURCE = ("hospital price-transparency files of 8 US hospitals, 2025-2026 "
               "(reference/market/hospital_mrf_62321_calibration_summary.csv)")
 CALIBRATION_CODE = "62321"
-POOLED_SOURCE = ("published 62321 prices of about 2,000 US hospitals' price-transparency files, 2025-2026 "
+POOLED_SOURCE = ("hospital price-transparency files of about 2,000 US hospitals (published 62321 prices), 2025-2026 "
                  "(reference/market/hospitals/hospital_prices_62320_62323.csv; data/hospital_market_evidence.csv)")
 
 
@@ -139,12 +139,15 @@ def _per_hospital_band(values: pd.Series) -> np.ndarray:
 
 
 def fee_ranges(ev: HospitalEvidence, figures: dict[tuple[str, int | None], Figure],
-               models: dict[str, StateModel] | None = None) -> pd.DataFrame:
+               models: dict[str, StateModel] | None = None,
+               cash_ratio: tuple[float, int] | None = None) -> pd.DataFrame:
     """Build the market band table: one row per component x site x price basis.
 
     With ``models`` (estimator.market_model, fitted on the published prices of about 2,000
     hospitals) the hospital facility bands for gross charges, cash prices and commercial rates are the
-    models' national bands; the states' shifts are in regional_factors.csv.
+    models' national bands; the states' shifts are in regional_factors.csv. ``cash_ratio`` (the
+    hospitals' median cash-to-gross ratio and how many chargemasters it rests on) then replaces the
+    eight hospitals' ratio in the doctor's and anesthesia cash bands.
     """
     f = {k[0]: v for k, v in figures.items() if k[1] is None}
     h = ev.hospitals
@@ -208,14 +211,19 @@ def fee_ranges(ev: HospitalEvidence, figures: dict[tuple[str, int | None], Figur
     medicaid_src = f"{f['medicaid_physician_low_pct'].source}; spread from {MRF_SOURCE}"
     bai = f["physician_charge_ratio_median"].source
     derived_note = (f"x the hospitals' median {{}} ratio ({{:.3f}}, {n_hosp('cash_to_gross')} hospitals)")
+    cash_note = derived_note.format("cash-to-gross-charge", cash_to_gross)
+    cash_source = MRF_SOURCE
+    if cash_ratio is not None:
+        cash_to_gross = cash_ratio[0]
+        cash_note = (f"x the hospitals' median cash-to-gross-charge ratio ({cash_to_gross:.3f}, "
+                     f"{cash_ratio[1]} chargemasters counted once)")
+        cash_source = POOLED_SOURCE
     professional = {
         "commercial": (prof_commercial, "log-normal with the usually reported 120-160% of Medicare "
                        "read as the interquartile range", f["professional_commercial_low_pct"].source),
         "billed": (phys_billed, "log-normal from the published median charge-to-Medicare ratio "
                    "and its interquartile range (all physicians)", bai),
-        "cash": (phys_billed * cash_to_gross,
-                 "physician charges " + derived_note.format("cash-to-gross-charge", cash_to_gross),
-                 f"{bai}; {MRF_SOURCE}"),
+        "cash": (phys_billed * cash_to_gross, "physician charges " + cash_note, f"{bai}; {cash_source}"),
         "medicaid": (medicaid_prof, "published national average Medicaid-to-Medicare fee ratio, "
                      "spread as in the hospital Medicaid rates", medicaid_src),
     }
@@ -227,9 +235,8 @@ def fee_ranges(ev: HospitalEvidence, figures: dict[tuple[str, int | None], Figur
         "billed": (anes_billed, "log-normal from the published median anesthesiology "
                    "charge-to-Medicare ratio and its interquartile range",
                    f["anesthesia_charge_ratio_median"].source),
-        "cash": (anes_billed * cash_to_gross,
-                 "anesthesia charges " + derived_note.format("cash-to-gross-charge", cash_to_gross),
-                 f"{f['anesthesia_charge_ratio_median'].source}; {MRF_SOURCE}"),
+        "cash": (anes_billed * cash_to_gross, "anesthesia charges " + cash_note,
+                 f"{f['anesthesia_charge_ratio_median'].source}; {cash_source}"),
         "medicaid": (medicaid_prof, "as for the professional claim", medicaid_src),
     }
     rows = []
