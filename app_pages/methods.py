@@ -26,7 +26,10 @@ st.markdown("""
 """)
 st.subheader("How the range is computed")
 st.markdown("""
-The low, typical and high figures are the 10th, 50th and 90th percentiles of local prices. The bills
+The low, typical and high figures are the 10th, 50th and 90th percentiles of prices for your
+Medicare payment area's reference price and your state: the hospital facility bands are national in
+width and shifted by state (from the published prices of about 2,000 hospitals); the doctor's,
+anesthesia and surgery-center bands are national multiples of Medicare's local price. The bills
 are treated as moving together (a high-priced market tends to be high for the doctor, the facility
 and the anesthesia alike), so the total's percentile is the sum of the bills' percentiles. What you
 pay never falls as the price rises in network, so your low, typical and high are your plan's rules
@@ -81,7 +84,20 @@ st.header("Medicare and regulatory parameters")
 params = ref.frames["medicare_parameters"]
 by_year = params.pivot_table(index=["parameter", "unit"], columns="year", values="value").reset_index()
 st.dataframe(by_year.rename(columns=str), hide_index=True, width="stretch")
-st.header("Hospital evidence")
+st.header("Hospital facility bands, tested on hospitals they never saw")
+model = meta.get("hospital_facility_model", {})
+if model:
+    names = {"billed": "Gross charge", "cash": "Cash price", "commercial": "Commercial negotiated rate"}
+    st.markdown(f"Fitted on each hospital's own published price for 62321 divided by its Medicare rate, "
+                f"national -> state, a shared chargemaster counted once. Checked by {model['folds']}-fold "
+                "cross-validation, whole health systems held out together: a calibrated 10th-90th band holds "
+                "about 8 in 10 hospitals it never saw.")
+    st.dataframe(pd.DataFrame([{"price": names[b], "hospitals": v["hospitals"],
+                                "held-out share inside the band": f"{v['cv_coverage_10_90']:.0%}",
+                                "below": f"{v['cv_below']:.0%}", "above": f"{v['cv_above']:.0%}",
+                                "median width (high / low)": f"{v['cv_median_width_high_over_low']:.1f}x"}
+                               for b, v in model["bases"].items()]), hide_index=True, width="stretch")
+st.header("Hospital evidence (eight detailed price files)")
 hosp = ref.frames["calibration_hospitals"]
 st.dataframe(pd.DataFrame(hosp[["hospital_name", "state", "medicare_rate", "commercial_ratio", "gross_ratio",
                                 "cash_ratio", "medicare_advantage_ratio"]]), hide_index=True, width="stretch")
@@ -96,9 +112,13 @@ st.markdown("""
   its coverage rule in words.
 - Surgery-center fees use a wage index for your Medicare locality's metropolitan area, or a typical
   area of your state where the locality covers more than one (see the assumptions).
-- Market bands rest on eight hospitals' price files and on published ratios that are not specific
-  to this injection. Your own plan's contracted rates can differ; an insurer's estimate for your
-  exact providers is the better figure when you can get one.
+- Hospital facility bands rest on about 2,000 hospitals' published prices, but they are state-level:
+  they do not know which hospital will bill, or its type (a critical-access hospital and an academic
+  centre get the same band). Commercial rates rest on the few dozen hospitals that publish them per
+  payer, Medicaid facility rates on four. The largest source keeps the largest figure in a hospital's
+  file for each code. Surgery-center and office prices are not published: they rest on published
+  ratios that are not specific to this injection. Your own plan's contracted rates can differ; an
+  insurer's estimate for your exact providers is the better figure when you can get one.
 - Plans differ in how copays and coinsurance combine; the options under "More options" cover the
   common conventions.
 """)

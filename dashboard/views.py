@@ -41,7 +41,8 @@ def show_headline(q: Quote, where: str = "") -> None:
     c1, c2 = st.columns([3, 2])
     with c1:
         st.markdown(f"### You would likely pay {usd(p['typical'], cents=False)}",
-                    help="The typical estimate, with the likely range (10th to 90th percentile of local prices).")
+                    help=("The typical estimate, with the likely range (10th to 90th percentile of prices "
+                          "for your area and state)."))
         st.markdown(f"**{between(p['low'], p['high']).capitalize()}**{where}.")
     with c2:
         st.metric("Total cost of care", usd(t["typical"], cents=False),

@@ -6,7 +6,7 @@ own. Layers (DESIGN "The model, in layers"):
 
 1. Medicare reference prices per component (fee_schedule), exact to the cent.
 2. Market prices: reference x the fee_ranges band multiple for the component, site and price
-   basis (x the state's regional factor for facility fees). Components move together, so a
+   basis (x the state's regional factor for the facility fee and that basis). Components move together, so a
    total's low/typical/high is the sum of the components' low/typical/high.
 3. Benefits: the claims run through the plan's rules (benefits.split), level by level; because
    the patient's share never falls as the allowed amount rises, the patient's low/typical/high
@@ -121,14 +121,16 @@ def _range(by_level: np.ndarray) -> np.ndarray:
     return np.stack([by_level.min(axis=0), by_level[1], by_level.max(axis=0)])
 
 
-def _price(ref: RefData, inp: Inputs, base: np.ndarray, regional: np.ndarray,
-           basis: np.ndarray | int) -> np.ndarray:
+def _price(ref: RefData, inp: Inputs, base: np.ndarray, basis: np.ndarray | int) -> np.ndarray:
     """Prices (component, level, n) for a price basis per row: round(reference x multiple x regional, cents).
 
-    A surgery center's facility fee is its own Medicare ASC rate (Addendum AA) times its own band; it is
-    not tied to what an office is paid (62321 is not an office-based ASC procedure).
+    The regional factor is the state's for that component and price basis (data/regional_factors.csv;
+    1 for Medicare's own amounts). A surgery center's facility fee is its own Medicare ASC rate
+    (Addendum AA) times its own band; it is not tied to what an office is paid (62321 is not an
+    office-based ASC procedure).
     """
     m = ref.bands[:, inp.site, basis, :].transpose(0, 2, 1)  # (3, 3, n)
+    regional = ref.regional_factor[:, basis, inp.state]  # (3, n)
     return np.round((base * regional)[:, None, :] * m, 2)
 
 
@@ -147,9 +149,8 @@ def compute(ref: RefData, inp: Inputs) -> Result:
     self_pay = (cov == SELF_PAY) | noncovered
     allowed_basis = np.where(self_pay, B_CASH, np.where(medicare_like, MEDICARE_BASIS,
                                                         np.where(cov == MEDICAID, B_MEDICAID, B_COMMERCIAL)))
-    regional = ref.regional_factor[:, inp.state]  # (3, n)
-    allowed = _price(ref, inp, base, np.where(allowed_basis == MEDICARE_BASIS, 1.0, regional), allowed_basis)
-    billed = _price(ref, inp, base, regional, B_BILLED)
+    allowed = _price(ref, inp, base, allowed_basis)
+    billed = _price(ref, inp, base, B_BILLED)
 
     # Entered allowed amounts replace the estimate (per component, or one total claim).
     for c in range(3):

@@ -137,9 +137,11 @@ class RefData:
     multiples: np.ndarray = field(default=None)  # [component, site, basis, level]; NaN = no such price
     #: multiples with NaN -> 0 and a last basis, MEDICARE_BASIS, of ones (Medicare's own amounts)
     bands: np.ndarray = field(default=None)
-    regional_factor: np.ndarray = field(default=None)  # [component, state]
+    #: [component, basis (BASES, then Medicare = 1), state]; data/regional_factors.csv, basis "*" = every basis
+    regional_factor: np.ndarray = field(default=None)
     parameters: dict[tuple[str, int], float] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
+    path: str = ""  # the folder the tables were read from
 
     def param(self, name: str, year: int) -> float:
         """A Medicare or regulatory parameter for a calendar year (data/medicare_parameters.csv)."""
@@ -208,7 +210,7 @@ def load(folder: str | None = None) -> RefData:
         zip9_locality=z9_loc[order].astype(np.int32), zip_split_localities=split,
         states=states, state_index=state_index,
         state_default_locality=sd["locality_key"].map(loc_index).to_numpy(),
-        state_locality_count=np.array([int(n_locs.get(s, 1)) for s in states]),
+        state_locality_count=np.array([int(n_locs.get(s, 1)) for s in states]), path=str(path),
     )
 
     pfs = frames["pfs_rvus"]
@@ -262,14 +264,18 @@ def load(folder: str | None = None) -> RefData:
                                 np.ones((len(COMPONENTS), len(SITES), 1, len(LEVELS)))], axis=2)
 
     rf = frames["regional_factors"]
-    ref.regional_factor = np.ones((len(COMPONENTS), len(states)))
-    for r in rf.itertuples(index=False):
+    if "basis" not in rf.columns:
+        rf = rf.assign(basis="*")
+    ref.regional_factor = np.ones((len(COMPONENTS), len(BASES) + 1, len(states)))
+    # Rows for every basis first, then basis-specific ones; national ("*") before states.
+    order = rf.assign(b=rf["basis"] != "*", s=rf["state"] != "*").sort_values(["s", "b"], kind="stable")
+    for r in order.itertuples(index=False):
         c = COMPONENTS.index(r.component)
+        b = slice(0, len(BASES)) if r.basis == "*" else BASES.index(r.basis)
         if r.state == "*":
-            ref.regional_factor[c, :] = r.factor
-    for r in rf.itertuples(index=False):
-        if r.state != "*" and r.state in state_index:
-            ref.regional_factor[COMPONENTS.index(r.component), state_index[r.state]] = r.factor
+            ref.regional_factor[c, b, :] = r.factor
+        elif r.state in state_index:
+            ref.regional_factor[c, b, state_index[r.state]] = r.factor
             ref.sources[f"regional:{r.component}:{r.state}"] = r.source
     ref.sources["regional:*"] = rf[rf["state"] == "*"]["source"].iloc[0]
 

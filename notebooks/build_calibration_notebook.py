@@ -19,9 +19,10 @@ amount** for the same service, site and place. Medicare's amounts are exact (the
 fee schedule files); what a commercial plan pays, what a provider charges and what a cash price is
 are not published per service, so the multiples are calibrated from two kinds of evidence:
 
-1. **Hospital price-transparency files** of eight US hospitals (facility fee for 62321 in a hospital
-   outpatient department): commercial negotiated rates, gross charges, cash prices and Medicaid
-   managed-care rates.
+1. **Hospital price-transparency files**: the published 62321 prices of about 2,000 US hospitals
+   (gross charges, cash prices; per-payer negotiated rates for a few dozen) for the hospital
+   facility bands (section 5), and eight hospitals' detailed files for Medicaid rates and the
+   ratios behind the doctor's and anesthesia bills.
 2. **Published ratios** where no price file exists: physician and anesthesiology charge-to-Medicare
    ratios (Bai & Anderson, JAMA 2017), the usual commercial-to-Medicare range for physician fees,
    Medicaid-to-Medicare fee levels, and RAND's surgery-center vs hospital price levels.
@@ -97,13 +98,15 @@ fig
 """)
 code("""
 row = fee_ranges.query("component == 'facility' and site == 'hopd' and basis == 'commercial'").iloc[0]
-assert np.allclose(band, row[["low", "typical", "high"]].astype(float), atol=1e-4)
 rand = figures[("rand_hopd_pct", None)].value / 100
-print(f"band {band.round(2)}; RAND reports employer plans paying hospitals {rand:.2f}x Medicare on average")
+print(f"these eight hospitals' rates: {band.round(2)}; the band in data/ (section 5, with the Virginia "
+      f"hospitals): {row[['low', 'typical', 'high']].astype(float).round(2).to_numpy()}; RAND reports employer "
+      f"plans paying hospitals {rand:.2f}x Medicare on average")
 """)
 md("""
-Gross charges and cash prices are one figure per hospital, so their bands are the percentiles of
-eight (cash: seven) hospital multiples. Surgery centers have no price files here: their commercial
+These eight hospitals also give the Medicaid facility band and the ratios used for the doctor's and
+anesthesia bills below; the hospital bands for gross charges, cash prices and commercial rates come
+from about 2,000 hospitals (section 5). Surgery centers have no price files here: their commercial
 band is the hospital band scaled by RAND's surgery-center-to-hospital ratio (171% vs 254% of
 Medicare), and their charges and cash prices are assumed to sit at the hospitals' multiples of
 Medicare.
@@ -204,22 +207,98 @@ levels = market.check_asc_bands(fee_ranges, facility)
 levels[(levels["code"] == "62321") & (levels["year"] == 2026)]
 """)
 md("""
-## 5. State factors
+## 5. Hospital facility bands from about 2,000 hospitals, proved out of sample
 
-One hospital says little about prices across its whole state. The state factor is shrunk towards 1
-by credibility: Z = (spread of state averages)^2 / (spread between hospitals)^2, with the state
-spread taken from RAND's range of state averages (under 200% to over 300% of Medicare, read as the
-10th to 90th percentile of states). With eight very different hospitals Z is small, so the factors
-stay close to 1.
+`data/hospital_market_evidence.csv` holds one row per hospital that publishes a 62321 price: its
+gross charge, cash price, commercial median (where it publishes per-payer rates) and its own
+Medicare OPPS rate. Each price is read as y = ln(price / Medicare rate). The model
+(`estimator/market_model.py`) is national -> state partial pooling: hospitals sharing one
+chargemaster count once; each state's shift is shrunk toward the national level by
+Z = n tau^2 / (n tau^2 + sigma^2), with tau^2 (between states) and sigma^2 (between chargemasters
+within a state) estimated from the data. The band is the national level plus the state's shift plus
+the 10th/50th/90th percentiles of predictive residuals (each hospital against a state shift
+estimated without its own chargemaster). Commercial rates (few hospitals publish them) take b x the
+gross-charge state shift, b from the hospitals publishing both; since a patient's plan pays its own
+rate, the commercial spread adds each plan's deviation from its hospital's median, and the
+cross-validation scores each held-out hospital's plan rates (the share inside, per hospital).
+
+The engine reads the national band from `fee_ranges.csv` and the state shifts from
+`regional_factors.csv` (one factor per state and price basis). The band is therefore as wide
+everywhere and shifted by state: a state-level band, not a local one.
+
+Note on the data: the largest source keeps one value per code, the largest over every row of the
+hospital's file, so a gross charge or cash price may be a professional or inpatient line's figure.
 """)
 code("""
-pd.read_csv(data_dir() / "regional_factors.csv")[["state", "factor", "credibility", "method"]]
+from estimator import market_model as mm
+
+ev = pd.read_csv(data_dir() / "hospital_market_evidence.csv", dtype={"ccn": str, "zip": str},
+                 keep_default_na=False, na_values=[""])
+from estimator.hospitals import payer_rates
+
+plans = mm.commercial_plan_rates(payer_rates())
+models = mm.fit_all(ev, plans)
+summary = pd.DataFrame({b: {"hospitals": m.n_hospitals, "chargemasters": m.n_chargemasters,
+                            "tau2": m.tau2, "sigma2": m.sigma2, "slope_on_gross": m.slope,
+                            "low": m.multiples[0], "typical": m.multiples[1], "high": m.multiples[2]}
+                        for b, m in models.items()}).T
+hopd = fee_ranges.query("component == 'facility' and site == 'hopd'").set_index("basis")
+for b, m in models.items():
+    assert np.allclose(m.multiples, hopd.loc[b, ["low", "typical", "high"]].astype(float), atol=1e-4)
+summary.round(3)
+""")
+md("""
+### Cross-validation by hospital, grouped by health system
+
+Ten folds; every hospital of one health system (shared chargemaster, shared price page or the
+source's system name; `data/hospitals.csv` says which) sits in the same fold. For each fold the
+model is fitted on the other nine and predicts each held-out hospital's band from its state and its
+own Medicare rate. A calibrated 10th-90th band holds about 80% of the hospitals it never saw.
+""")
+code("""
+cv = mm.cross_validate(ev, k=10, seed=0, plans=plans)
+overall = mm.coverage_summary(cv)
+meta = pd.read_json(data_dir() / "metadata.json", typ="series")["hospital_facility_model"]["bases"]
+for r in overall.itertuples():
+    assert abs(meta[r.basis]["cv_coverage_10_90"] - r.coverage) < 1e-4
+    print(f"{r.basis:>10}: {r.coverage:.1%} of {r.hospitals} held-out hospitals inside 10th-90th "
+          f"({r.below:.1%} below, {r.above:.1%} above); median band width high/low {r.median_width:.1f}x")
+assert 0.70 <= overall.set_index("basis").loc["billed", "coverage"] <= 0.90
+overall.round(3)
+""")
+code("""
+by_state = mm.coverage_summary(cv[cv["basis"] != "commercial"], ["state"])
+px.bar(by_state, x="state", y="coverage", color="basis", barmode="group", hover_data=["hospitals"],
+       title="Held-out coverage of the 10th-90th band by state (gross charges and cash prices)",
+       height=420).add_hline(y=0.8, line_dash="dash")
+""")
+code("""
+fig = px.scatter(cv, x="typical", y="observed", color="basis", log_x=True, log_y=True, opacity=0.4,
+                 hover_data=["ccn", "state"], title="Published price vs predicted typical (held out), dollars")
+lo, hi = cv[["typical", "observed"]].min().min(), cv[["typical", "observed"]].max().max()
+fig.add_trace(go.Scatter(x=[lo, hi], y=[lo, hi], mode="lines", name="equal", line_dash="dash"))
+fig
+""")
+md("""
+### Where the state band is not enough
+
+The engine does not know which hospital will bill, so the band cannot use a hospital's type. The
+table shows how held-out coverage differs by type: where one type's prices sit systematically off the
+state band, a named hospital's own figures (or a type level, for the next step) would do better.
+""")
+code("""
+mm.coverage_summary(cv[cv["basis"] != "commercial"], ["hospital_type"]).query("hospitals >= 20").round(3)
+""")
+code("""
+pd.read_csv(data_dir() / "regional_factors.csv").query("basis == 'billed'")[
+    ["state", "factor", "credibility", "chargemasters"]].sort_values("factor")
 """)
 md("""
 ## Limitations
 
-Eight hospitals, most of them large academic centers, are a thin basis for a national band; the
-doctor and anesthesia bands rest on published ratios that are not specific to epidural injections;
+Commercial negotiated rates rest on the few hospitals that publish them per payer (mostly in
+Virginia); the Medicaid facility band rests on four hospitals; the facility band is state-level,
+not local, and cannot tell a critical-access hospital from an academic centre; the doctor and anesthesia bands rest on published ratios that are not specific to epidural injections;
 surgery-center prices are inferred rather than observed. The methods page of the app lists these
 with every other assumption. This notebook informs; it is not medical or financial advice.
 """)

@@ -78,10 +78,14 @@ def test_hospital_at_least_surgery_center_at_least_office(sc):
         s.site = site
         q = quote(s)
         totals[site] = (q.total_allowed, q.total_billed)
+    # A surgery center at least an office at the typical and high levels. Not at the low level: in the
+    # lowest-priced states (published hospital prices in Michigan and Maryland, say) a 10th-percentile
+    # facility fee plus the doctor's facility-rate fee can fall below an office's 10th-percentile fee.
     for k in (0, 1):
         for lvl in LEVELS:
             assert totals["hopd"][k][lvl] >= totals["asc"][k][lvl] - TOL, (k, lvl, totals)
-            assert totals["asc"][k][lvl] >= totals["office"][k][lvl] - TOL, (k, lvl, totals)
+            if lvl != "low":
+                assert totals["asc"][k][lvl] >= totals["office"][k][lvl] - TOL, (k, lvl, totals)
 
 
 @settings(max_examples=300, deadline=None)

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import asc, cms, mac, market
+from .. import market_model
+from . import asc, cms, hospital_tables, mac, market
 from .figures import Figure, load_codes, load_figures
 
 YEARS = (2025, 2026)
@@ -24,6 +25,8 @@ ANES_FILE = "cms/pfs2025/ANES2025.csv"
 ANES_2026_ROWS = "cms/pfs2026/ANES2026_published_rows.csv"
 ZIP_FILE = "cms/zip_locality/ZIP5_OCT2025.txt"
 ZIP9_FOLDER = "cms/zip9"
+CV_FOLDS = 10  # cross-validation of the hospital bands: folds, whole health systems in one fold
+CV_SEED = 0
 
 
 def _csv(df: pd.DataFrame) -> bytes:
@@ -184,10 +187,16 @@ def build_tables(reference: Path) -> dict[str, bytes]:
 
     # Market bands and regional factors.
     ev = market.hospital_evidence(reference, zips, gpci25, figures, apc="5442")
-    fee_ranges = market.fee_ranges(ev, figures)
+    hosp = hospital_tables.build(reference)
+    evidence = hospital_tables.market_evidence(
+        hosp, zips, gpci25, state_default, _fig(figures, "apc_rate_5442", 2025).value, opps_labor, ev.hospitals)
+    plans = market_model.commercial_plan_rates(hosp["hospital_payer_rates"])
+    models = market_model.fit_all(evidence, plans)
+    cv = market_model.cross_validate(evidence, k=CV_FOLDS, seed=CV_SEED, plans=plans)
+    fee_ranges = market.fee_ranges(ev, figures, models, market_model.cash_to_gross(evidence))
     asc_wage = asc.locality_wage_index(reference, gpci25)
     market.check_asc_bands(fee_ranges, facility)
-    regional = market.regional_factors(ev, figures)
+    regional = market.pooled_regional_factors(models)
     hosp_cols = ["hospital_slug", "hospital_name", "state", "zip", "locality_key", "medicare_rate",
                  "gross_charge", "cash_price", "commercial_exchange_n", "commercial_exchange_min",
                  "commercial_exchange_median", "commercial_exchange_max", "commercial_ratio",
@@ -219,9 +228,15 @@ def build_tables(reference: Path) -> dict[str, bytes]:
         "regional_factors.csv": regional,
         "calibration_hospitals.csv": hospitals,
         "mac_jurisdictions.csv": mac.mac_jurisdictions(gpci25),
+        "hospitals.csv": hosp["hospitals"],
+        "hospital_prices.csv": hosp["hospital_prices"],
+        "hospital_payer_rates.csv": hosp["hospital_payer_rates"],
+        "hospital_price_exclusions.csv": hosp["hospital_price_exclusions"],
+        "hospital_market_evidence.csv": evidence,
+        "zip_centroids.csv": hosp["zip_centroids"],
     }
     out = {name: _csv(df) for name, df in tables.items()}
-    out["metadata.json"] = _metadata(tables, figures, anes_residual)
+    out["metadata.json"] = _metadata(tables, figures, anes_residual, models, cv)
     return out
 
 
@@ -235,8 +250,24 @@ def _scaling_residual(scaled: pd.DataFrame, published: dict[str, float]) -> list
     return out
 
 
+def _model_summary(models: dict[str, market_model.StateModel], cv: pd.DataFrame) -> dict:
+    """The fitted facility models and their cross-validated coverage, for the methods page."""
+    summary = market_model.coverage_summary(cv).set_index("basis")
+    out = {}
+    for basis, m in models.items():
+        s = summary.loc[basis]
+        out[basis] = {"hospitals": m.n_hospitals, "chargemasters": m.n_chargemasters,
+                      "national_band": [round(float(x), 4) for x in m.multiples],
+                      "tau2_between_states": round(m.tau2, 5), "sigma2_within_state": round(m.sigma2, 5),
+                      "states_with_data": len(m.state_effect), "slope_on_gross": round(m.slope, 4),
+                      "cv_hospitals": int(s["hospitals"]), "cv_coverage_10_90": round(float(s["coverage"]), 4),
+                      "cv_below": round(float(s["below"]), 4), "cv_above": round(float(s["above"]), 4),
+                      "cv_median_width_high_over_low": round(float(s["median_width"]), 3)}
+    return {"folds": CV_FOLDS, "seed": CV_SEED, "bases": out}
+
+
 def _metadata(tables: dict[str, pd.DataFrame], figures: dict[tuple[str, int | None], Figure],
-              anes_residual: list[dict]) -> bytes:
+              anes_residual: list[dict], models: dict[str, market_model.StateModel], cv: pd.DataFrame) -> bytes:
     """Describe each table (what it holds, its sources, its assumptions) for the methods page."""
     def sources(df: pd.DataFrame) -> list[str]:
         if "source" not in df.columns:
@@ -260,10 +291,23 @@ def _metadata(tables: dict[str, pd.DataFrame], figures: dict[tuple[str, int | No
         "medicare_parameters.csv": "Medicare cost sharing and coverage parameters by year.",
         "fee_ranges.csv": "Market price bands (10th/50th/90th percentile) as multiples of Medicare.",
         "regional_factors.csv": "State factors applied to facility market prices.",
-        "calibration_hospitals.csv": "The hospital price-file evidence behind the facility bands.",
         "mac_jurisdictions.csv": ("The Medicare Administrative Contractor (A/B MAC jurisdiction) of each "
                                   "locality's carrier, and its epidural steroid injection LCD where a public "
                                   "source names it."),
+        "calibration_hospitals.csv": ("Eight hospitals' per-payer price files: the Medicaid facility band and part "
+                                      "of the commercial evidence."),
+        "hospitals.csv": ("Every CMS-certified hospital (CCN): name, address, type, ownership, latitude/longitude, "
+                          "the health system derived from shared chargemasters, price pages or the source's "
+                          "system name (system_basis says which), and whether it publishes a price here."),
+        "hospital_prices.csv": ("Published prices per hospital and code (62320-62323): gross charge, cash price, "
+                                "negotiated min / commercial median / max, file date, source, what the figure "
+                                "means (semantics) and the reference lines it came from."),
+        "hospital_payer_rates.csv": "Published negotiated rates by payer and plan (where a file gives them).",
+        "hospital_price_exclusions.csv": ("Published price rows left out, each with the reason (placeholder "
+                                          "amounts, or superseded by a more specific source)."),
+        "hospital_market_evidence.csv": ("One row per hospital: its 62321 facility prices and its own Medicare "
+                                         "OPPS rate; the data the facility model is fitted on."),
+        "zip_centroids.csv": "Census 2022 ZIP code tabulation area centroids (for distances to hospitals).",
     }
     res = "; ".join(f"{r['locality_key']}: scaled {r['scaled_estimate']:.2f} vs published {r['published']:.2f} "
                     f"({r['residual_pct']:+.2f}%)" for r in anes_residual)
@@ -286,8 +330,14 @@ def _metadata(tables: dict[str, pd.DataFrame], figures: dict[tuple[str, int | No
         "Surgery-center charges, cash prices and Medicaid rates sit at the hospitals' multiples of Medicare; "
         "surgery-center commercial rates at the hospital band scaled by RAND's ASC-to-hospital ratio. RAND's "
         "ratios are relative to what Medicare pays each setting, so they apply to the Addendum AA rate.",
-        "State factors for facility prices are shrunk towards 1 by credibility: one hospital says little about "
-        "its whole state.",
+        "Hospital facility bands (gross charge, cash price, commercial rate): a national -> state model fitted on "
+        "the published 62321 prices of about 2,000 hospitals, each price divided by the hospital's own Medicare "
+        "rate; hospitals sharing one chargemaster count once; each state's shift is shrunk toward the national "
+        "level by how many chargemasters it has. The band is national in width and shifted by state: it is a "
+        "state-level band, not a local one. The largest source keeps one value per code and hospital, the "
+        "largest over the hospital's file, so gross charges and cash prices may sit above what one outpatient "
+        "line says. Commercial rates rest on the few hospitals that publish per-payer rates.",
+        "Surgery-center and office levels have no published price files: they rest on published ratios.",
         "Anesthesia: 4 base units for 01937 plus one time unit per 15 minutes (time units to one decimal).",
         "Out-of-network plan allowance: the plan's qualifying payment amount is the median in-network "
         "rate, so the commercial in-network band stands for the plan's out-of-network allowance.",
@@ -313,6 +363,7 @@ def _metadata(tables: dict[str, pd.DataFrame], figures: dict[tuple[str, int | No
                    for name, df in tables.items()},
         "assumptions": assumptions,
         "anesthesia_2026_scaling_residual": anes_residual,
+        "hospital_facility_model": _model_summary(models, cv),
         "figures_outside_reference": external,
         "years": list(YEARS),
     }

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..market_model import StateModel
 from .figures import Figure
 
 Z10 = 1.2815515655446004  # standard normal 90th percentile
@@ -39,6 +40,8 @@ SUMMARY_FILE = "market/hospital_mrf_62321_calibration_summary.csv"
 MRF_SOURCE = ("hospital price-transparency files of 8 US hospitals, 2025-2026 "
               "(reference/market/hospital_mrf_62321_calibration_summary.csv)")
 CALIBRATION_CODE = "62321"
+POOLED_SOURCE = ("hospital price-transparency files of about 2,000 US hospitals (published 62321 prices), 2025-2026 "
+                 "(reference/market/hospitals/hospital_prices_62320_62323.csv; data/hospital_market_evidence.csv)")
 
 
 def weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs: tuple[float, ...]) -> np.ndarray:
@@ -135,8 +138,17 @@ def _per_hospital_band(values: pd.Series) -> np.ndarray:
     return weighted_quantiles(v, np.ones_like(v), QUANTILES)
 
 
-def fee_ranges(ev: HospitalEvidence, figures: dict[tuple[str, int | None], Figure]) -> pd.DataFrame:
-    """Build the market band table: one row per component x site x price basis."""
+def fee_ranges(ev: HospitalEvidence, figures: dict[tuple[str, int | None], Figure],
+               models: dict[str, StateModel] | None = None,
+               cash_ratio: tuple[float, int] | None = None) -> pd.DataFrame:
+    """Build the market band table: one row per component x site x price basis.
+
+    With ``models`` (estimator.market_model, fitted on the published prices of about 2,000
+    hospitals) the hospital facility bands for gross charges, cash prices and commercial rates are the
+    models' national bands; the states' shifts are in regional_factors.csv. ``cash_ratio`` (the
+    hospitals' median cash-to-gross ratio and how many chargemasters it rests on) then replaces the
+    eight hospitals' ratio in the doctor's and anesthesia cash bands.
+    """
     f = {k[0]: v for k, v in figures.items() if k[1] is None}
     h = ev.hospitals
     n_hosp = ev.count
@@ -158,6 +170,18 @@ def fee_ranges(ev: HospitalEvidence, figures: dict[tuple[str, int | None], Figur
                      f"Medicaid managed-care rates / Medicare OPPS rate, each hospital weighted "
                      f"equally ({n_hosp('medicaid_ratio')} hospitals)", MRF_SOURCE),
     }
+    if models:
+        for basis, m in models.items():
+            what = {"billed": "gross charge", "cash": "discounted cash price",
+                    "commercial": "commercial and exchange negotiated rate"}[basis]
+            method = (f"{what} / the hospital's Medicare OPPS rate, CPT 62321, national level of a national -> "
+                      f"state partially pooled model ({m.n_hospitals} hospitals, {m.n_chargemasters} chargemasters "
+                      "counted once each); band = predictive residual 10th/50th/90th percentiles")
+            if basis == "commercial":
+                method += (f"; thin evidence: {m.n_hospitals} hospitals publish per-payer rates; state shift = "
+                           f"{m.slope:.2f} x the gross-charge state shift; spread = hospital medians around the "
+                           "model plus each plan's deviation from its hospital's median")
+            hopd[basis] = (m.multiples, method, POOLED_SOURCE)
     asc_scale = f["rand_asc_pct"].value / f["rand_hopd_pct"].value
     asc = {
         "commercial": (hopd["commercial"][0] * asc_scale,
@@ -187,14 +211,19 @@ def fee_ranges(ev: HospitalEvidence, figures: dict[tuple[str, int | None], Figur
     medicaid_src = f"{f['medicaid_physician_low_pct'].source}; spread from {MRF_SOURCE}"
     bai = f["physician_charge_ratio_median"].source
     derived_note = (f"x the hospitals' median {{}} ratio ({{:.3f}}, {n_hosp('cash_to_gross')} hospitals)")
+    cash_note = derived_note.format("cash-to-gross-charge", cash_to_gross)
+    cash_source = MRF_SOURCE
+    if cash_ratio is not None:
+        cash_to_gross = cash_ratio[0]
+        cash_note = (f"x the hospitals' median cash-to-gross-charge ratio ({cash_to_gross:.3f}, "
+                     f"{cash_ratio[1]} chargemasters counted once)")
+        cash_source = POOLED_SOURCE
     professional = {
         "commercial": (prof_commercial, "log-normal with the usually reported 120-160% of Medicare "
                        "read as the interquartile range", f["professional_commercial_low_pct"].source),
         "billed": (phys_billed, "log-normal from the published median charge-to-Medicare ratio "
                    "and its interquartile range (all physicians)", bai),
-        "cash": (phys_billed * cash_to_gross,
-                 "physician charges " + derived_note.format("cash-to-gross-charge", cash_to_gross),
-                 f"{bai}; {MRF_SOURCE}"),
+        "cash": (phys_billed * cash_to_gross, "physician charges " + cash_note, f"{bai}; {cash_source}"),
         "medicaid": (medicaid_prof, "published national average Medicaid-to-Medicare fee ratio, "
                      "spread as in the hospital Medicaid rates", medicaid_src),
     }
@@ -206,9 +235,8 @@ def fee_ranges(ev: HospitalEvidence, figures: dict[tuple[str, int | None], Figur
         "billed": (anes_billed, "log-normal from the published median anesthesiology "
                    "charge-to-Medicare ratio and its interquartile range",
                    f["anesthesia_charge_ratio_median"].source),
-        "cash": (anes_billed * cash_to_gross,
-                 "anesthesia charges " + derived_note.format("cash-to-gross-charge", cash_to_gross),
-                 f"{f['anesthesia_charge_ratio_median'].source}; {MRF_SOURCE}"),
+        "cash": (anes_billed * cash_to_gross, "anesthesia charges " + cash_note,
+                 f"{f['anesthesia_charge_ratio_median'].source}; {cash_source}"),
         "medicaid": (medicaid_prof, "as for the professional claim", medicaid_src),
     }
     rows = []
@@ -265,6 +293,32 @@ def regional_factors(ev: HospitalEvidence, figures: dict[tuple[str, int | None],
                                 f"credibility {z:.3f}"),
                      "source": source})
     return pd.DataFrame(rows).sort_values(["state", "component"]).reset_index(drop=True)
+
+
+def pooled_regional_factors(models: dict[str, StateModel]) -> pd.DataFrame:
+    """State factors for hospital facility prices per price basis, from the pooled model.
+
+    A state's factor is exp(u_state): its chargemasters' mean deviation from the national level, shrunk
+    toward it by credibility Z = n tau^2 / (n tau^2 + sigma^2) (n = the state's chargemasters, tau^2 the
+    between-state and sigma^2 the within-state variance, estimated from the data). Commercial rates
+    take b x the gross-charge shift (b from the hospitals publishing both). Medicaid rates and
+    professional and anesthesia bills have no state factor (1).
+    """
+    rows = [{"state": "*", "component": "facility", "basis": "*", "factor": 1.0, "credibility": 0.0,
+             "chargemasters": 0, "method": "national level (no state data, or a basis without state factors)",
+             "source": POOLED_SOURCE}]
+    for basis, m in models.items():
+        for state in sorted(m.state_effect):
+            z = m.state_credibility.get(state, 0.0)
+            method = (f"{m.state_n.get(state, 0)} chargemasters in the state, credibility {z:.3f} "
+                      f"(tau^2 {m.tau2:.4f}, sigma^2 {m.sigma2:.4f})")
+            if basis == "commercial":
+                method = (f"{m.slope:.3f} x the gross-charge state shift; gross charges: "
+                          f"credibility {z:.3f}; {m.state_n.get(state, 0)} hospitals here publish per-payer rates")
+            rows.append({"state": state, "component": "facility", "basis": basis,
+                         "factor": round(float(np.exp(m.state_effect[state])), 4), "credibility": round(z, 4),
+                         "chargemasters": m.state_n.get(state, 0), "method": method, "source": POOLED_SOURCE})
+    return pd.DataFrame(rows).sort_values(["state", "component", "basis"]).reset_index(drop=True)
 
 
 def check_asc_bands(table: pd.DataFrame, facility: pd.DataFrame) -> pd.DataFrame:
