@@ -383,8 +383,8 @@ def _core(ref: RefData, inp: Inputs, rc: dict[str, np.ndarray], met: bool, hmo: 
     principal = np.where(total_given | (inp.site == fee_schedule.SITE_OFFICE), PROFESSIONAL, FACILITY)
     fac_oon = oon_pay[FACILITY] | oon_none[FACILITY]
     principal = np.where(fac_oon & ~(oon_pay[PROFESSIONAL] | oon_none[PROFESSIONAL]), PROFESSIONAL, principal)
-    principal_oon = np.choose(principal, [oon_pay[0] | oon_none[0], fac_oon, oon_pay[2] | oon_none[2]])
-    copay = np.where(principal_oon, 0.0, copay)  # a copay is an in-network benefit
+    # An entered copay applies out of network too (as in the Texas OPIC out-of-network example,
+    # reference/benefits/worked_examples.csv OP-3).
 
     # Medicaid: cost sharing for the visit at most the federal share of what Medicaid pays.
     medicaid = (cov == MEDICAID) & ~self_pay

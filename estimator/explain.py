@@ -457,6 +457,17 @@ def sources(sc: Scenario, place: Place, res: Result, ref: RefData) -> list[str]:
             keys.append(f"param:medicare_limiting_charge_pct:{y}")
     if sc.coverage in ("medicare", "medicare_advantage"):
         keys.append(f"param:lcd_max_sessions_12mo:{y}")
+    if res.deductible_unknown is not None and res.deductible_unknown[0]:
+        keys.append(f"param:typical_single_deductible:{y}")
+    if res.oon_pay is not None and res.oon_pay[:, 0].any():
+        keys += [f"param:oon_allowance_pct_of_medicare:{y}", f"param:oon_coinsurance_default_pct:{y}",
+                 f"param:oon_deductible_multiple:{y}", f"param:oon_oop_max_multiple:{y}"]
+    if sc.coverage == "commercial" and not sc.grandfathered:
+        keys.append(f"param:aca_max_oop:{y}")
+    if sc.coverage == "medicaid":
+        keys.append(f"param:medicaid_max_coinsurance_pct:{y}")
+    if sc.coverage == "medicare" and sc.medigap == "n":
+        keys.append(f"param:medigap_n_office_copay:{y}")
     keys.append("zip")
     seen: list[str] = []
     for k in keys:
