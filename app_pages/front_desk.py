@@ -90,9 +90,12 @@ def choice(col, name: str, label: str | None = None, options: dict[str, str] | N
 
 
 #: What a blank box means on this form, where the form asks for the amount left rather than the plan's total.
-BLANK = {"deductible_remaining": ("blank = met", "Blank: taken as met; for Original Medicare, the whole Part B "
-                                                 "deductible."),
-         "copay": ("0", ""), "coinsurance": ("20", ""), "oop_remaining": ("blank = none", "Blank: no maximum applied.")}
+BLANK = {"deductible_remaining": ("blank = not known", "Blank: not known, so the estimate runs from already met "
+                                                       "to not yet met; for Original Medicare, the whole Part B "
+                                                       "deductible."),
+         "copay": ("0", ""), "coinsurance": ("20", ""),
+         "oop_remaining": ("blank = plan's", "Blank: an employer or marketplace plan's is the year's ACA limit; "
+                                             "otherwise none.")}
 
 
 def number_box(col, name: str) -> None:

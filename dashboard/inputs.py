@@ -33,6 +33,8 @@ def widget(name: str, where=st, **kwargs) -> object:
             where.selectbox(options=opts, format_func=f.options.get, **common, **kwargs)
     elif f.kind == "text":
         where.text_input(**common, **kwargs)
+    elif f.kind == "flag":
+        where.checkbox(**common, **kwargs)
     elif f.kind == "int":
         where.number_input(min_value=int(f.spec.low), max_value=int(f.spec.high), step=1, **common, **kwargs)
     else:

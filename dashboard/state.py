@@ -42,7 +42,7 @@ class Field:
 
 
 _KINDS = {"place": "text", "choice": "choice", "money": "money", "percent": "percent", "count": "int",
-          "year": "choice"}
+          "year": "choice", "flag": "flag"}
 
 
 def _from_registry(name: str, label: str | None = None, default: object = None,

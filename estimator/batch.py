@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from . import engine
-from .fields import FIELDS, IMAGING
+from .fields import COPAY_TIMING, FIELDS, IMAGING
 from .tables import COMPONENTS, LEVELS, PROCEDURE_CODES, YEARS, RefData, load
 from .validation import Checked, check_frame
 
@@ -27,6 +27,9 @@ def output_columns() -> list[str]:
     cols = [f"{c}_{kind}_{lvl}" for c in COMPONENTS for kind in ("allowed", "billed") for lvl in LEVELS]
     cols += [f"{name}_{lvl}" for name in ("total_allowed", "total_billed", "patient_pays", "plan_pays")
              for lvl in LEVELS]
+    # What the patient would pay in each case left open (blank where the patient said): the
+    # deductible already met / not yet met, and an unknown plan type out of network as a PPO / an HMO.
+    cols += [f"patient_pays_if_{case}_{lvl}" for case in engine.CASES for lvl in LEVELS]
     return cols
 
 
@@ -42,6 +45,7 @@ def encode_frame(df: pd.DataFrame, ref: RefData) -> tuple[engine.Inputs, Checked
     imaging_given = c.idx["imaging"] >= 0
     anes_given = c.idx["anesthesia_network"] >= 0
     anes_net = np.where(anes_given, idx["anesthesia_network"], idx["network"])
+    doc_net = np.where(c.idx["doctor_network"] >= 0, idx["doctor_network"], idx["network"])
 
     # The code billed, given the spine region and imaging.
     code = idx["code"]
@@ -60,12 +64,19 @@ def encode_frame(df: pd.DataFrame, ref: RefData) -> tuple[engine.Inputs, Checked
         deductible=num["deductible"], deductible_met=_filled(num["deductible_met"], 0.0),
         deductible_remaining=num["deductible_remaining"], copay=_filled(num["copay"], 0.0),
         coinsurance_pct=num["coinsurance"], oop_max=num["oop_max"], oop_met=_filled(num["oop_met"], 0.0),
-        oop_remaining=num["oop_remaining"], copay_before=idx["copay_timing"] == 1,
-        coins_incl_copay=idx["coinsurance_base"] == 1, medigap=idx["medigap"] == 1,
+        oop_remaining=num["oop_remaining"],
+        copay_before=idx["copay_timing"] == COPAY_TIMING.index("before_deductible"),
+        coins_incl_copay=idx["coinsurance_base"] == 1, medigap=idx["medigap"],
         medicare_provider=idx["medicare_provider"],
         prior_sessions=as_int("prior_sessions"), allowed_total=num["allowed"],
         allowed_component=_per_component(df, num),
         billed_total=num["billed"],
+        plan_type=idx["plan_type"], doc_out=doc_net == 1, consent=idx["signed_consent"] == 1,
+        oon_deductible=num["oon_deductible"], oon_deductible_met=_filled(num["oon_deductible_met"], 0.0),
+        oon_coinsurance_pct=num["oon_coinsurance"], oon_oop_max=num["oon_oop_max"],
+        oon_oop_met=_filled(num["oon_oop_met"], 0.0),
+        copay_instead=idx["copay_timing"] == COPAY_TIMING.index("instead_of_deductible"),
+        grandfathered=idx["grandfathered"] == 1, hdhp=idx["hdhp"] == 1, qmb=idx["qmb"] == 1,
     )
     return inp, checked
 
@@ -92,11 +103,6 @@ def _per_component(df: pd.DataFrame, num: dict[str, np.ndarray]) -> np.ndarray:
     return np.stack(np.broadcast_arrays(*(num[c] for c in cols)))
 
 
-def _take(inp: engine.Inputs, sl: slice) -> engine.Inputs:
-    kw = {k: (v[:, sl] if k == "allowed_component" else v[sl]) for k, v in vars(inp).items()}
-    return engine.Inputs(**kw)
-
-
 def quote_arrays(inp: engine.Inputs, ref: RefData, threads: int = 2) -> np.ndarray:
     """Run the engine in chunks (on ``threads`` threads); returns a float array (len(output_columns()), n).
 
@@ -108,12 +114,13 @@ def quote_arrays(inp: engine.Inputs, ref: RefData, threads: int = 2) -> np.ndarr
 
     def work(start: int) -> None:
         sl = slice(start, min(start + CHUNK, n))
-        res = engine.compute(ref, _take(inp, sl))
+        res = engine.compute(ref, inp.take(sl))
         for c in range(len(COMPONENTS)):
             out[c * 6:c * 6 + 3, sl] = res.allowed[c]
             out[c * 6 + 3:c * 6 + 6, sl] = res.billed[c]
         k = len(COMPONENTS) * 6
-        for arr in (res.total_allowed, res.total_billed, res.patient, res.plan):
+        for arr in (res.total_allowed, res.total_billed, res.patient, res.plan,
+                    *(res.cases[case] for case in engine.CASES)):
             out[k:k + 3, sl] = arr
             k += 3
         np.round(out[:, sl], 2, out=out[:, sl])

@@ -3,6 +3,10 @@
 One visit makes up to three claims, processed in order: professional (the doctor), facility (the
 hospital or surgery center) and anesthesia. For each claim, on the allowed amount:
 
+Each claim may belong to a pool (e.g. 0 = in-network terms, 1 = out-of-network terms: a PPO's
+separate deductible, coinsurance and maximum; 2 = not covered: no deductible, no maximum).
+Deductibles and maximums fill per pool.
+
 1. the deductible still remaining is paid first (it fills across the claims in order);
 2. then the per-service copay, charged once, on the principal claim (the facility claim where
    there is one, else the professional claim). By default the copay comes after the deductible;
@@ -14,10 +18,12 @@ hospital or surgery center) and anesthesia. For each claim, on the allowed amoun
    claims in order);
 5. a balance bill (billed - allowed) is added: an out-of-network provider's, or under Original
    Medicare a doctor's charge up to the limiting charge; it counts toward no maximum;
-6. a supplemental plan (Medigap Plan G) may pay the coinsurance and such excess charges.
+6. a supplemental plan may pay the coinsurance (Medigap Plans G and N; Plan N leaves the patient up
+   to a fixed copay of it, filling across claims) and the excess charges (Plan G only).
 
 Self-pay is coinsurance of 100% with no deductible or maximum. Arrays have shape
-(claims, levels, n) for amounts and (n,) for plan parameters; all amounts in dollars.
+(claims, levels, n) for amounts, (pools, n) or (pools, levels, n) for the deductibles and maximums
+still remaining, (claims, n) for coinsurance rates and (n,) for the rest; all amounts in dollars.
 """
 
 from __future__ import annotations
@@ -44,51 +50,85 @@ class Shares:
 def split(allowed: np.ndarray, balance: np.ndarray, ded_remaining: np.ndarray, copay: np.ndarray,
           coinsurance: np.ndarray, oop_remaining: np.ndarray, principal: np.ndarray,
           coins_cap: np.ndarray, copay_before: np.ndarray, coins_incl_copay: np.ndarray,
-          supplemental_pays: np.ndarray) -> Shares:
-    """Apply the benefit rules claim by claim; see the module docstring for the order."""
+          supplemental_pays: np.ndarray, pool: np.ndarray | None = None,
+          supplemental_excess: np.ndarray | None = None,
+          supplemental_keep: np.ndarray | None = None) -> Shares:
+    """Apply the benefit rules claim by claim; see the module docstring for the order.
+
+    ``ded_remaining`` and ``oop_remaining``: (n,) or (levels, n) for a single pool, or (pools, n) /
+    (pools, levels, n) per pool when ``pool`` (claims, n: each claim's pool index) is given.
+    ``coinsurance``: (n,) or (claims, n).
+    ``supplemental_pays``: rows whose supplemental plan pays the coinsurance; ``supplemental_excess``
+    (default: the same rows) those whose plan also pays balance bills; ``supplemental_keep`` (n,):
+    the part of the coinsurance the patient keeps (Medigap Plan N's copay; default 0).
+    """
+    n_claims = allowed.shape[0]
     shape = allowed.shape[1:]
-    ded_left = np.array(np.broadcast_to(ded_remaining, shape), dtype=float)
-    oop_left = np.array(np.broadcast_to(oop_remaining, shape), dtype=float)
+    pooled = pool is not None
+    pools = len(ded_remaining) if pooled else 1
+    ded_left = np.empty((pools,) + shape)
+    oop_left = np.empty((pools,) + shape)
+    for k in range(pools):
+        ded_left[k] = np.broadcast_to(ded_remaining[k] if pooled else ded_remaining, shape)
+        oop_left[k] = np.broadcast_to(oop_remaining[k] if pooled else oop_remaining, shape)
+    coins = np.broadcast_to(coinsurance, (n_claims, shape[-1]))
+    excess = supplemental_pays if supplemental_excess is None else supplemental_excess
+    keep_left = np.array(np.broadcast_to(0.0 if supplemental_keep is None else supplemental_keep, shape),
+                         dtype=float)
     parts = {k: np.empty_like(allowed) for k in
              ("deductible", "copay", "coinsurance", "over_max", "supplemental", "patient", "plan")}
     rest, share, capped = (np.empty(shape) for _ in range(3))
     # Conventions used by no row are skipped, and arrays are reused (out=): the same result with
     # fewer passes over memory.
     any_before, any_incl, any_sup = copay_before.any(), coins_incl_copay.any(), supplemental_pays.any()
+    any_excess = excess.any()
     capped_coins = np.isfinite(coins_cap).any(axis=1)
-    for c in range(allowed.shape[0]):
+    for c in range(n_claims):
         a = allowed[c]
+        k = pool[c] if pooled else np.zeros(shape[-1], dtype=np.int64)
+        dl = np.choose(k, ded_left) if pooled else ded_left[0]
+        ol = np.choose(k, oop_left) if pooled else oop_left[0]
         d, cpay, co = parts["deductible"][c], parts["copay"][c], parts["coinsurance"][c]
         cp = np.where(principal == c, copay, 0.0)
-        np.minimum(ded_left, a, out=d)
+        np.minimum(dl, a, out=d)
         np.subtract(a, d, out=rest)
         np.minimum(cp, rest, out=cpay)
         if any_before:
             cp_first = np.minimum(cp, a)
-            d[...] = np.where(copay_before, np.minimum(ded_left, a - cp_first), d)
+            d[...] = np.where(copay_before, np.minimum(dl, a - cp_first), d)
             cpay[...] = np.where(copay_before, cp_first, cpay)
             np.subtract(a, d, out=rest)
         rest -= cpay
         if any_incl:  # coinsurance on allowed - deductible, never more than what is left
-            np.minimum(coinsurance * np.where(coins_incl_copay, rest + cpay, rest), rest, out=co)
+            np.minimum(coins[c] * np.where(coins_incl_copay, rest + cpay, rest), rest, out=co)
         else:
-            np.multiply(coinsurance, rest, out=co)
+            np.multiply(coins[c], rest, out=co)
         if capped_coins[c]:
             np.minimum(co, coins_cap[c], out=co)
         np.add(d, cpay, out=share)
         share += co
-        np.minimum(share, oop_left, out=capped)
+        np.minimum(share, ol, out=capped)
         np.subtract(share, capped, out=parts["over_max"][c])
-        ded_left -= d
-        oop_left -= capped
+        if pooled:
+            for j in range(pools):
+                mine = k == j
+                ded_left[j] -= np.where(mine, d, 0.0)
+                oop_left[j] -= np.where(mine, capped, 0.0)
+        else:
+            ded_left[0] -= d
+            oop_left[0] -= capped
         sup = parts["supplemental"][c]
-        if any_sup:
-            sup[...] = np.where(supplemental_pays, np.minimum(co, capped) + balance[c], 0.0)
+        if any_sup or any_excess:
+            coins_paid = np.minimum(co, capped)
+            kept = np.minimum(keep_left, coins_paid)
+            keep_left -= np.where(supplemental_pays, kept, 0.0)
+            sup[...] = (np.where(supplemental_pays, coins_paid - kept, 0.0)
+                        + np.where(excess, balance[c], 0.0))
         else:
             sup.fill(0.0)
         np.add(capped, balance[c], out=parts["patient"][c])
         np.subtract(a, capped, out=parts["plan"][c])
-        if any_sup:
+        if any_sup or any_excess:
             parts["patient"][c] -= sup
             parts["plan"][c] += sup
     return Shares(balance=balance, **parts)

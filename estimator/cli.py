@@ -94,7 +94,11 @@ def _joined(argv: Sequence[str]) -> list[str]:
 
 def _add_quote_options(p: argparse.ArgumentParser) -> None:
     for spec in REGISTRY:
-        p.add_argument(spec.option, dest=spec.name, metavar=spec.metavar(), help=_help(spec))
+        if spec.kind == "flag":  # --grandfathered alone means yes; --grandfathered no is accepted too
+            p.add_argument(spec.option, dest=spec.name, metavar=spec.metavar(), nargs="?", const="yes",
+                           help=_help(spec))
+        else:
+            p.add_argument(spec.option, dest=spec.name, metavar=spec.metavar(), help=_help(spec))
 
 
 def format_quote(q: Quote) -> str:

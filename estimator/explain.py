@@ -52,6 +52,28 @@ def _allowed_phrase(sc: Scenario, noncovered: bool) -> str:
             "medicaid": "Medicaid rate"}[sc.coverage]
 
 
+def _claims_sum(part: np.ndarray, mask: np.ndarray, level: int = TYP) -> float:
+    """The sum of one part of the share over the claims in ``mask`` (3,) for row 0."""
+    return float(part[:, level, 0][mask].sum())
+
+
+_CLAIM_NAMES = ("the doctor's", "the facility's", "the anesthesia provider's")
+
+
+def _who(mask: np.ndarray) -> tuple[str, str]:
+    """('the doctor's and the facility's bills', 'go') for the claims in ``mask``."""
+    names = [n for n, m in zip(_CLAIM_NAMES, mask) if m] or ["the"]
+    many = len(names) > 1
+    return (", ".join(names[:-1]) + " and " + names[-1] + " bills" if many else names[0] + " bill",
+            "go" if many else "goes")
+
+
+def _band_words(b: np.ndarray) -> str:
+    """'about $672 (between $311 and $1,299)' from a (3,) low/typical/high."""
+    rng = "" if np.isclose(b[0], b[2]) else f" ({between(float(b[0]), float(b[2]))})"
+    return f"about {usd(float(b[1]))}{rng}"
+
+
 def steps(sc: Scenario, res: Result, ref: RefData) -> list[str]:
     """The benefit math in plain words, in the order it is applied."""
     sh = res.shares
@@ -61,13 +83,48 @@ def steps(sc: Scenario, res: Result, ref: RefData) -> list[str]:
              ((PROFESSIONAL, "doctor"), (FACILITY, "facility"), (ANESTHESIA, "anesthesia"))
              if res.allowed[c, TYP, 0] > 0]
     total = res.total_allowed[:, 0]
+    billed_claims = res.claims[:, TYP, 0] > 0
+    oon_pay = res.oon_pay[:, 0] & billed_claims
+    oon_none = res.oon_none[:, 0] & billed_claims
+    in_net = ~(oon_pay | oon_none)
     out = []
     if sc.allowed is not None:
         out.append(f"You entered a total allowed amount of {usd(sc.allowed)}; it replaces the estimate.")
     else:
         rng = "" if total[0] == total[2] else f" (likely {between(total[0], total[2])})"
-        out.append(f"The {_allowed_phrase(sc, noncovered)} for this visit is about {usd(total[TYP])}"
+        charges = oon_none.any() and not (in_net & billed_claims).any()
+        phrase = "total of the providers' charges" if charges else _allowed_phrase(sc, noncovered)
+        out.append(f"The {phrase} for this visit {'are' if phrase.endswith('charges') else 'is'} about "
+                   f"{usd(total[TYP])}"
                    f"{rng}: " + ", ".join(parts) + ".")
+    if oon_pay.any() and sc.coverage == "commercial":
+        pct_m = ref.param("oon_allowance_pct_of_medicare", sc.year)
+        out.append(f"Out of network, a PPO or POS plan pays on its own allowance, taken here as {pct_m:g}% of the "
+                   "Medicare amount for the same service (a stated assumption: plans set their own basis; enter "
+                   "your plan's allowed amount if you know it).")
+    elif oon_pay.any() and sc.coverage == "medicare_advantage":
+        out.append("Out of network, a Medicare Advantage PPO pays on its out-of-network terms on Medicare's "
+                   "amount; a provider that takes Medicare may not charge you more than that amount "
+                   "(assumed here).")
+    if res.plan_type_unknown[0]:
+        c = res.cases
+        out.append("You did not say your plan type. Out of network a PPO or POS plan pays on its out-of-network "
+                   "terms and an HMO or EPO pays nothing (except emergencies): as a PPO you would pay "
+                   f"{_band_words(c['ppo'][:, 0])}; as an HMO {_band_words(c['hmo'][:, 0])}. The figures "
+                   "below follow a PPO's terms.")
+    elif oon_none.any():
+        kind = "HMO or EPO" if sc.plan_type in ("hmo", "epo") else "plan"
+        out.append(f"Out of network your {kind} pays nothing (this is not an emergency): you owe "
+                   f"{_who(oon_none)[0]} in full, about {usd(_claims_sum(sh.patient, oon_none))}, which counts "
+                   "toward no deductible or maximum.")
+    if res.doctor_protected[0]:
+        out.append("The doctor is out of network, but at an in-network hospital or surgery center and without "
+                   "your signed notice-and-consent form the No Surprises Act limits you to in-network cost "
+                   "sharing, with no balance bill.")
+    elif (sc.signed_consent and sc.coverage == "commercial" and (sc.doctor_network or sc.network) == "out"
+          and sc.network == "in" and sc.site != "office"):
+        out.append("You signed the out-of-network doctor's notice-and-consent form, so the doctor's bill is "
+                   "on out-of-network terms and may include a balance bill.")
     if res.nonpar[0]:
         nonpar = ref.param("medicare_nonpar_pct", sc.year)
         anes = res.allowed[ANESTHESIA, TYP, 0] > 0
@@ -85,25 +142,59 @@ def steps(sc: Scenario, res: Result, ref: RefData) -> list[str]:
         return out
 
     medicare = sc.coverage == "medicare"
+    if medicare and sc.qmb:
+        out.append("As a Qualified Medicare Beneficiary (QMB) you owe no Medicare deductible or coinsurance: "
+                   "Medicaid pays them, and providers may not bill you for them (Social Security Act "
+                   "1902(n)(3)(B)). A doctor must accept Medicare's amount, so no excess charge either.")
+    if res.deductible_unknown[0]:
+        c = res.cases
+        typical = ref.param("typical_single_deductible", sc.year)
+        out.append("You did not enter your deductible or how much of it is left. If it is already met you would "
+                   f"pay {_band_words(c['deductible_met'][:, 0])}; if it is not yet met, at a typical deductible "
+                   f"of {usd(typical)} (the average for one person in an employer plan, KFF 2024), "
+                   f"{_band_words(c['deductible_not_met'][:, 0])}. The figures below assume it is not yet met.")
+    if sc.hdhp:
+        out.append("Your HSA-qualified high-deductible plan pays nothing for this service before the deductible "
+                   "is met.")
     ded_rem = float(res.ded_remaining[0])
-    ded = _sum(sh.deductible)
+    ded = _claims_sum(sh.deductible, in_net)
     cop = _sum(sh.copay)
-    co = _sum(sh.coinsurance)
+    co = _claims_sum(sh.coinsurance, in_net)
     which = "Part B deductible" if medicare else "deductible"
     if sc.copay_timing == "before_deductible" and cop > 0:
         out.append(f"First your {usd(cop)} copay for the procedure; under your plan it does not count "
                    "toward the deductible.")
-    if ded_rem <= 0:
-        out.append(f"Your {which} is already met, so none of this goes to it.")
+    if not in_net.any():
+        pass
+    elif sc.copay_timing == "instead_of_deductible" and not medicare:
+        out.append("Your plan's copay for this service replaces the deductible: none of this goes to it.")
+    elif medicare and sc.qmb:
+        pass
+    elif ded_rem <= 0:
+        said_met = (sc.deductible_remaining == 0
+                    or (sc.deductible is not None and sc.deductible_met >= sc.deductible > 0)
+                    or (sc.deductible is None and sc.deductible_met > 0))
+        if said_met:
+            out.append(f"Your {which} is already met, so none of this goes to it.")
+        elif sc.deductible == 0:
+            out.append("You entered no deductible, so none of this goes to one.")
+        elif sc.coverage == "medicaid":
+            out.append("No deductible was entered; Medicaid usually has none, so none is applied.")
+        else:
+            out.append(f"None of this goes to your {which}.")
     elif ded > 0:
         left = ded_rem - ded
         tail = f"; {usd(left)} of it will still be left to meet" if left > 0.005 else ", which meets it"
         out.append(f"Your first {usd(ded)} goes to your {which} ({usd(ded_rem)} left before this visit)"
                    f"{tail}.")
-    if sc.copay_timing == "after_deductible" and cop > 0:
-        out.append(f"Then your {usd(cop)} copay for the procedure.")
-    elif sc.copay > 0 and cop == 0 and sc.copay_timing == "after_deductible":
+    if sc.copay_timing in ("after_deductible", "instead_of_deductible") and cop > 0:
+        out.append(f"{'Then your' if sc.copay_timing == 'after_deductible' else 'You pay your'} {usd(cop)} "
+                   "copay for the procedure.")
+    elif sc.copay > 0 and cop == 0 and sc.copay_timing == "after_deductible" and in_net.any():
         out.append("The deductible takes the whole allowed amount, so no copay is left to charge.")
+    if res.copay_only[0]:
+        out.append("You entered a copay and no coinsurance, so the copay is taken as your whole cost sharing "
+                   "for this service: no coinsurance is added.")
     coins = float(res.coinsurance_fraction[0])
     if medicare and co > 0:
         out.append(f"Medicare pays 80% of the rest; you pay {pct(coins)} coinsurance: {usd(co)}.")
@@ -114,33 +205,72 @@ def steps(sc: Scenario, res: Result, ref: RefData) -> list[str]:
         if sc.medigap == "g":
             out.append(f"Your Medigap Plan G pays that coinsurance ({usd(_sum(sh.coinsurance))}), "
                        "so you pay only what goes to the deductible.")
+        elif sc.medigap == "n":
+            kept = _sum(sh.coinsurance) - _sum(sh.supplemental)
+            office = ref.param("medigap_n_office_copay", sc.year)
+            tail = (f" except up to {usd(office)} for an office visit: you pay {usd(max(kept, 0.0))} of it"
+                    if sc.site == "office" else "")
+            out.append(f"Your Medigap Plan N pays that coinsurance{tail}. Plan N does not pay a doctor's excess "
+                       "charges.")
     elif co > 0:
         base = "what is left after the deductible" + (" and copay" if sc.coinsurance_base == "after_copay"
                                                       else "")
+        if sc.copay_timing == "instead_of_deductible":
+            base = "what is left after the copay" if sc.coinsurance_base == "after_copay" else "the allowed amount"
         out.append(f"Then you pay {pct(coins)} coinsurance on {base}: {usd(co)}.")
-    elif coins == 0 and not medicare:
+    elif coins == 0 and not medicare and in_net.any() and not res.copay_only[0]:
         out.append("Your plan has no coinsurance for this service.")
+    if oon_pay.any():
+        oon_ded = _claims_sum(sh.deductible, oon_pay)
+        oon_co = _claims_sum(sh.coinsurance, oon_pay)
+        ded_note = ", taken as twice the in-network deductible" if sc.oon_deductible is None else ""
+        co_note = " (assumed)" if sc.oon_coinsurance is None else ""
+        max_note = ("no out-of-network maximum" if np.isinf(res.oon_oop_remaining[0])
+                    else f"{usd(float(res.oon_oop_remaining[0]))} left to the out-of-network maximum"
+                    + (", taken as twice the in-network one" if sc.oon_oop_max is None else ""))
+        who, verb = _who(oon_pay)
+        out.append(f"Out of network, {who} {verb} to your out-of-network deductible "
+                   f"({usd(float(res.oon_ded_remaining[0]))} left{ded_note}): {usd(oon_ded)}; then "
+                   f"{pct(float(res.oon_coinsurance_fraction[0]))} coinsurance{co_note}: {usd(oon_co)}; "
+                   f"{max_note}.")
     over = _sum(sh.over_max)
-    if over > 0.005:
+    if res.medicaid_capped[0]:
+        limit = ref.param("medicaid_max_coinsurance_pct", sc.year)
+        out.append(f"Federal rules allow Medicaid cost sharing of at most {limit:g}% of what Medicaid pays "
+                   f"(42 CFR 447.52): your share is cut by {usd(over)}.")
+    elif over > 0.005:
+        aca = ref.param("aca_max_oop", sc.year)
+        why = (f" (your plan's maximum, or the {sc.year} ACA limit of {usd(aca)} for a plan that is not "
+               "grandfathered, whichever is less)" if sc.coverage == "commercial" and not sc.grandfathered else "")
         out.append(f"Your out-of-pocket maximum caps your share: with {usd(float(res.oop_remaining[0]))} "
-                   f"left to reach it, you pay {usd(ded + cop + co - over)} instead of "
-                   f"{usd(ded + cop + co)}.")
+                   f"left to reach it{why}, you pay {usd(ded + cop + co - over)} instead of "
+                   f"{usd(ded + cop + co)}." if not oon_pay.any() else
+                   f"Your out-of-pocket maximums cap your share, by {usd(over)}{why}.")
     if res.nsa_protected[0]:
         out.append("The anesthesia provider is out of network, but at an in-network hospital or surgery "
                    "center the No Surprises Act limits you to in-network cost sharing, with no balance bill.")
     bal = _sum(sh.balance)
     if res.limiting_charge[0] and bal > 0.005:
-        who = "your Medigap Plan G pays" if sc.medigap == "g" else "you pay"
+        who = "your Medigap Plan G pays" if sc.medigap == "g" else "you pay" + (
+            " (Plan N does not pay excess charges)" if sc.medigap == "n" else "")
         out.append(f"The doctor does not accept Medicare's approved amount as full payment, so may charge "
                    f"up to Medicare's limiting charge: {usd(bal)} more than the approved amount, which {who}.")
     elif bal > 0.005:
         out.append(f"Out-of-network providers may also bill you the difference between their charges and "
                    f"what your plan allows: about {usd(bal)}. This balance bill counts toward no maximum.")
     pays = res.patient[:, 0]
-    payer = "Medicare and your Medigap plan pay" if (medicare and sc.medigap == "g") else (
-        "Medicare pays" if medicare else "Your plan pays")
+    payer = "Medicare and your Medigap plan pay" if (medicare and sc.medigap != "none") else (
+        "Medicare and Medicaid pay" if (medicare and sc.qmb) else "Medicare pays" if medicare else "Your plan pays")
     rng = "" if np.isclose(pays[0], pays[2]) else f" ({between(pays[0], pays[2])})"
-    out.append(f"In all you would likely pay {usd(float(pays[TYP]))}{rng}. {payer} about "
+    cond = []
+    if res.deductible_unknown[0]:
+        cond.append(f"or {usd(float(res.cases['deductible_met'][TYP, 0]))} if your deductible is already met")
+    if res.plan_type_unknown[0]:
+        cond.append(f"{usd(float(res.cases['hmo'][TYP, 0]))} with an HMO or EPO")
+    when = (" if your deductible is not yet met" if res.deductible_unknown[0] else "") + (
+        " and your plan is a PPO" if res.plan_type_unknown[0] else "")
+    extra = (", " + "; ".join(cond)) if cond else ""
+    out.append(f"In all you would likely pay {usd(float(pays[TYP]))}{when}{extra}{rng}. {payer} about "
                f"{usd(float(res.plan[TYP, 0]))}.")
     return out
 
@@ -266,7 +396,22 @@ def warnings(sc: Scenario, place: Place, res: Result, ref: RefData,
                       "surgery center cannot bill you more than your in-network cost sharing."))
     anes_exposed = (sc.sedation == "anesthesia" and sc.effective_anesthesia_network == "out"
                     and not res.nsa_protected[0])
-    if sc.coverage == "commercial" and (sc.network == "out" or anes_exposed):
+    doctor_exposed = (sc.doctor_network or sc.network) == "out" and not res.doctor_protected[0]
+    if res.doctor_protected[0]:
+        out.append(_w("nsa_doctor_protected", "info",
+                      "No Surprises Act: an out-of-network doctor at an in-network hospital or surgery center "
+                      "cannot bill you more than your in-network cost sharing unless you signed a "
+                      "notice-and-consent form. You may refuse to sign."))
+    if res.oon_none[:, 0].any() and not res.plan_type_unknown[0]:
+        out.append(_w("out_of_network_not_covered", "warning",
+                      "An HMO or EPO plan pays nothing out of network except for emergencies: you would owe "
+                      "the out-of-network provider's whole charge. Ask for an in-network provider or a referral."))
+    if res.plan_type_unknown[0]:
+        out.append(_w("plan_type_assumed", "warning",
+                      "You did not say your plan type. Out of network a PPO or POS plan pays on its own terms but "
+                      "an HMO or EPO pays nothing: the range runs from a PPO's terms to an HMO's. Your card or "
+                      "plan documents say which you have."))
+    if sc.coverage == "commercial" and (sc.network == "out" or anes_exposed or doctor_exposed):
         out.append(_w("balance_billing", "warning",
                       "Out-of-network providers can bill you the difference between their charge and what "
                       "your plan allows. That balance bill counts toward no out-of-pocket maximum."))
@@ -279,15 +424,32 @@ def warnings(sc: Scenario, place: Place, res: Result, ref: RefData,
                       "If a doctor at your in-network facility turns out to be out of network, they can bill "
                       "you more than in-network cost sharing only if you signed a notice-and-consent form. "
                       "You may refuse to sign."))
+    if res.aca_capped[0]:
+        aca = ref.param("aca_max_oop", sc.year)
+        out.append(_w("oop_max_above_aca_limit", "warning",
+                      f"The out-of-pocket maximum you entered is above the {sc.year} ACA limit for in-network "
+                      f"care ({usd(aca)} for one person), so the limit was used. A plan bought before March "
+                      "2010 and not changed since (grandfathered) need not keep to it: say so if yours is."))
+    if res.copay_only[0]:
+        out.append(_w("copay_only_assumed", "warning",
+                      "You entered a copay and no coinsurance, so the copay was taken as your whole cost sharing "
+                      "for this service. If your plan also charges coinsurance, you will pay more: enter it."))
+    if res.medicaid_capped[0]:
+        out.append(_w("medicaid_cost_sharing_capped", "info",
+                      "Federal rules (42 CFR 447.52) limit Medicaid cost sharing for a service to at most "
+                      f"{ref.param('medicaid_max_coinsurance_pct', sc.year):g}% of what Medicaid pays (less for "
+                      "lower incomes): your share was cut to that limit."))
     if res.coinsurance_assumed[0]:
         out.append(_w("coinsurance_assumed", "warning",
                       f"You did not enter a coinsurance, so {DEFAULT_PLAN_COINSURANCE:g}% was assumed. Enter your "
                       "plan's figure for a closer estimate."))
-    if (sc.coverage in ("commercial", "medicare_advantage") and sc.deductible is None
-            and sc.deductible_remaining is None and sc.allowed is None):
+    if res.deductible_unknown[0]:
+        met = res.cases["deductible_met"][TYP, 0]
+        not_met = res.cases["deductible_not_met"][TYP, 0]
         out.append(_w("deductible_assumed", "warning",
-                      "You did not enter a deductible, so it was taken as already met. If you still have "
-                      "part of a deductible to meet, you will pay more."))
+                      "You did not enter your deductible or how much of it is left, so the estimate covers both: "
+                      f"about {usd(float(not_met))} if it is not yet met, about {usd(float(met))} if it is "
+                      "already met. Your insurer's app or latest Explanation of Benefits shows what is left."))
     if sc.coverage == "medicare_advantage":
         out.append(_w("medicare_advantage_rules", "info",
                       "Medicare Advantage plans pay Medicare's rates but set their own copays, coinsurance "
@@ -357,6 +519,17 @@ def sources(sc: Scenario, place: Place, res: Result, ref: RefData) -> list[str]:
             keys.append(f"param:medicare_limiting_charge_pct:{y}")
     if sc.coverage in ("medicare", "medicare_advantage"):
         keys += [f"mac:{place.locality.carrier}", f"param:lcd_max_sessions_12mo:{y}"]
+    if res.deductible_unknown is not None and res.deductible_unknown[0]:
+        keys.append(f"param:typical_single_deductible:{y}")
+    if res.oon_pay is not None and res.oon_pay[:, 0].any():
+        keys += [f"param:oon_allowance_pct_of_medicare:{y}", f"param:oon_coinsurance_default_pct:{y}",
+                 f"param:oon_deductible_multiple:{y}", f"param:oon_oop_max_multiple:{y}"]
+    if sc.coverage == "commercial" and not sc.grandfathered:
+        keys.append(f"param:aca_max_oop:{y}")
+    if sc.coverage == "medicaid":
+        keys.append(f"param:medicaid_max_coinsurance_pct:{y}")
+    if sc.coverage == "medicare" and sc.medigap == "n":
+        keys.append(f"param:medigap_n_office_copay:{y}")
     keys.append("zip")
     seen: list[str] = []
     for k in keys:

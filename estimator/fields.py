@@ -25,6 +25,8 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+import numpy as np
+
 from .tables import PROCEDURE_CODES, SITES, YEARS
 
 # -- allowed values ---------------------------------------------------------------------------------
@@ -32,9 +34,16 @@ IMAGING = ("fluoroscopy", "ct", "none")
 SEDATION = ("local", "moderate", "anesthesia")
 COVERAGE = ("commercial", "medicare", "medicare_advantage", "medicaid", "self_pay")
 NETWORK = ("in", "out")
-COPAY_TIMING = ("after_deductible", "before_deductible")
+COPAY_TIMING = ("after_deductible", "before_deductible", "instead_of_deductible")
 COINSURANCE_BASE = ("after_copay", "including_copay")
-MEDIGAP = ("none", "g")
+MEDIGAP = ("none", "g", "n")
+#: Commercial and Medicare Advantage plan types. Out of network an HMO or EPO pays nothing (except
+#: emergencies); a PPO or POS plan pays on its own out-of-network terms (KFF, market/SOURCES.md).
+PLAN_TYPE = ("hmo", "ppo", "epo", "pos", "unknown")
+#: A yes/no flag's two values, as the validator indexes them (no = 0, yes = 1).
+FLAG = ("no", "yes")
+_FLAG_WORDS = {"no": False, "n": False, "false": False, "0": False, "off": False,
+               "yes": True, "y": True, "true": True, "1": True, "on": True}
 #: Original Medicare only: whether the doctor (and anesthesia provider) participates in Medicare,
 #: or, if not, accepts assignment (Medicare's approved amount as full payment) on this bill.
 MEDICARE_PROVIDER = ("participating", "nonpar_assigned", "nonpar_unassigned")
@@ -55,8 +64,12 @@ MEDICARE_PROVIDER_LABELS = {
     "nonpar_assigned": "Does not participate, but accepts assignment for this visit",
     "nonpar_unassigned": "Does not participate or accept assignment (may charge more)"}
 IMAGING_LABELS = {"fluoroscopy": "Live X-ray (fluoroscopy)", "ct": "CT scan", "none": "No imaging"}
-MEDIGAP_LABELS = {"none": "None", "g": "Plan G"}
-COPAY_TIMING_LABELS = {"after_deductible": "After the deductible", "before_deductible": "Before the deductible"}
+MEDIGAP_LABELS = {"none": "None", "g": "Plan G", "n": "Plan N"}
+COPAY_TIMING_LABELS = {"after_deductible": "After the deductible", "before_deductible": "Before the deductible",
+                       "instead_of_deductible": "Instead of the deductible (the deductible does not apply)"}
+PLAN_TYPE_LABELS = {"hmo": "HMO", "ppo": "PPO", "epo": "EPO", "pos": "POS (point of service)",
+                    "unknown": "Not sure"}
+FLAG_LABELS = {"no": "No", "yes": "Yes"}
 COINSURANCE_BASE_LABELS = {"after_copay": "On what is left after the copay",
                            "including_copay": "On the amount before the copay"}
 
@@ -76,14 +89,19 @@ INSURED = frozenset(COVERAGE) - {"self_pay"}
 PLANS = frozenset({"commercial", "medicare_advantage", "medicaid"})
 NETWORKED = frozenset({"commercial", "medicare_advantage"})
 MEDICARE_ONLY = frozenset({"medicare"})
+COMMERCIAL_ONLY = frozenset({"commercial"})
+_NO_NETWORK = {"medicare": "Original Medicare has no network",
+               "medicaid": "Medicaid pays only providers that take Medicaid",
+               "self_pay": "a self-pay patient has no plan network"}
 
 
 @dataclass(frozen=True)
 class FieldSpec:
     """One scenario field.
 
-    kind: 'place' (zip, locality, state), 'choice', 'money' (US dollars), 'percent' (0-100),
-    'count' (a whole number) or 'year'. ``choices`` are the allowed codes and ``choice_labels``
+    kind: 'place' (zip, locality, state), 'choice', 'flag' (yes/no: a bool; on the command line an
+    option with no value, elsewhere yes/no/true/false/1/0), 'money' (US dollars), 'percent'
+    (0-100), 'count' (a whole number) or 'year'. ``choices`` are the allowed codes and ``choice_labels``
     their plain names (either is accepted as input). ``low``/``high`` bound numbers (inclusive).
     ``default`` is the value a blank takes (None: no value). ``coverages`` and ``sedations`` are
     where the field applies; elsewhere only its ``neutral`` value (by default the default) is
@@ -109,6 +127,11 @@ class FieldSpec:
     pattern: str = ""  # place fields: the text's shape
     example: str = ""
 
+    def __post_init__(self) -> None:
+        if self.kind == "flag" and not self.choices:  # the validator indexes a flag like a choice
+            object.__setattr__(self, "choices", FLAG)
+            object.__setattr__(self, "choice_labels", dict(FLAG_LABELS))
+
     @property
     def option(self) -> str:
         """The command-line option: deductible_met -> --deductible-met."""
@@ -127,6 +150,8 @@ class FieldSpec:
         """What is allowed, in words (ends every message about this field)."""
         if self.kind == "choice":
             return "one of " + ", ".join(self.choices)
+        if self.kind == "flag":
+            return "yes or no (also true/false, 1/0)"
         if self.kind == "year":
             return "one of " + ", ".join(map(str, YEARS))
         if self.kind == "money":
@@ -140,6 +165,8 @@ class FieldSpec:
     def metavar(self) -> str:
         if self.kind == "choice":
             return "{" + ",".join(self.choices) + "}"
+        if self.kind == "flag":
+            return "[yes|no]"
         if self.kind == "year":
             return "{" + ",".join(map(str, YEARS)) + "}"
         return {"money": "N", "percent": "PCT", "count": "N"}.get(self.kind, "TEXT")
@@ -194,22 +221,34 @@ REGISTRY: tuple[FieldSpec, ...] = (
               "In-network providers have agreed prices with your plan. Out-of-network providers may bill "
               "you the difference between their charge and what your plan pays.",
               choices=NETWORK, choice_labels=NETWORK_LABELS, default="in", coverages=NETWORKED,
-              not_applicable={"medicare": "Original Medicare has no network",
-                              "medicaid": "Medicaid pays only providers that take Medicaid",
-                              "self_pay": "a self-pay patient has no plan network"}),
+              not_applicable=_NO_NETWORK),
+    FieldSpec("plan_type", "choice", "Plan type",
+              "On your insurance card. Out of network an HMO or EPO pays nothing (except emergencies); a PPO "
+              "or POS plan pays on its own out-of-network terms. Not sure: the estimate covers both.",
+              choices=PLAN_TYPE, choice_labels=PLAN_TYPE_LABELS, default="unknown", coverages=NETWORKED,
+              blank="not sure: out of network, the range runs from a PPO's terms to an HMO's (nothing paid)",
+              not_applicable=_NO_NETWORK),
     FieldSpec("anesthesia_network", "choice", "Anesthesia provider's network",
               "At an in-network hospital or surgery center, the No Surprises Act protects you from an "
               "out-of-network anesthesia provider's balance bill.",
               choices=NETWORK, choice_labels=NETWORK_LABELS, coverages=NETWORKED, neutral=(None, "in"),
-              blank="the same as the other providers",
-              not_applicable={"medicare": "Original Medicare has no network",
-                              "medicaid": "Medicaid pays only providers that take Medicaid",
-                              "self_pay": "a self-pay patient has no plan network"}),
+              blank="the same as the other providers", not_applicable=_NO_NETWORK),
+    FieldSpec("doctor_network", "choice", "The doctor's own network",
+              "A doctor can be out of network at an in-network hospital or surgery center. Without your "
+              "signed notice-and-consent form such a doctor may charge you only in-network cost sharing "
+              "(No Surprises Act); a doctor's own office is not covered.",
+              choices=NETWORK, choice_labels=NETWORK_LABELS, coverages=NETWORKED, neutral=(None, "in"),
+              blank="the same as --network", not_applicable=_NO_NETWORK),
+    FieldSpec("signed_consent", "flag", "Signed a notice-and-consent form",
+              "Whether you signed the out-of-network doctor's notice-and-consent form, giving up the No "
+              "Surprises Act's protection for this visit. You may refuse to sign.",
+              default=False, coverages=NETWORKED, blank="no (not signed)", not_applicable=_NO_NETWORK),
     FieldSpec("deductible", "money", "Yearly deductible ($)",
               "What you pay before your plan starts sharing costs. It is on your plan's Summary of "
               "Benefits and Coverage, your insurance card or the insurer's app.",
               unit="USD", low=0, high=MAX_DOLLARS, coverages=INSURED,
-              blank="none left to pay (Original Medicare: the Part B deductible)"),
+              blank="not known: the estimate runs from already met to not yet met at a typical deductible "
+                    "(Original Medicare: the Part B deductible; Medicaid: none)"),
     FieldSpec("deductible_met", "money", "Deductible paid so far this year ($)",
               "Your insurer's app or latest Explanation of Benefits shows how much you have met.",
               unit="USD", low=0, high=MAX_DOLLARS, default=0.0, coverages=INSURED, blank="$0"),
@@ -226,11 +265,12 @@ REGISTRY: tuple[FieldSpec, ...] = (
               "Your share of the cost after the deductible, e.g. 20%. Leave blank if you are not sure: "
               "20% is assumed and the estimate says so.",
               unit="percent", low=0, high=100, coverages=PLANS, neutral=(None, 20.0),
-              blank="20% assumed (Medicaid: none)",
+              blank="20% assumed; with a copay entered, none (copay only); Medicaid: none",
               not_applicable={"medicare": "Original Medicare's coinsurance is set by law at 20%"}),
     FieldSpec("oop_max", "money", "Out-of-pocket maximum ($)",
               "The most you pay in a year for covered in-network care; after it, the plan pays in full.",
-              unit="USD", low=0, high=MAX_DOLLARS, coverages=PLANS, blank="no maximum applied",
+              unit="USD", low=0, high=MAX_DOLLARS, coverages=PLANS,
+              blank="employer or marketplace plan: the year's ACA limit (unless grandfathered); otherwise none",
               not_applicable={"medicare": "Original Medicare has no yearly out-of-pocket maximum"}),
     FieldSpec("oop_met", "money", "Out-of-pocket paid so far this year ($)",
               "Deductible, copays and coinsurance you have already paid this year.",
@@ -241,8 +281,27 @@ REGISTRY: tuple[FieldSpec, ...] = (
               "what you have paid.", unit="USD", low=0, high=MAX_DOLLARS, coverages=PLANS,
               blank="worked out from the maximum and what is met",
               not_applicable={"medicare": "Original Medicare has no yearly out-of-pocket maximum"}),
+    FieldSpec("oon_deductible", "money", "Out-of-network deductible ($)",
+              "A PPO or POS plan's separate yearly deductible for out-of-network care.",
+              unit="USD", low=0, high=MAX_DOLLARS, coverages=NETWORKED,
+              blank="twice the in-network deductible (a stated assumption)", not_applicable=_NO_NETWORK),
+    FieldSpec("oon_deductible_met", "money", "Out-of-network deductible paid so far ($)",
+              unit="USD", low=0, high=MAX_DOLLARS, default=0.0, coverages=NETWORKED, blank="$0",
+              not_applicable=_NO_NETWORK),
+    FieldSpec("oon_coinsurance", "percent", "Out-of-network coinsurance (%)",
+              "Your share of the plan's out-of-network allowance after the out-of-network deductible.",
+              unit="percent", low=0, high=100, coverages=NETWORKED,
+              blank="40% assumed (a stated assumption)", not_applicable=_NO_NETWORK),
+    FieldSpec("oon_oop_max", "money", "Out-of-network out-of-pocket maximum ($)",
+              "The most you pay in a year for covered out-of-network care (balance bills do not count).",
+              unit="USD", low=0, high=MAX_DOLLARS, coverages=NETWORKED,
+              blank="twice the in-network maximum (none if there is none)", not_applicable=_NO_NETWORK),
+    FieldSpec("oon_oop_met", "money", "Out-of-network out-of-pocket paid so far ($)",
+              unit="USD", low=0, high=MAX_DOLLARS, default=0.0, coverages=NETWORKED, blank="$0",
+              not_applicable=_NO_NETWORK),
     FieldSpec("copay_timing", "choice", "When the copay applies",
-              "Whether the copay is charged after the deductible (most plans) or before it.",
+              "Whether the copay is charged after the deductible (most plans), before it, or instead of it "
+              "(the deductible does not apply to this service).",
               choices=COPAY_TIMING, choice_labels=COPAY_TIMING_LABELS, default="after_deductible",
               coverages=PLANS, blank="after the deductible"),
     FieldSpec("coinsurance_base", "choice", "What coinsurance is taken on",
@@ -250,8 +309,21 @@ REGISTRY: tuple[FieldSpec, ...] = (
               "left after the deductible only.", choices=COINSURANCE_BASE,
               choice_labels=COINSURANCE_BASE_LABELS, default="after_copay", coverages=PLANS,
               blank="after the copay"),
+    FieldSpec("grandfathered", "flag", "Grandfathered plan",
+              "A plan bought before March 23, 2010 and not changed since need not keep in-network cost "
+              "sharing within the ACA's yearly limit.", default=False, coverages=COMMERCIAL_ONLY,
+              blank="no: the ACA limit applies",
+              not_applicable={c: "the ACA out-of-pocket limit concerns employer and marketplace plans"
+                              for c in COVERAGE}),
+    FieldSpec("hdhp", "flag", "HSA-qualified high-deductible plan",
+              "A high-deductible plan that goes with a health savings account pays nothing for this service "
+              "before the deductible is met.", default=False, coverages=COMMERCIAL_ONLY, blank="no",
+              not_applicable={c: "an HSA-qualified high-deductible plan is an employer or marketplace plan"
+                              for c in COVERAGE}),
     FieldSpec("medigap", "choice", "Medigap (supplement) plan",
-              "Medigap Plan G pays Medicare's 20% coinsurance; you still pay the Part B deductible.",
+              "Medigap Plan G pays Medicare's 20% coinsurance and a doctor's excess charges; Plan N pays the "
+              "coinsurance except up to a $20 copay for an office visit, and no excess charges. With either "
+              "you still pay the Part B deductible.",
               choices=MEDIGAP, choice_labels=MEDIGAP_LABELS, default="none", coverages=MEDICARE_ONLY,
               blank="no Medigap plan",
               not_applicable={c: "a Medigap plan goes with Original Medicare only" for c in COVERAGE}),
@@ -263,6 +335,10 @@ REGISTRY: tuple[FieldSpec, ...] = (
               coverages=MEDICARE_ONLY, blank="participating",
               not_applicable={c: "a doctor's Medicare participation matters with Original Medicare only"
                               for c in COVERAGE}),
+    FieldSpec("qmb", "flag", "Qualified Medicare Beneficiary (QMB)",
+              "Medicare and Medicaid together: in the QMB program you owe no Medicare deductible or "
+              "coinsurance, and providers may not bill you for them.", default=False, coverages=MEDICARE_ONLY,
+              blank="no", not_applicable={c: "the QMB program goes with Original Medicare" for c in COVERAGE}),
     FieldSpec("prior_sessions", "count", "Injections in the same area in the last 12 months",
               "Medicare covers at most four sessions per spine region in 12 months.",
               unit="sessions", low=0, high=MAX_PRIOR_SESSIONS, default=0,
@@ -385,6 +461,8 @@ def read(spec: FieldSpec, value: object) -> tuple[object, str | None]:
     if (spec.name == "zip" and isinstance(value, (int, float)) and not isinstance(value, bool)
             and math.isfinite(value) and value == int(value) and 0 <= value < 100_000):
         value = f"{int(value):05d}"  # a ZIP read as a number (a spreadsheet drops its leading zeros)
+    if spec.kind == "flag":
+        return _flag(spec, value)
     if not isinstance(value, str):
         return None, f"'{show(value)}' is not allowed: {spec.allowed()}"
     text = value.strip()
@@ -402,6 +480,19 @@ def read(spec: FieldSpec, value: object) -> tuple[object, str | None]:
                 "state": "is not a state"}[spec.name]
         return None, f"'{show(text)}' {what}: use {spec.example}"
     return (text.upper() if spec.name == "state" else text), None
+
+
+def _flag(spec: FieldSpec, value: object) -> tuple[object, str | None]:
+    """A yes/no flag: a bool, the numbers 0/1, or yes/no/true/false/y/n/on/off/1/0 in any case."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value), None
+    if isinstance(value, (int, float, np.integer, np.floating)) and value in (0, 1):
+        return bool(value), None
+    if isinstance(value, str) and len(value) <= MAX_TEXT:
+        word = _FLAG_WORDS.get(value.strip().lower())
+        if word is not None:
+            return word, None
+    return None, f"'{show(value)}' is not allowed: {spec.allowed()}"
 
 
 # -- which fields apply --------------------------------------------------------------------------------
@@ -428,8 +519,10 @@ def applicable(coverage: str, sedation: str | None = None) -> dict[str, FieldUse
         blank = spec.blank
         if spec.name == "deductible" and coverage == "medicare":
             blank = "the Part B deductible, set by law"
-        elif spec.name == "coinsurance" and coverage == "medicaid":
-            blank = "none"
+        elif spec.name in ("coinsurance", "deductible", "copay") and coverage == "medicaid":
+            blank = "none (many states charge nothing for this service)"
+        elif spec.name == "oop_max" and coverage != "commercial":
+            blank = "no maximum applied"
         out[spec.name] = FieldUse(spec, blank)
     return out
 

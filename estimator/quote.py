@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from . import engine, explain, geography
+from .fields import MEDIGAP, PLAN_TYPE
 from .scenario import COVERAGE, MEDICARE_PROVIDER, SEDATION, Scenario, ScenarioError
 from .tables import COMPONENTS, LEVELS, PROCEDURE_CODES, SITES, YEARS, RefData, code_names, load
 
@@ -46,6 +47,10 @@ class Quote:
     sources: list[str]
     data_version: str
     assumptions: dict[str, object] = field(default_factory=dict)
+    #: What the patient would pay in each case the inputs leave open, e.g. {"deductible_met": {low,
+    #: typical, high}, "deductible_not_met": {...}} (and "ppo"/"hmo" for an unknown plan type out of
+    #: network); empty when nothing that matters was left open.
+    patient_pays_if: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {
@@ -55,7 +60,8 @@ class Quote:
             "network": self.scenario.network, "locality": self.place.to_dict(),
             "components": self.components, "total_allowed": self.total_allowed,
             "total_billed": self.total_billed, "total_cost": self.total_cost, "patient_pays": self.patient_pays,
-            "plan_pays": self.plan_pays, "breakdown": self.breakdown, "steps": self.steps,
+            "plan_pays": self.plan_pays, "patient_pays_if": self.patient_pays_if, "breakdown": self.breakdown,
+            "steps": self.steps,
             "warnings": self.warnings, "sources": self.sources, "assumptions": self.assumptions,
             "data_version": self.data_version, "inputs": self.scenario.to_dict(),
         }
@@ -85,13 +91,19 @@ def encode(sc: Scenario, place: geography.Place, ref: RefData) -> engine.Inputs:
         oop_remaining=a(_nan(sc.oop_remaining)),
         copay_before=a(sc.copay_timing == "before_deductible", bool),
         coins_incl_copay=a(sc.coinsurance_base == "including_copay", bool),
-        medigap=a(sc.medigap == "g", bool),
+        medigap=a(MEDIGAP.index(sc.medigap), np.int64),
         medicare_provider=a(MEDICARE_PROVIDER.index(sc.medicare_provider), np.int64),
         prior_sessions=a(sc.prior_sessions, np.int64),
         allowed_total=a(_nan(sc.allowed)),
         allowed_component=np.array([[_nan(sc.allowed_professional)], [_nan(sc.allowed_facility)],
                                     [_nan(sc.allowed_anesthesia)]]),
         billed_total=a(_nan(sc.billed)),
+        plan_type=a(PLAN_TYPE.index(sc.plan_type), np.int64),
+        doc_out=a((sc.doctor_network or sc.network) == "out", bool), consent=a(bool(sc.signed_consent), bool),
+        oon_deductible=a(_nan(sc.oon_deductible)), oon_deductible_met=a(sc.oon_deductible_met or 0.0),
+        oon_coinsurance_pct=a(_nan(sc.oon_coinsurance)), oon_oop_max=a(_nan(sc.oon_oop_max)),
+        oon_oop_met=a(sc.oon_oop_met or 0.0), copay_instead=a(sc.copay_timing == "instead_of_deductible", bool),
+        grandfathered=a(bool(sc.grandfathered), bool), hdhp=a(bool(sc.hdhp), bool), qmb=a(bool(sc.qmb), bool),
     )
 
 
@@ -146,5 +158,10 @@ def quote(sc: Scenario, ref: RefData | None = None) -> Quote:
         assumptions={"deductible_remaining": float(res.ded_remaining[0]),
                      "coinsurance_pct": round(float(res.coinsurance_fraction[0]) * 100, 4),
                      "oop_remaining": None if np.isinf(res.oop_remaining[0]) else float(res.oop_remaining[0]),
-                     "sedation_minutes": sc.sedation_minutes, "anesthesia_minutes": sc.anesthesia_minutes},
+                     "sedation_minutes": sc.sedation_minutes, "anesthesia_minutes": sc.anesthesia_minutes,
+                     "oon_deductible_remaining": float(res.oon_ded_remaining[0]),
+                     "oon_coinsurance_pct": round(float(res.oon_coinsurance_fraction[0]) * 100, 4),
+                     "oon_oop_remaining": (None if np.isinf(res.oon_oop_remaining[0])
+                                           else float(res.oon_oop_remaining[0]))},
+        patient_pays_if={case: band(v[:, 0]) for case, v in res.cases.items() if not np.isnan(v[1, 0])},
     )

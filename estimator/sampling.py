@@ -25,6 +25,8 @@ def _draw(spec: FieldSpec, rng: np.random.Generator, n: int) -> np.ndarray:
     fields as floats (NaN = blank)."""
     if spec.kind == "choice":
         return rng.integers(-1 if spec.default is None else 0, len(spec.choices), n)
+    if spec.kind == "flag":
+        return rng.random(n) < 0.3
     if spec.kind == "year":
         return rng.choice(np.array(YEARS, dtype=float), n)
     if spec.kind == "count":
@@ -37,7 +39,9 @@ def _draw(spec: FieldSpec, rng: np.random.Generator, n: int) -> np.ndarray:
     return np.where(blank, np.nan, np.where(rng.random(n) < 0.5, typical, uniform))
 
 
-def _default_code(spec: FieldSpec) -> float | int:
+def _default_code(spec: FieldSpec) -> float | int | bool:
+    if spec.kind == "flag":
+        return bool(spec.default)
     if spec.kind == "choice":
         return -1 if spec.default is None else spec.choices.index(spec.default)
     return np.nan if spec.default is None else float(spec.default)
@@ -113,6 +117,8 @@ def scenario_rows(df: pd.DataFrame) -> list[dict[str, object]]:
                 kw[k] = None if FIELDS[k].default is None else FIELDS[k].default
             elif FIELDS[k].kind in ("count", "year"):
                 kw[k] = int(v)
+            elif FIELDS[k].kind == "flag":
+                kw[k] = bool(v)
             else:
                 kw[k] = v
         out.append(kw)

@@ -140,6 +140,9 @@ def _read_column(spec: FieldSpec, values: object, n: int, cols: Columns) -> None
     elif spec.kind == "choice":
         u = np.array([-1 if v is None else spec.choices.index(v) for v in parsed], dtype=np.int64)
         cols.idx[spec.name] = _gather(u, codes, -1 if default is None else spec.choices.index(default))
+    elif spec.kind == "flag":  # indexed like a choice: no = 0, yes = 1
+        u = np.array([-1 if v is None else int(bool(v)) for v in parsed], dtype=np.int64)
+        cols.idx[spec.name] = _gather(u, codes, int(bool(default)))
     else:
         cols.place_codes[spec.name] = codes
         cols.place_values[spec.name] = np.array(["" if v is None else v for v in parsed], dtype=object)
@@ -192,6 +195,8 @@ def _absent(spec: FieldSpec, n: int, cols: Columns) -> None:
         cols.num[spec.name] = np.broadcast_to(np.float64(np.nan if d is None else d), (n,))
     elif spec.kind == "choice":
         cols.idx[spec.name] = np.broadcast_to(np.int64(-1 if d is None else spec.choices.index(d)), (n,))
+    elif spec.kind == "flag":
+        cols.idx[spec.name] = np.broadcast_to(np.int64(int(bool(d))), (n,))
     else:
         cols.place_codes[spec.name] = np.broadcast_to(np.int64(-1), (n,))
         cols.place_values[spec.name] = np.array([], dtype=object)
@@ -220,6 +225,8 @@ def _neutral(c: Columns, spec: FieldSpec) -> np.ndarray:
         return out | np.isnan(v) if None in vals else out
     if spec.kind == "choice":
         return c.isin(spec.name, frozenset(x for x in vals if x is not None), blank=None in vals)
+    if spec.kind == "flag":
+        return c.idx[spec.name] == int(bool(spec.default))
     return ~c.given[spec.name]
 
 
@@ -241,6 +248,13 @@ def _not_applicable_rule(spec: FieldSpec) -> Rule:
     return Rule(spec.name, broken, message)
 
 
+def _medicaid_limit(name: str) -> float:
+    """A federal Medicaid cost-sharing limit (data/medicare_parameters.csv, from the curated figures)."""
+    from .tables import load
+
+    return load().param(name, YEARS[-1])
+
+
 def _place_count(c: Columns) -> np.ndarray:
     given = sum(c.given[f].astype(np.int8) for f in PLACE_FIELDS)
     return given != 1
@@ -259,6 +273,22 @@ RULES: tuple[Rule, ...] = (
     Rule("oop_met", lambda c: c.has("oop_max") & (c.num["oop_met"] > c.num["oop_max"]),
          lambda c, i: f"{_money(c, 'oop_met', i)} is more than the out-of-pocket maximum "
                       f"({_money(c, 'oop_max', i)})"),
+    Rule("oon_deductible_met", lambda c: c.has("oon_deductible")
+         & (c.num["oon_deductible_met"] > c.num["oon_deductible"]),
+         lambda c, i: f"{_money(c, 'oon_deductible_met', i)} is more than the out-of-network deductible "
+                      f"({_money(c, 'oon_deductible', i)})"),
+    Rule("oon_oop_met", lambda c: c.has("oon_oop_max") & (c.num["oon_oop_met"] > c.num["oon_oop_max"]),
+         lambda c, i: f"{_money(c, 'oon_oop_met', i)} is more than the out-of-network out-of-pocket maximum "
+                      f"({_money(c, 'oon_oop_max', i)})"),
+    Rule("copay_timing", lambda c: (c.idx["hdhp"] == 1) & c.isin(
+        "copay_timing", frozenset({"before_deductible", "instead_of_deductible"})),
+         lambda c, i: "an HSA-qualified high-deductible plan (hdhp) pays nothing before the deductible, so a "
+                      "copay cannot come before or instead of it: use after_deductible, or leave hdhp out"),
+    Rule("coinsurance", lambda c: c.isin("coverage", frozenset({"medicaid"}))
+         & (c.num["coinsurance"] > _medicaid_limit("medicaid_max_coinsurance_pct")),
+         lambda c, i: f"{c.num['coinsurance'][i]:g}% is over the federal limit for Medicaid: at most "
+                      f"{_medicaid_limit('medicaid_max_coinsurance_pct'):g}% of what Medicaid pays "
+                      "(42 CFR 447.52(b), for family income over 150% of the poverty line)"),
     Rule("allowed", lambda c: c.has("allowed") & (c.has("allowed_professional") | c.has("allowed_facility")
                                                   | c.has("allowed_anesthesia")),
          lambda c, i: "give either the total allowed amount or the amounts per bill (professional, facility, "
@@ -392,6 +422,8 @@ def check_values(values: dict[str, object], ref: RefData | None = None) -> tuple
         elif spec.kind == "choice":
             k = int(c.idx[spec.name][0])
             out[spec.name] = None if k < 0 else spec.choices[k]
+        elif spec.kind == "flag":
+            out[spec.name] = bool(c.idx[spec.name][0] == 1)
         else:
             out[spec.name] = c.place_text(spec.name, 0) or None
     return out, errors

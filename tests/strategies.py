@@ -25,6 +25,8 @@ def value(spec: FieldSpec) -> st.SearchStrategy:
     """Valid values of one field (alone; combinations are repaired afterwards)."""
     if spec.kind == "choice":
         return st.sampled_from(list(spec.choices) + ([None] if spec.default is None else []))
+    if spec.kind == "flag":
+        return st.booleans()
     if spec.kind == "year":
         return st.sampled_from(YEARS)
     if spec.kind == "count":

@@ -67,11 +67,12 @@ def test_compare_mode_details_the_cheapest_site_and_states_the_saving():
 def test_changing_an_input_changes_the_headline_to_the_new_engine_value():
     at = run({"zip": "35203", "site": "asc", "coinsurance": "20"})
     before = headline(at)
-    at.number_input(key="w_deductible").set_value(800.0)
+    # A blank deductible is priced not yet met at a typical deductible, so a small one changes the figure.
+    at.number_input(key="w_deductible").set_value(100.0)
     at.run()
-    q = quote(Scenario(zip="35203", site="asc", coinsurance=20, deductible=800))
+    q = quote(Scenario(zip="35203", site="asc", coinsurance=20, deductible=100))
     assert headline(at) == f"### You would likely pay {usd(q.patient_pays['typical'], cents=False)}" != before
-    assert at.query_params["deductible"] == "800"
+    assert at.query_params["deductible"] == "100"
 
 
 def test_url_parameters_round_trip():

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from estimator.batch import output_columns, quote_frame
+from estimator.engine import CASES
 from estimator.quote import quote
 from estimator.scenario import Scenario
 
@@ -21,6 +22,9 @@ def _expected(sc: Scenario) -> list[float]:
             band = comps[name][kind] if name in comps else {"low": 0.0, "typical": 0.0, "high": 0.0}
             out += [band["low"], band["typical"], band["high"]]
     for band in (q.total_allowed, q.total_billed, q.patient_pays, q.plan_pays):
+        out += [band["low"], band["typical"], band["high"]]
+    for case in CASES:  # each case left open (blank where the scenario left it closed)
+        band = q.patient_pays_if.get(case, {"low": np.nan, "typical": np.nan, "high": np.nan})
         out += [band["low"], band["typical"], band["high"]]
     return out
 

@@ -127,7 +127,8 @@ def test_moderate_sedation_adds_99152_and_99153_lines():
 
 
 def test_out_of_network_adds_a_balance_bill_that_ignores_the_maximum():
-    r = q(site="asc", network="out", deductible=0, coinsurance=30, oop_max=100)
+    r = q(site="asc", network="out", plan_type="ppo", deductible=0, oon_deductible=0, oon_coinsurance=30,
+          oon_oop_max=100)
     bal = r.breakdown["balance"]["typical"]
     assert bal > 0
     assert r.patient_pays["typical"] == pytest.approx(100 + bal, abs=0.02)

@@ -22,6 +22,11 @@ def _fields(row: pd.Series) -> dict[str, str]:
          "coinsurance": row["coinsurance_pct"], "oop_remaining": row["oop_remaining"]}
     if "copay before deductible" in row["convention"]:
         f["copay_timing"] = "before_deductible"
+    if row["network"] == "out":
+        # The published out-of-network example gives the plan's out-of-network terms; the quote now
+        # keeps them apart from the in-network ones and needs the plan type (a PPO pays out of network).
+        f |= {"plan_type": "ppo", "oon_deductible": row["deductible_remaining"],
+              "oon_coinsurance": row["coinsurance_pct"]}
     return {k: v for k, v in f.items() if str(v).strip() != ""}
 
 
@@ -40,7 +45,7 @@ def test_worked_example_through_the_cli(row):
 @pytest.mark.parametrize("row", [r for _, r in EXAMPLES.iterrows()], ids=list(EXAMPLES["id"]))
 def test_worked_example_through_the_api(row):
     f = _fields(row)
-    kw = {k: (float(v) if k not in ("coverage", "network", "copay_timing") else v) for k, v in f.items()}
+    kw = {k: (float(v) if k not in ("coverage", "network", "copay_timing", "plan_type") else v) for k, v in f.items()}
     q = quote(Scenario(zip="35203", **kw))
     for level in ("low", "typical", "high"):  # an entered allowed amount has no range
         assert q.patient_pays[level] == pytest.approx(float(row["expected_patient"]), abs=0.005)

@@ -177,7 +177,10 @@ def build_tables(reference: Path) -> dict[str, bytes]:
     params = []
     for key in ("part_b_deductible", "hopd_copay_cap", "aca_max_oop", "part_b_coinsurance",
                 "lcd_max_sessions_12mo", "gfe_dispute_threshold", "gfe_dispute_window_days",
-                "medigap_g_high_deductible", "medicare_nonpar_pct", "medicare_limiting_charge_pct"):
+                "medigap_g_high_deductible", "medicare_nonpar_pct", "medicare_limiting_charge_pct",
+                "typical_single_deductible", "oon_allowance_pct_of_medicare", "oon_coinsurance_default_pct",
+                "oon_deductible_multiple", "oon_oop_max_multiple", "medicaid_max_coinsurance_pct",
+                "medicaid_nominal_copay_outpatient", "medigap_n_office_copay"):
         for (k, year), fig in sorted(figures.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):
             if k == key:
                 for y in ([year] if year else YEARS):
