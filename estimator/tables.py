@@ -309,6 +309,9 @@ def load(folder: str | None = None) -> RefData:
 
 
 def code_names(ref: RefData) -> dict[str, str]:
-    """Plain-language name of each code (the project's own words, not AMA descriptors)."""
-    c = ref.frames["codes"]
-    return dict(zip(c["code"], c["plain_name"]))
+    """Plain-language name of each code (the project's own words, not AMA descriptors); read once per RefData."""
+    names = ref.__dict__.get("_code_names")
+    if names is None:
+        c = ref.frames["codes"]
+        names = ref.__dict__["_code_names"] = dict(zip(c["code"], c["plain_name"]))
+    return names

@@ -113,8 +113,34 @@ def _gather(per_unique: np.ndarray, codes: np.ndarray, blank: object) -> np.ndar
 _NO_PROBLEM = np.int64(-1)
 
 
+def _read_one(spec: FieldSpec, raw: object, cols: Columns) -> None:
+    """A one-row column, read as _read_column would (the single-scenario path, without factorising)."""
+    blank = is_blank(raw)
+    value, msg = read(spec, raw)
+    cols.given[spec.name] = np.array([not blank])
+    cols.problem[spec.name] = np.array([0 if msg is not None else -1], dtype=np.int64)
+    cols.messages[spec.name] = [msg] if msg is not None else []
+    d = spec.default
+    if spec.is_number:
+        v = (np.nan if d is None else float(d)) if blank else (np.nan if value is None else float(value))
+        cols.num[spec.name] = np.array([v], dtype=float)
+    elif spec.kind == "choice":
+        k = (-1 if d is None else spec.choices.index(d)) if blank else (-1 if value is None
+                                                                       else spec.choices.index(value))
+        cols.idx[spec.name] = np.array([k], dtype=np.int64)
+    elif spec.kind == "flag":
+        k = int(bool(d)) if blank else (-1 if value is None else int(bool(value)))
+        cols.idx[spec.name] = np.array([k], dtype=np.int64)
+    else:
+        cols.place_codes[spec.name] = np.array([-1 if blank else 0], dtype=np.int64)
+        cols.place_values[spec.name] = np.array([] if blank else ["" if value is None else value], dtype=object)
+
+
 def _read_column(spec: FieldSpec, values: object, n: int, cols: Columns) -> None:
     """Read one column into ``cols`` with fields.read, once per distinct value."""
+    if n == 1 and not isinstance(values, pd.Series):
+        _read_one(spec, next(iter(values)), cols)
+        return
     codes, uniques = _factorize(values, n)
     messages: list[str] = []
     problem_u = np.full(len(uniques), -1, dtype=np.int64)
@@ -185,20 +211,25 @@ def _read_numbers(spec: FieldSpec, s: pd.Series, cols: Columns) -> None:
     cols.num[spec.name] = np.where(blank, default, np.where(ok, v, np.nan))
 
 
+def _const(value: np.generic, n: int) -> np.ndarray:
+    """n copies of a value: a read-only broadcast (no per-row memory), or a small array for few rows."""
+    return np.full(n, value) if n <= _SMALL else np.broadcast_to(value, (n,))
+
+
 def _absent(spec: FieldSpec, n: int, cols: Columns) -> None:
-    """A field with no column: every row takes the default (read-only broadcasts, no per-row memory)."""
-    cols.given[spec.name] = np.broadcast_to(False, (n,))
-    cols.problem[spec.name] = np.broadcast_to(_NO_PROBLEM, (n,))
+    """A field with no column: every row takes the default."""
+    cols.given[spec.name] = _const(np.False_, n)
+    cols.problem[spec.name] = _const(_NO_PROBLEM, n)
     cols.messages[spec.name] = []
     d = spec.default
     if spec.is_number:
-        cols.num[spec.name] = np.broadcast_to(np.float64(np.nan if d is None else d), (n,))
+        cols.num[spec.name] = _const(np.float64(np.nan if d is None else d), n)
     elif spec.kind == "choice":
-        cols.idx[spec.name] = np.broadcast_to(np.int64(-1 if d is None else spec.choices.index(d)), (n,))
+        cols.idx[spec.name] = _const(np.int64(-1 if d is None else spec.choices.index(d)), n)
     elif spec.kind == "flag":
-        cols.idx[spec.name] = np.broadcast_to(np.int64(int(bool(d))), (n,))
+        cols.idx[spec.name] = _const(np.int64(int(bool(d))), n)
     else:
-        cols.place_codes[spec.name] = np.broadcast_to(np.int64(-1), (n,))
+        cols.place_codes[spec.name] = _const(np.int64(-1), n)
         cols.place_values[spec.name] = np.array([], dtype=object)
 
 
@@ -221,8 +252,11 @@ def _neutral(c: Columns, spec: FieldSpec) -> np.ndarray:
     vals = spec.neutral_values
     if spec.is_number:
         v = c.num[spec.name]
-        out = np.isin(v, [float(x) for x in vals if x is not None])
-        return out | np.isnan(v) if None in vals else out
+        out = np.isnan(v) if None in vals else np.zeros(len(v), dtype=bool)
+        for x in vals:
+            if x is not None:
+                out |= v == float(x)
+        return out
     if spec.kind == "choice":
         return c.isin(spec.name, frozenset(x for x in vals if x is not None), blank=None in vals)
     if spec.kind == "flag":
@@ -232,9 +266,9 @@ def _neutral(c: Columns, spec: FieldSpec) -> np.ndarray:
 
 def _not_applicable_rule(spec: FieldSpec) -> Rule:
     def broken(c: Columns) -> np.ndarray:
-        cov_ok = c.idx["coverage"] >= 0
-        applies = c.isin("coverage", spec.coverages) & c.isin("sedation", spec.sedations)
-        return cov_ok & ~applies & ~_neutral(c, spec)
+        elsewhere = (c.idx["coverage"] >= 0) & ~(c.isin("coverage", spec.coverages)
+                                                  & c.isin("sedation", spec.sedations))
+        return elsewhere & ~_neutral(c, spec) if elsewhere.any() else elsewhere
 
     def message(c: Columns, i: int) -> str:
         cov = COVERAGE[c.idx["coverage"][i]]
