@@ -44,10 +44,27 @@ def show_headline(q: Quote, where: str = "") -> None:
                     help=("The typical estimate, with the likely range (10th to 90th percentile of prices "
                           "for your area and state)."))
         st.markdown(f"**{between(p['low'], p['high']).capitalize()}**{where}.")
+        for line in assumed_cases(q):
+            st.markdown(line)
     with c2:
         st.metric("Total cost of care", usd(t["typical"], cents=False),
                   help=f"What the providers are likely to be paid in all, by you and your plan: "
                        f"{between(t['low'], t['high'])}.", border=True)
+
+
+#: What the patient left unsaid, priced both ways by the engine (Quote.patient_pays_if), in words.
+CASE_WORDS = (("deductible_not_met", "deductible_met", "If you have not met your deductible yet",
+               "if you have already met it"),
+              ("hmo", "ppo", "If your plan is an HMO or EPO (no out-of-network benefits)",
+               "if it is a PPO or POS plan"))
+
+
+def assumed_cases(q: Quote) -> list[str]:
+    """One line per thing the estimate did not know, with the typical amount either way."""
+    cases = q.patient_pays_if
+    return [f"{first}: about **{usd(cases[a]['typical'], cents=False)}**; {second}: about "
+            f"**{usd(cases[b]['typical'], cents=False)}**."
+            for a, b, first, second in CASE_WORDS if a in cases and b in cases]
 
 
 def plot(fig_and_alt: tuple, key: str) -> None:

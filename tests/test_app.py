@@ -183,3 +183,14 @@ def test_methods_page_is_generated_from_the_table_metadata(ref):
     for name in ref.metadata["tables"]:
         assert name in text
     assert ref.version in text
+
+
+def test_an_unknown_deductible_is_shown_both_ways_beside_the_headline():
+    at = run({"zip": "35203", "site": "asc"})
+    q = quote(Scenario(zip="35203", site="asc"))
+    cases = q.patient_pays_if
+    line = next(m.value for m in at.markdown if m.value.startswith("If you have not met your deductible yet"))
+    assert usd(cases["deductible_not_met"]["typical"], cents=False) in line
+    assert usd(cases["deductible_met"]["typical"], cents=False) in line
+    at = run({"zip": "35203", "site": "asc", "deductible": "1000", "deductible_met": "1000"})  # said: met
+    assert not any(m.value.startswith("If you have not met") for m in at.markdown)
