@@ -78,7 +78,11 @@ def insurance_inputs() -> None:
     coverage = widget("coverage")
     use = applicable(coverage)
     if "network" in use:
-        widget("network", radio=True, horizontal=True)
+        c1, c2 = st.columns(2)
+        with c1:
+            widget("network", radio=True)
+        with c2:
+            widget("plan_type")
     if coverage == "self_pay":
         st.caption("Paying yourself: the estimate uses cash prices. You have the right to a written Good Faith "
                    "Estimate from each provider.")
@@ -91,6 +95,7 @@ def insurance_inputs() -> None:
             widget("medigap")
         widget("medicare_provider")
         widget("prior_sessions")
+        widget("qmb")
         st.caption("Original Medicare: the Part B deductible, then 20% coinsurance. There is no yearly maximum "
                    "without a Medigap or other supplemental plan.")
         return
@@ -117,5 +122,11 @@ def more_inputs() -> None:
         with c2:
             widget("code")
             widget("anesthesia_minutes")
-        if "anesthesia_network" in applicable(st.session_state.get(BY_NAME["coverage"].key, "commercial")):
+        use = applicable(st.session_state.get(BY_NAME["coverage"].key, "commercial"))
+        if "anesthesia_network" in use:
             widget("anesthesia_network")
+        c1, c2 = st.columns(2)
+        for col, name in zip((c1, c2), ("hdhp", "grandfathered")):
+            if name in use:
+                with col:
+                    widget(name)
