@@ -5,11 +5,12 @@ from __future__ import annotations
 import copy
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from estimator import benefits
 from estimator.quote import quote
+from estimator.scenario import Scenario
 
 from .strategies import scenarios
 
@@ -80,6 +81,8 @@ def test_self_pay_pays_the_whole_total(sc):
 
 @settings(max_examples=300, deadline=None)
 @given(scenarios())
+@example(Scenario(zip="00669", code="62320", imaging="fluoroscopy", sedation="moderate", sedation_minutes=53,
+                  coverage="medicare", year=2026))
 def test_hospital_at_least_surgery_center_at_least_office(sc):
     # Every provider in the same network: the No Surprises Act protects a provider's own network
     # status at a facility but not in an office, so mixed networks may rightly cost more in an office.
