@@ -39,7 +39,7 @@ from .fields import (  # noqa: F401  (re-exported: the names callers have always
 
 __all__ = ["FieldError", "InputError", "Scenario", "ScenarioError"]
 
-_TYPES = {"place": "str | None", "choice": "str", "money": "float", "percent": "float", "count": "int",
+_TYPES = {"place": "str | None", "text": "str", "choice": "str", "money": "float", "percent": "float", "count": "int",
           "year": "int", "flag": "bool"}
 
 
