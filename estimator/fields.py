@@ -362,12 +362,13 @@ REGISTRY: tuple[FieldSpec, ...] = (
               "at the prices it publishes (cash price, gross charge, negotiated rates). Only with site hopd.",
               pattern=r"[0-9A-Za-z]{6}", example="a 6-character CMS Certification Number, e.g. 010001",
               blank="the local range of hospital prices"),
-    FieldSpec("payer", "text", "Insurer (as the hospital's price file names it)",
-              "With a named hospital: the insurer whose negotiated rate to use (matched ignoring case); "
-              "without one published, the hospital's range of negotiated rates.",
-              pattern=r"[^\x00-\x1f\x7f]{1,80}", example="an insurer's name, e.g. Aetna (at most 80 characters)",
-              coverages=COMMERCIAL_ONLY, blank="the hospital's range of negotiated rates",
-              not_applicable={c: "negotiated rates are a commercial plan's" for c in COVERAGE}),
+    FieldSpec("payer", "text", "Insurer",
+              "The patient's insurer or plan as named in the clinic's contract prices or a hospital's price "
+              "file (matched ignoring case). At a named hospital with a commercial plan in network, its "
+              "published negotiated rate for this insurer; without one published, its range of negotiated "
+              "rates.", pattern=r"[^\x00-\x1f\x7f]{1,80}",
+              example="an insurer's name, e.g. Aetna (at most 80 characters, no control characters)",
+              blank="no insurer named (the hospital's range of negotiated rates)"),
 )
 FIELDS: dict[str, FieldSpec] = {f.name: f for f in REGISTRY}
 NAMES: tuple[str, ...] = tuple(FIELDS)

@@ -299,9 +299,6 @@ RULES: tuple[Rule, ...] = (
     Rule("hospital", lambda c: c.has("hospital") & (c.idx["site"] != SITES.index("hopd")),
          lambda c, i: "a named hospital prices a hospital outpatient department's facility fee: choose site hopd "
                       "or leave the hospital out"),
-    Rule("payer", lambda c: c.has("payer") & ~c.has("hospital"),
-         lambda c, i: "an insurer's negotiated rate is looked up at a named hospital: give the hospital too, "
-                      "or leave the payer out"),
     *(_not_applicable_rule(spec) for spec in REGISTRY
       if spec.coverages != frozenset(COVERAGE) or spec.sedations != frozenset(SEDATION)),
 )

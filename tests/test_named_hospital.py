@@ -149,12 +149,15 @@ def test_a_hospital_with_another_site_is_refused(site: str, capsys: pytest.Captu
     assert err.startswith("error: --hospital:") and "hopd" in err
 
 
-def test_a_payer_without_a_hospital_or_commercial_plan_is_refused() -> None:
+def test_a_payer_changes_nothing_but_a_named_hospitals_commercial_rate() -> None:
+    kw = {"zip": "23219", "site": "hopd"}
+    for cov in ("self_pay", "medicare", "commercial"):
+        assert quote(Scenario(**kw, coverage=cov, payer="Aetna")).total_allowed == \
+            quote(Scenario(**kw, coverage=cov)).total_allowed
+    assert quote(Scenario(**kw, coverage="self_pay", payer="Aetna", hospital="490002")).components[1][
+        "allowed"]["typical"] == float(_published("490002")["cash_price"])
     with pytest.raises(ScenarioError) as e:
-        quote(Scenario(zip="36301", site="hopd", coverage="commercial", payer="Aetna"))
-    assert e.value.errors[0].field == "payer"
-    with pytest.raises(ScenarioError) as e:
-        quote(Scenario(zip="36301", site="hopd", coverage="self_pay", payer="Aetna", hospital="010001"))
+        quote(Scenario(**kw, payer="bad\x07name"))
     assert e.value.errors[0].field == "payer"
 
 
