@@ -568,8 +568,10 @@ def named_hospital(sc: Scenario, hp: object, res: Result) -> tuple[dict, str, st
         step = (f"Facility fee at {where}: it publishes no {basis} for code {sc.billed_code}, so the local range "
                 f"is used ({between(float(fac[0]), float(fac[2]))}).")
     elif uses_own:
-        rng = f", {between(float(fac[0]), float(fac[2]))}" if basis.startswith("published range") else ""
-        step = (f"Facility fee at {where}: its {basis}, {usd(float(fac[TYP]))}{rng}, from {origin} ({dated}).")
+        what = (f"the median of its published negotiated rates, {usd(float(fac[TYP]))} (lowest "
+                f"{usd(float(fac[0]))}, highest {usd(float(fac[2]))})" if basis.startswith("published range")
+                else f"its {basis}, {usd(float(fac[TYP]))}")
+        step = f"Facility fee at {where}: {what}, from {origin} ({dated})."
     else:
         step = (f"Facility fee at {where}: {basis}; its published gross charge "
                 f"{usd(hp.gross) if not np.isnan(hp.gross) else '(not published)'} is the billed amount "

@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from estimator import cli, gfe
 from estimator.batch import output_columns, quote_frame
@@ -228,3 +230,19 @@ def test_gfe_facility_line_is_the_hospitals_cash_price() -> None:
     fac = [li for li in lines if li.role == "facility"]
     assert fac and sum(li.amount for li in fac) == pytest.approx(469.68)
     assert q.hospital["ccn"] == "010001"
+
+
+_CASH = PRICES[PRICES["cash_price"].notna() & PRICES["ccn"].isin(set(HOSPITALS["ccn"]))][
+    ["ccn", "code", "cash_price", "gross_charge"]].drop_duplicates(["ccn", "code"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from(list(_CASH.itertuples(index=False))))
+def test_any_published_cash_price_is_the_self_pay_facility_fee(row) -> None:
+    q = quote(Scenario(site="hopd", coverage="self_pay", hospital=row.ccn, code=row.code,
+                       imaging="fluoroscopy" if row.code in ("62321", "62323") else "none"))
+    fac = q.components[1]
+    assert fac["allowed"]["typical"] == pytest.approx(row.cash_price, abs=0.005)
+    assert fac["billed"]["typical"] >= fac["allowed"]["typical"]
+    if not pd.isna(row.gross_charge) and row.gross_charge >= row.cash_price:
+        assert fac["billed"]["typical"] == pytest.approx(row.gross_charge, abs=0.005)
