@@ -366,8 +366,9 @@ REGISTRY: tuple[FieldSpec, ...] = (
               "The patient's insurer or plan as named in the clinic's contract prices or a hospital's price "
               "file (matched ignoring case). At a named hospital with a commercial plan in network, its "
               "published negotiated rate for this insurer; without one published, its range of negotiated "
-              "rates.", pattern=r"[^\x00-\x1f\x7f]{1,80}",
-              example="an insurer's name, e.g. Aetna (at most 80 characters, no control characters)",
+              "rates.", pattern=r"(?!(?i:inf|infinity|nan)$)[A-Za-z][A-Za-z0-9 &.,'()/+:-]{0,79}",
+              example="an insurer's name starting with a letter, e.g. Aetna (letters, digits, spaces and "
+                      "& . , ' ( ) / + : -; at most 80 characters)",
               blank="no insurer named (the hospital's range of negotiated rates)"),
 )
 FIELDS: dict[str, FieldSpec] = {f.name: f for f in REGISTRY}

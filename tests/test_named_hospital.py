@@ -159,7 +159,7 @@ def test_a_payer_changes_nothing_but_a_named_hospitals_commercial_rate() -> None
     assert quote(Scenario(**kw, coverage="self_pay", payer="Aetna", hospital="490002")).components[1][
         "allowed"]["typical"] == float(_published("490002")["cash_price"])
     with pytest.raises(ScenarioError) as e:
-        quote(Scenario(**kw, payer="bad\x07name"))
+        quote(Scenario(**kw, payer="=HYPERLINK(1)"))
     assert e.value.errors[0].field == "payer"
 
 
