@@ -246,3 +246,14 @@ def test_any_published_cash_price_is_the_self_pay_facility_fee(row) -> None:
     assert fac["billed"]["typical"] >= fac["allowed"]["typical"]
     if not pd.isna(row.gross_charge) and row.gross_charge >= row.cash_price:
         assert fac["billed"]["typical"] == pytest.approx(row.gross_charge, abs=0.005)
+
+
+def test_comparing_sites_keeps_the_hospital_only_at_its_outpatient_department() -> None:
+    from estimator import compare
+
+    sc = Scenario(zip="36301", site="hopd", coverage="self_pay", hospital="010001")
+    assert sc.changed(site="asc").hospital is None and sc.changed(coverage="commercial").hospital == "010001"
+    table = compare.by_site(sc).set_index("site")
+    assert table.loc["hopd", "facility_allowed_typical"] == 469.68
+    assert (table["status"] == "ok").all()
+    assert set(table.index) == {"hopd", "asc", "office"}
