@@ -41,7 +41,7 @@ class Field:
         return f"in_{self.name}"
 
 
-_KINDS = {"place": "text", "choice": "choice", "money": "money", "percent": "percent", "count": "int",
+_KINDS = {"place": "text", "text": "text", "choice": "choice", "money": "money", "percent": "percent", "count": "int",
           "year": "choice", "flag": "flag"}
 
 
@@ -54,7 +54,7 @@ def _from_registry(name: str, label: str | None = None, default: object = None,
         options = {str(y): str(y) for y in reversed(YEARS)}
     if default is None:
         default = spec.default if spec.kind != "year" else str(spec.default)
-        default = "" if default is None and spec.kind in ("place", "choice") else default
+        default = "" if default is None and spec.kind in ("place", "text", "choice") else default
     return Field(name, label or spec.label, _KINDS[spec.kind], default, options or {}, spec.help, spec)
 
 

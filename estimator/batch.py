@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 
-from . import engine
+from . import engine, named_hospital
 from .fields import COPAY_TIMING, FIELDS, IMAGING
 from .tables import COMPONENTS, LEVELS, PROCEDURE_CODES, YEARS, RefData, load
 from .validation import Checked, check_frame
@@ -77,8 +77,27 @@ def encode_frame(df: pd.DataFrame, ref: RefData) -> tuple[engine.Inputs, Checked
         oon_oop_met=_filled(num["oon_oop_met"], 0.0),
         copay_instead=idx["copay_timing"] == COPAY_TIMING.index("instead_of_deductible"),
         grandfathered=idx["grandfathered"] == 1, hdhp=idx["hdhp"] == 1, qmb=idx["qmb"] == 1,
+        **_hospital_inputs(checked, billed_code, ref),
     )
     return inp, checked
+
+
+def _texts(c: Checked, name: str) -> np.ndarray:
+    """(n,) object array of a text field's values ('' = blank or a bad row)."""
+    cols = c.cols
+    codes = np.where(c.bad, -1, cols.place_codes[name])
+    table = np.append(np.asarray(cols.place_values[name], dtype=object), np.array([""], dtype=object))
+    return table[codes]
+
+
+def _hospital_inputs(c: Checked, billed_code: np.ndarray, ref: RefData) -> dict[str, np.ndarray]:
+    """Each row's named hospital's figures as engine inputs (none when no row names one)."""
+    if not (c.cols.place_codes["hospital"] >= 0).any():
+        return {}
+    ccns = _texts(c, "hospital")
+    codes = np.asarray(PROCEDURE_CODES, dtype=object)[np.asarray(billed_code)]
+    cash, gross, neg = named_hospital.encode(ccns, codes, _texts(c, "payer"), ref)
+    return {"hospital_cash": cash, "hospital_gross": gross, "hospital_negotiated": neg}
 
 
 def _filled(v: np.ndarray, fill: float) -> np.ndarray:

@@ -260,7 +260,12 @@ def cmd_hospital_remove(args: argparse.Namespace) -> int:
     """Remove an imported hospital and its prices."""
     from .hospital_files import remove_hospital
 
-    h = remove_hospital(args.hospital, args.data_dir)
+    try:
+        h = remove_hospital(args.hospital, args.data_dir)
+    except ScenarioError as e:  # the command's HOSPITAL argument, not the quote's --hospital option
+        for err in e.errors:
+            print(f"error: {show_line(err.field)}: {show_line(err.message)}", file=sys.stderr)
+        return EXIT_USAGE
     print(f"removed {h.hospital_id} {h.hospital_name} ({h.n_prices} prices)")
     return 0
 

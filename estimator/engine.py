@@ -108,13 +108,19 @@ class Inputs:
     grandfathered: np.ndarray
     hdhp: np.ndarray
     qmb: np.ndarray
+    #: A named hospital's published figures for the facility fee (estimator.named_hospital), NaN
+    #: where none: its cash price (n,), gross charge (n,) and negotiated rates low/typical/high (3, n).
+    hospital_cash: np.ndarray | None = None
+    hospital_gross: np.ndarray | None = None
+    hospital_negotiated: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.year)
 
     def take(self, rows: np.ndarray | slice) -> Inputs:
         """The scenarios at ``rows`` (a slice or an index array)."""
-        return Inputs(**{k: (v[:, rows] if k == "allowed_component" else v[rows]) for k, v in vars(self).items()})
+        return Inputs(**{k: (None if v is None else v[:, rows] if k in ("allowed_component", "hospital_negotiated")
+                             else v[rows]) for k, v in vars(self).items()})
 
 
 @dataclass
@@ -247,6 +253,23 @@ def compute(ref: RefData, inp: Inputs) -> Result:
     return res
 
 
+def _named_hospital(inp: Inputs, allowed: np.ndarray, billed: np.ndarray, self_pay: np.ndarray,
+                    commercial: np.ndarray) -> None:
+    """A named hospital's published figures replace the facility estimate (in place): its gross
+    charge the billed amount; its cash price a self-pay patient's allowed amount; its negotiated
+    rates a commercial plan's (out of network the plan's own allowance still applies, later).
+    Medicare, Medicare Advantage and Medicaid keep their own rates."""
+    if inp.hospital_gross is None:
+        return
+    fac = 1  # the facility component
+    g = inp.hospital_gross
+    billed[fac] = np.where(np.isnan(g), billed[fac], g)
+    cash = np.where(self_pay, inp.hospital_cash, np.nan)
+    allowed[fac] = np.where(np.isnan(cash), allowed[fac], cash)
+    neg = np.where(commercial, inp.hospital_negotiated, np.nan)
+    allowed[fac] = np.where(np.isnan(neg), allowed[fac], neg)
+
+
 def _core(ref: RefData, inp: Inputs, rc: dict[str, np.ndarray], met: bool, hmo: bool) -> Result:
     """Price every scenario in one case: an unknown deductible taken as already met (``met``) or not
     yet met at the typical deductible, an unknown plan type taken as an HMO (``hmo``) or a PPO."""
@@ -264,6 +287,7 @@ def _core(ref: RefData, inp: Inputs, rc: dict[str, np.ndarray], met: bool, hmo: 
                                                         np.where(cov == MEDICAID, B_MEDICAID, B_COMMERCIAL)))
     allowed = _price(ref, inp, base, allowed_basis)
     billed = _price(ref, inp, base, B_BILLED)
+    _named_hospital(inp, allowed, billed, self_pay, (cov == COMMERCIAL) & ~self_pay)
 
     # Each claim's network and what the plan does about it.
     total_given = ~np.isnan(inp.allowed_total)

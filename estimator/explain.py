@@ -537,3 +537,45 @@ def sources(sc: Scenario, place: Place, res: Result, ref: RefData) -> list[str]:
         if v and v not in seen:
             seen.append(v)
     return seen
+
+
+def named_hospital(sc: Scenario, hp: object, res: Result) -> tuple[dict, str, str, dict[str, str] | None]:
+    """A named hospital's part of a quote: (the JSON ``hospital`` entry, a step, a sources line, a
+    warning or None). ``hp`` is an estimator.named_hospital.HospitalPrice."""
+    from .named_hospital import IMPORTED, figure
+
+    basis, amount = figure(hp, sc.coverage, sc.network)
+    fac = res.allowed[FACILITY, :, 0]
+    noncovered = bool(res.noncovered[0])
+    if noncovered and sc.coverage != "self_pay":  # priced as self-pay (not covered by Medicare)
+        basis, amount = figure(hp, "self_pay", sc.network)
+    uses_own = sc.coverage == "self_pay" or noncovered or (sc.coverage == "commercial" and sc.network != "out")
+    who = hp.name.title() if hp.name else f"hospital {hp.ccn}"
+    where = f"{who} ({', '.join(x.title() if len(x) > 2 else x for x in (hp.city, hp.state) if x)})"
+    dated = f"file dated {hp.file_date}" if hp.file_date else "file undated"
+    origin = "your imported price file" if hp.origin == IMPORTED else "its published price file"
+    info = {"ccn": hp.ccn, "name": hp.name, "city": hp.city, "state": hp.state, "file_date": hp.file_date or None,
+            "figure": None if amount is None or np.isnan(amount) else round(float(amount), 2), "basis": basis,
+            "cash_price": None if np.isnan(hp.cash) else hp.cash,
+            "gross_charge": None if np.isnan(hp.gross) else hp.gross,
+            "payer": hp.payer or None, "origin": hp.origin, "source": hp.source or None,
+            "published": hp.published}
+    warning = None
+    if uses_own and info["figure"] is None:
+        warning = _w("hospital_price_not_published", "warning",
+                     f"{where} publishes no {basis} for code {sc.billed_code}: the facility fee is the local "
+                     f"range, {between(float(fac[0]), float(fac[2]))}.")
+        step = (f"Facility fee at {where}: it publishes no {basis} for code {sc.billed_code}, so the local range "
+                f"is used ({between(float(fac[0]), float(fac[2]))}).")
+    elif uses_own:
+        what = (f"the median of its published negotiated rates, {usd(float(fac[TYP]))} (lowest "
+                f"{usd(float(fac[0]))}, highest {usd(float(fac[2]))})" if basis.startswith("published range")
+                else f"its {basis}, {usd(float(fac[TYP]))}")
+        step = f"Facility fee at {where}: {what}, from {origin} ({dated})."
+    else:
+        step = (f"Facility fee at {where}: {basis}; its published gross charge "
+                f"{usd(hp.gross) if not np.isnan(hp.gross) else '(not published)'} is the billed amount "
+                f"({dated}).")
+    source = (f"{who}, CCN {hp.ccn}: {'imported' if hp.origin == IMPORTED else 'published'} hospital price file "
+              f"({dated}){': ' + hp.source if hp.source else ''}; {basis} for code {sc.billed_code}.")
+    return info, step, source, warning

@@ -99,7 +99,8 @@ _NO_NETWORK = {"medicare": "Original Medicare has no network",
 class FieldSpec:
     """One scenario field.
 
-    kind: 'place' (zip, locality, state), 'choice', 'flag' (yes/no: a bool; on the command line an
+    kind: 'place' (zip, locality, state), 'text' (other short text of a given shape: a hospital's
+    CCN, a payer's name), 'choice', 'flag' (yes/no: a bool; on the command line an
     option with no value, elsewhere yes/no/true/false/1/0), 'money' (US dollars), 'percent'
     (0-100), 'count' (a whole number) or 'year'. ``choices`` are the allowed codes and ``choice_labels``
     their plain names (either is accepted as input). ``low``/``high`` bound numbers (inclusive).
@@ -356,6 +357,19 @@ REGISTRY: tuple[FieldSpec, ...] = (
               blank="estimated"),
     FieldSpec("billed", "money", "Known total billed charges ($)",
               "The providers' total charges, if known.", unit="USD", low=0, high=MAX_DOLLARS, blank="estimated"),
+    FieldSpec("hospital", "text", "Hospital (CMS Certification Number)",
+              "A named hospital's 6-character CMS Certification Number (CCN): its facility fee is then priced "
+              "at the prices it publishes (cash price, gross charge, negotiated rates). Only with site hopd.",
+              pattern=r"[0-9A-Za-z]{6}", example="a 6-character CMS Certification Number, e.g. 010001",
+              blank="the local range of hospital prices"),
+    FieldSpec("payer", "text", "Insurer",
+              "The patient's insurer or plan as named in the clinic's contract prices or a hospital's price "
+              "file (matched ignoring case). At a named hospital with a commercial plan in network, its "
+              "published negotiated rate for this insurer; without one published, its range of negotiated "
+              "rates.", pattern=r"(?!(?i:inf|infinity|nan)$)[A-Za-z][A-Za-z0-9 &.,'()/+:-]{0,79}",
+              example="an insurer's name starting with a letter, e.g. Aetna (letters, digits, spaces and "
+                      "& . , ' ( ) / + : -; at most 80 characters)",
+              blank="no insurer named (the hospital's range of negotiated rates)"),
 )
 FIELDS: dict[str, FieldSpec] = {f.name: f for f in REGISTRY}
 NAMES: tuple[str, ...] = tuple(FIELDS)
@@ -474,12 +488,13 @@ def read(spec: FieldSpec, value: object) -> tuple[object, str | None]:
         if code is None:
             return None, f"'{show(text)}' is not allowed: {spec.allowed()}"
         return code, None
-    # place fields
+    # place and text fields
     if not _PATTERNS[spec.name].fullmatch(text):
         what = {"zip": "is not a ZIP code", "locality": "is not a Medicare locality",
-                "state": "is not a state"}[spec.name]
+                "state": "is not a state", "hospital": "is not a CMS Certification Number"}.get(
+            spec.name, "is not allowed")
         return None, f"'{show(text)}' {what}: use {spec.example}"
-    return (text.upper() if spec.name == "state" else text), None
+    return (text.upper() if spec.name in ("state", "hospital") else text), None
 
 
 def _flag(spec: FieldSpec, value: object) -> tuple[object, str | None]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from . import engine, explain, geography
+from . import engine, explain, geography, named_hospital
 from .fields import MEDIGAP, PLAN_TYPE
 from .scenario import COVERAGE, MEDICARE_PROVIDER, SEDATION, Scenario, ScenarioError
 from .tables import COMPONENTS, LEVELS, PROCEDURE_CODES, SITES, YEARS, RefData, code_names, load
@@ -51,9 +51,12 @@ class Quote:
     #: typical, high}, "deductible_not_met": {...}} (and "ppo"/"hmo" for an unknown plan type out of
     #: network); empty when nothing that matters was left open.
     patient_pays_if: dict[str, dict[str, float]] = field(default_factory=dict)
+    #: The named hospital (``--hospital``): ccn, name, city, state, file_date, figure (dollars: what
+    #: the facility fee is priced at, null where not published), basis (which published figure), ...
+    hospital: dict | None = None
 
     def to_dict(self) -> dict:
-        return {
+        out = {
             "code": self.code, "code_name": self.code_name, "requested_code": self.scenario.code,
             "year": self.year, "site": self.scenario.site, "imaging": self.scenario.effective_imaging,
             "sedation": self.scenario.sedation, "coverage": self.scenario.coverage,
@@ -65,6 +68,9 @@ class Quote:
             "warnings": self.warnings, "sources": self.sources, "assumptions": self.assumptions,
             "data_version": self.data_version, "inputs": self.scenario.to_dict(),
         }
+        if self.hospital is not None:
+            out["hospital"] = self.hospital
+        return out
 
     def warning_codes(self) -> list[str]:
         return [w["code"] for w in self.warnings]
@@ -104,7 +110,18 @@ def encode(sc: Scenario, place: geography.Place, ref: RefData) -> engine.Inputs:
         oon_coinsurance_pct=a(_nan(sc.oon_coinsurance)), oon_oop_max=a(_nan(sc.oon_oop_max)),
         oon_oop_met=a(sc.oon_oop_met or 0.0), copay_instead=a(sc.copay_timing == "instead_of_deductible", bool),
         grandfathered=a(bool(sc.grandfathered), bool), hdhp=a(bool(sc.hdhp), bool), qmb=a(bool(sc.qmb), bool),
+        **_hospital_inputs(sc, ref),
     )
+
+
+def _hospital_inputs(sc: Scenario, ref: RefData) -> dict[str, np.ndarray]:
+    """A named hospital's figures as engine inputs (none when no hospital is named)."""
+    if not sc.hospital:
+        return {}
+    cash, gross, neg = named_hospital.encode(np.array([sc.hospital], dtype=object),
+                                             np.array([sc.billed_code], dtype=object),
+                                             np.array([sc.payer or ""], dtype=object), ref)
+    return {"hospital_cash": cash, "hospital_gross": gross, "hospital_negotiated": neg}
 
 
 def _split_totals(sc: Scenario, place: geography.Place, res: engine.Result,
@@ -125,6 +142,9 @@ def _split_totals(sc: Scenario, place: geography.Place, res: engine.Result,
 def quote(sc: Scenario, ref: RefData | None = None) -> Quote:
     """Price one scenario. Raises ScenarioError (listing every bad field) on invalid input."""
     ref = ref or load()
+    if sc.hospital and not (sc.zip or sc.locality or sc.state):  # priced where the hospital is
+        zip_code = named_hospital.hospital_zips(ref).get(str(sc.hospital).strip().upper())
+        sc = replace(sc, zip=zip_code) if zip_code else sc
     sc.check()
     try:
         place = geography.resolve(ref, sc.zip, sc.locality, sc.state)
@@ -143,6 +163,17 @@ def quote(sc: Scenario, ref: RefData | None = None) -> Quote:
             "allowed": band(res.allowed[c, :, 0]), "billed": band(res.billed[c, :, 0]),
             "patient_pays": band(res.shares.patient[c, :, 0]) if np.isnan(_nan(sc.allowed)) else None,
         })
+    steps = explain.steps(sc, res, ref)
+    warnings = explain.warnings(sc, place, res, ref, _split_totals(sc, place, res, ref))
+    sources = explain.sources(sc, place, res, ref)
+    hospital = None
+    if sc.hospital:
+        hp = named_hospital.lookup(sc.hospital, sc.billed_code, sc.payer, ref)
+        hospital, step, source, warning = explain.named_hospital(sc, hp, res)
+        steps.insert(0, step)
+        sources.insert(0, source)
+        if warning:
+            warnings.insert(0, warning)
     sh = res.shares
     breakdown = {part: band(getattr(sh, part).sum(axis=0)[:, 0])
                  for part in ("deductible", "copay", "coinsurance", "over_max", "supplemental", "balance")}
@@ -152,9 +183,7 @@ def quote(sc: Scenario, ref: RefData | None = None) -> Quote:
         total_billed=band(res.total_billed[:, 0]),
         total_cost=band(res.total_allowed[:, 0] + sh.balance.sum(axis=0)[:, 0]), patient_pays=band(res.patient[:, 0]),
         plan_pays=band(res.plan[:, 0]), breakdown=breakdown,
-        steps=explain.steps(sc, res, ref),
-        warnings=explain.warnings(sc, place, res, ref, _split_totals(sc, place, res, ref)),
-        sources=explain.sources(sc, place, res, ref), data_version=ref.version,
+        steps=steps, warnings=warnings, sources=sources, data_version=ref.version, hospital=hospital,
         assumptions={"deductible_remaining": float(res.ded_remaining[0]),
                      "coinsurance_pct": round(float(res.coinsurance_fraction[0]) * 100, 4),
                      "oop_remaining": None if np.isinf(res.oop_remaining[0]) else float(res.oop_remaining[0]),

@@ -68,7 +68,7 @@ def random_frame(n: int, seed: int = 0, ref: RefData | None = None, overrides: f
     sed = rng.integers(0, len(SEDATION), n)
     keep_override = rng.random(n) < overrides
     for spec in REGISTRY:
-        if spec.name in PLACE_FIELDS:
+        if spec.name in PLACE_FIELDS or spec.kind == "text":  # text fields (a named hospital) left out
             continue
         if spec.name in ("coverage", "sedation"):
             values = cov if spec.name == "coverage" else sed

@@ -39,7 +39,7 @@ from .fields import (  # noqa: F401  (re-exported: the names callers have always
 
 __all__ = ["FieldError", "InputError", "Scenario", "ScenarioError"]
 
-_TYPES = {"place": "str | None", "choice": "str", "money": "float", "percent": "float", "count": "int",
+_TYPES = {"place": "str | None", "text": "str", "choice": "str", "money": "float", "percent": "float", "count": "int",
           "year": "int", "flag": "bool"}
 
 
@@ -74,10 +74,13 @@ class _ScenarioMethods:
     def changed(self, **changes: object) -> Scenario:
         """A copy with ``changes``, and every field that does not apply to the new coverage and
         sedation put back to its default (e.g. a copay dropped when the coverage becomes Original
-        Medicare). Used wherever one scenario is turned into another (comparisons, the UIs)."""
+        Medicare), and a named hospital dropped at another site than its outpatient department. Used
+        wherever one scenario is turned into another (comparisons, the UIs)."""
         new = replace(self, **changes)
         reset = {f.name: f.default for f in REGISTRY if not applies(f, new.coverage, new.sedation)
                  and getattr(new, f.name) not in f.neutral_values}
+        if new.hospital and new.site != "hopd":  # a named hospital prices only its outpatient department
+            reset["hospital"] = None
         return replace(new, **reset) if reset else new
 
     def validate(self) -> list[FieldError]:

@@ -330,6 +330,9 @@ RULES: tuple[Rule, ...] = (
     Rule("allowed_facility", lambda c: c.has("allowed_facility") & (c.num["allowed_facility"] != 0)
          & (c.idx["site"] == SITES.index("office")),
          lambda c, i: "an office visit has no separate facility bill: leave it out or choose site hopd or asc"),
+    Rule("hospital", lambda c: c.has("hospital") & (c.idx["site"] != SITES.index("hopd")),
+         lambda c, i: "a named hospital prices a hospital outpatient department's facility fee: choose site hopd "
+                      "or leave the hospital out"),
     *(_not_applicable_rule(spec) for spec in REGISTRY
       if spec.coverages != frozenset(COVERAGE) or spec.sedations != frozenset(SEDATION)),
 )
@@ -404,9 +407,59 @@ def _resolve_places(c: Columns, ref: RefData) -> None:
     c.loc, c.state = loc, state
 
 
+def _resolve_hospitals(c: Columns, ref: RefData | None) -> None:
+    """A named hospital must be a known one (data/hospitals.csv or a clinic's imported files);
+    an unknown CCN becomes a problem of the ``hospital`` field."""
+    values, codes = c.place_values["hospital"], c.place_codes["hospital"]
+    if not len(values) or not (codes >= 0).any():
+        return
+    from .named_hospital import known_ccns
+
+    known = known_ccns(ref)
+    unknown_u = np.array([v != "" and v not in known for v in values], dtype=bool)
+    if not unknown_u.any():
+        return
+    msgs = c.messages["hospital"]
+    problem_u = np.full(len(values), -1, dtype=np.int64)
+    for k in np.flatnonzero(unknown_u):
+        problem_u[k] = len(msgs)
+        msgs.append(f"'{values[k]}' is no hospital we know: give a CMS Certification Number from the hospital list "
+                    "(data/hospitals.csv) or from the hospital files you imported")
+    unknown = _gather(problem_u, codes, -1)
+    c.problem["hospital"] = np.where(unknown >= 0, unknown, c.problem["hospital"])
+
+
+def _blank_cells(raw: object, n: int) -> np.ndarray:
+    s = pd.Series(raw, dtype=object) if not isinstance(raw, pd.Series) else raw.astype(object)
+    return (s.isna() | s.astype(str).str.strip().eq("")).to_numpy(bool) if len(s) == n else np.ones(n, bool)
+
+
+def _hospital_place(columns: dict[str, object], n: int, ref: RefData | None) -> dict[str, object]:
+    """Rows that name a hospital and no place are priced where the hospital is (its ZIP code)."""
+    raw = columns.get("hospital")
+    if raw is None:
+        return columns
+    named = ~_blank_cells(raw, n)
+    for name in PLACE_FIELDS:
+        if columns.get(name) is not None:
+            named &= _blank_cells(columns[name], n)
+    if not named.any():
+        return columns
+    from .named_hospital import hospital_zips
+
+    zips = hospital_zips(ref)
+    ccn = pd.Series(raw, dtype=object).astype(str).str.strip().str.upper().to_numpy(object)
+    filled = np.array([zips.get(ccn[i], "") if named[i] else "" for i in range(n)], dtype=object)
+    if columns.get("zip") is not None:
+        old = pd.Series(columns["zip"], dtype=object).to_numpy(object)
+        filled = np.where(named, filled, old)
+    return {**columns, "zip": filled}
+
+
 def check_columns(columns: dict[str, object], n: int, ref: RefData | None = None) -> Checked:
     """Check n scenarios given as raw columns (a Series, array or list per field name)."""
     c = Columns(n)
+    columns = _hospital_place(columns, n, ref)
     for spec in REGISTRY:
         raw = columns.get(spec.name)
         if raw is None:
@@ -418,6 +471,7 @@ def check_columns(columns: dict[str, object], n: int, ref: RefData | None = None
             _read_column(spec, raw, n, c)
     if ref is not None:
         _resolve_places(c, ref)
+    _resolve_hospitals(c, ref)
     field_bad = np.zeros(n, dtype=bool)
     for spec in REGISTRY:
         field_bad |= c.problem[spec.name] >= 0

@@ -46,7 +46,8 @@ def scenarios(draw, coverage: str | None = None, network: str | None = None,
         "zip": ZIPS, "locality": [loc.key for loc in _REF.localities], "state": list(_REF.states)}[where]))}
     values |= {"coverage": cov, "sedation": sed}
     for spec in REGISTRY:
-        if spec.name in values or spec.name in PLACE_FIELDS or not applies(spec, cov, sed):
+        if (spec.name in values or spec.name in PLACE_FIELDS or spec.kind == "text"
+                or not applies(spec, cov, sed)):
             continue
         if spec.name.startswith(("allowed", "billed")) and not allow_overrides:
             continue

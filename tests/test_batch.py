@@ -103,3 +103,20 @@ def test_categorical_and_string_columns_give_the_same_result():
     cat = df.astype({"site": "category", "coverage": "category"})
     b = quote_frame(cat)
     pd.testing.assert_frame_equal(a[output_columns()], b[output_columns()])
+
+
+def test_batch_equals_single_quotes_at_named_hospitals():
+    """A named hospital (and an insurer's name) is priced by the same engine path in both APIs."""
+    from dataclasses import replace
+
+    ccns = ["010001", "490002", "490019", "490013", "010005", "050056"]
+    scs = [replace(sc, hospital=ccns[i % len(ccns)],
+                   payer=(["aetna", "United Healthcare", "nobody"][i % 3] if sc.coverage == "commercial" and i % 2
+                          else None))
+           for i, sc in enumerate(random_scenarios(1500, seed=11)) if sc.site == "hopd"]
+    assert len(scs) > 100
+    df = pd.DataFrame([sc.to_dict() for sc in scs])
+    out = quote_frame(df)
+    assert (out["status"] == "ok").all(), out.loc[out["status"] != "ok", "error"].head().tolist()
+    want = np.array([_expected(sc) for sc in scs])
+    np.testing.assert_allclose(out[output_columns()].to_numpy(), want, atol=0.005, rtol=0)

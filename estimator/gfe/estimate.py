@@ -226,11 +226,16 @@ def gfe_lines(case: GfeCase, q: Quote) -> list[GfeLine]:
 
     Each bill's amount is the clinic's cash price when one is on file, else the estimate's typical
     cash price; a bill with several codes is split across them in proportion to Medicare's amounts.
+    At a named hospital (the scenario's ``hospital``) the facility's charge is its published cash
+    price where it publishes one.
     """
     out = []
+    named_cash = (q.hospital or {}).get("cash_price")
     for comp in q.components:
         role = comp["name"]
         total = case.cash_prices.get(role, comp["allowed"]["typical"])
+        if role == "facility" and named_cash is not None:
+            total = named_cash
         weights = [li["medicare"] * li["units"] for li in comp["lines"]]
         wsum = sum(weights) or 1.0
         amounts = [round(total * w / wsum, 2) for w in weights]
