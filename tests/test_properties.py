@@ -100,10 +100,12 @@ def test_hospital_at_least_surgery_center_at_least_office(sc):
     # A surgery center at least an office at the typical and high levels. Not at the low level: in the
     # lowest-priced states (published hospital prices in Michigan and Maryland, say) a 10th-percentile
     # facility fee plus the doctor's facility-rate fee can fall below an office's 10th-percentile fee.
+    # Billed charges rest on separate published charge ratios for each bill, so only the allowed amounts
+    # are compared between a surgery center and an office.
     for k in (0, 1):
         for lvl in LEVELS:
             assert totals["hopd"][k][lvl] >= totals["asc"][k][lvl] - TOL, (k, lvl, totals)
-            if lvl != "low":
+            if lvl != "low" and k == 0:
                 assert totals["asc"][k][lvl] >= totals["office"][k][lvl] - TOL, (k, lvl, totals)
 
 
