@@ -366,9 +366,9 @@ REGISTRY: tuple[FieldSpec, ...] = (
               "The patient's insurer or plan as named in the clinic's contract prices or a hospital's price "
               "file (matched ignoring case). At a named hospital with a commercial plan in network, its "
               "published negotiated rate for this insurer; without one published, its range of negotiated "
-              "rates.", pattern=r"(?!(?i:inf|infinity|nan)$)[A-Za-z0-9][A-Za-z0-9 &.,'()/+:-]{0,79}",
-              example="an insurer's name starting with a letter or digit, e.g. Aetna or 1199SEIU (letters, "
-                      "digits, spaces and & . , ' ( ) / + : -; at most 80 characters)",
+              "rates.", pattern=r"(?!(?i:inf|infinity|nan)$)[A-Za-z][A-Za-z0-9 &.,'()/+:-]{0,79}",
+              example="an insurer's name starting with a letter, e.g. Aetna (letters, digits, spaces and "
+                      "& . , ' ( ) / + : -; at most 80 characters)",
               blank="no insurer named (the hospital's range of negotiated rates)"),
 )
 FIELDS: dict[str, FieldSpec] = {f.name: f for f in REGISTRY}
