@@ -31,6 +31,8 @@ from estimator.hospital_files import (
     table_path,
 )
 
+from .conftest import REFERENCE
+
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "hospital_prices"
 
@@ -106,12 +108,9 @@ def test_imported_values_equal_what_the_file_says(name: str, tmp_path: Path) -> 
 
 
 def test_the_cms_examples_themselves_import_with_no_epidural_prices(tmp_path: Path) -> None:
-    ref = Path("/work/shared/reference/cms/hpt")
-    if not ref.exists():
-        ref = ROOT.parent / "shared" / "reference" / "cms" / "hpt"
+    ref = REFERENCE / "cms" / "hpt"
     files = sorted(p for p in ref.glob("v*/*") if "Example" in p.name or "example" in p.name)
-    if not files:
-        pytest.skip("CMS reference examples not available")
+    assert len(files) == 6, files
     for f in files:  # each alone: all six are the same hospital
         (imp,) = import_files([f], tmp_path).imported
         assert imp.hospital_id == "CA-50056" and imp.hospital_name == "West Mercy Hospital" and imp.n_prices == 0
