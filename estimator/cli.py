@@ -18,7 +18,7 @@ from pathlib import Path
 from . import batch_csv, clinic_prices, gfe, readers
 from .clinic_prices import PriceList
 from .documents.gfe_pdf import gfe_pdf, gfe_text
-from .fields import COVERAGE, FIELDS, REGISTRY, SEDATION, FieldSpec, read, show
+from .fields import COVERAGE, FIELDS, REGISTRY, SEDATION, FieldSpec, one_line, read, show
 from .money import between, usd, usd_range
 from .parsing import scenario_from_strings
 from .quote import Quote, quote
@@ -264,7 +264,7 @@ def cmd_hospital_remove(args: argparse.Namespace) -> int:
         h = remove_hospital(args.hospital, args.data_dir)
     except ScenarioError as e:  # the command's HOSPITAL argument, not the quote's --hospital option
         for err in e.errors:
-            print(f"error: {show_line(err.field)}: {show_line(err.message)}", file=sys.stderr)
+            print(f"error: {one_line(err.field)}: {one_line(err.message)}", file=sys.stderr)
         return EXIT_USAGE
     print(f"removed {h.hospital_id} {h.hospital_name} ({h.n_prices} prices)")
     return 0
@@ -339,11 +339,6 @@ def _where(field: str) -> str:
     return field
 
 
-def show_line(text: str) -> str:
-    """A message as one printable line (control characters escaped)."""
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
@@ -360,8 +355,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except ScenarioError as e:
         for err in e.errors:
-            print(f"error: {_where(err.field)}: {show_line(err.message)}" if err.field != "usage"
-                  else f"error: {show_line(err.message)}", file=sys.stderr)
+            print(f"error: {_where(err.field)}: {one_line(err.message)}" if err.field != "usage"
+                  else f"error: {one_line(err.message)}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as e:
         print(f"error: {e.strerror or e}: {getattr(e, 'filename', '') or ''}", file=sys.stderr)

@@ -391,8 +391,12 @@ def show(value: object) -> str:
     if isinstance(value, float) and math.isfinite(value) and value == int(value) and abs(value) < 1e15:
         return str(int(value))
     s = str(value)
-    s = s if len(s) <= 40 else s[:37] + "..."
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in s)
+    return one_line(s if len(s) <= 40 else s[:37] + "...")
+
+
+def one_line(text: str) -> str:
+    """``text`` with control characters (a NUL, a line break) written as escapes: one printable line."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 def _spelling(text: str) -> str:

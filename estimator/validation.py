@@ -345,7 +345,6 @@ class Checked:
 
     cols: Columns
     bad: np.ndarray  # (n,) bool
-    _field_bad: np.ndarray  # (n,) bool: some field could not be read
     _rules: list[tuple[Rule, np.ndarray]]
 
     def errors(self, i: int) -> list[FieldError]:
@@ -482,7 +481,7 @@ def check_columns(columns: dict[str, object], n: int, ref: RefData | None = None
         if mask.any():
             rules.append((rule, mask))
             bad |= mask
-    return Checked(c, bad, field_bad, rules)
+    return Checked(c, bad, rules)
 
 
 def check_frame(df: pd.DataFrame, ref: RefData | None = None) -> Checked:
