@@ -2,10 +2,11 @@
 
 import streamlit as st
 
-from dashboard import charts, inputs, state, views
+from dashboard import charts, hospital_list, inputs, state, views
 from estimator import compare
 from estimator.guidance import questions
 from estimator.money import usd
+from estimator.nearby import display_name
 from estimator.quote import quote
 from estimator.scenario import SITE_PHRASES, ScenarioError
 from estimator.tables import load
@@ -39,12 +40,14 @@ with right:
             detail_site = chosen
             if chosen == state.COMPARE:
                 detail_site = table.sort_values("patient_pays_typical").iloc[0]["site"]
-            sc.site = detail_site
+            sc = sc.changed(site=detail_site)
             q = quote(sc, ref)
         except ScenarioError as e:
             views.problems(e.errors)
             st.stop()
         where = f" at {SITE_PHRASES[detail_site]}" if chosen == state.COMPARE else ""
+        if q.hospital:
+            where = f" at {display_name(q.hospital['name']) or 'hospital ' + q.hospital['ccn']}"
         views.show_headline(q, where)
         if chosen == state.COMPARE:
             st.caption("Shown for the lowest-cost site for you; choose a site in step 1 to see another.")
@@ -60,6 +63,7 @@ with right:
             st.markdown("**Other ways you could pay less**\n" + "\n".join(
                 f"- With {r.change}: about {usd(r.saving, cents=False)} less" for r in other.itertuples()))
         views.plot(charts.sites(table), "chart_sites")
+        hospital_list.render(sc, ref)
         views.plot(charts.breakdown(q), "chart_breakdown")
         views.plot(charts.waterfall(q), "chart_waterfall")
 

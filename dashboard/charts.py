@@ -91,21 +91,32 @@ OFF_MAP = {"PR": "Puerto Rico", "VI": "U.S. Virgin Islands", "GU": "Guam", "AS":
            "MP": "Northern Mariana Islands", "FM": "Micronesia", "MH": "Marshall Islands", "PW": "Palau"}
 
 
-def state_map(table: pd.DataFrame, value: str, what: str) -> tuple[go.Figure, str]:
-    """A map of the states coloured by ``value``, drawn from the vendored shapes (no network).
+def state_map(table: pd.DataFrame, value: str, what: str, highlight: str | None = None) -> tuple[go.Figure, str]:
+    """A map of the states coloured by ``value``, drawn from the vendored shapes (no network), with
+    the patient's state (``highlight``) outlined. The colour scale lies under the map, so the map
+    keeps the full width of a phone.
 
-    The alternative text names the dearest and cheapest states and gives the territories the map
-    cannot draw.
+    The alternative text names the dearest and cheapest states, the patient's state, and the
+    territories the map cannot draw.
     """
     t = table[table["status"] == "ok"]
     fig = go.Figure(go.Choropleth(
         geojson=GEOJSON_URL, featureidkey="id", locations=t["state"], z=t[value], colorscale="Blues",
-        marker_line_color="white", marker_line_width=0.6, colorbar=dict(tickprefix="$", title=""),
+        marker_line_color="white", marker_line_width=0.6,
+        colorbar=dict(tickprefix="$", title="", orientation="h", thickness=12, len=0.9, y=-0.02, yanchor="top"),
         hovertemplate="%{location}: %{z:$,.0f}<extra></extra>"))
+    mine = t[t["state"] == highlight]
+    if len(mine):
+        fig.add_trace(go.Choropleth(
+            geojson=GEOJSON_URL, featureidkey="id", locations=mine["state"], z=[0] * len(mine), showscale=False,
+            colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], marker_line_color=RED, marker_line_width=3,
+            hovertemplate="Your state, %{location}<extra></extra>"))
     fig.update_geos(visible=False, projection_type="albers usa", fitbounds="locations", bgcolor="white")
     top, bottom = t.nlargest(1, value).iloc[0], t.nsmallest(1, value).iloc[0]
     alt = (f"Map of the United States shaded by the typical {what}: highest in {top['state']} "
            f"({usd(top[value], cents=False)}), lowest in {bottom['state']} ({usd(bottom[value], cents=False)}).")
+    if len(mine):
+        alt += f" Your state, {highlight}, is outlined in red: {usd(mine[value].iloc[0], cents=False)}."
     off = t[t["state"].isin(list(OFF_MAP))]
     if len(off):
         alt += " Not on the map: " + "; ".join(f"{OFF_MAP[r.state]} {usd(getattr(r, value), cents=False)}"

@@ -125,6 +125,8 @@ def more_inputs() -> None:
         use = applicable(st.session_state.get(BY_NAME["coverage"].key, "commercial"))
         if "anesthesia_network" in use:
             widget("anesthesia_network")
+        if st.session_state.get(BY_NAME["coverage"].key) == "commercial":  # only commercial rates are named
+            widget("payer", max_chars=80, placeholder="e.g. Aetna")
         c1, c2 = st.columns(2)
         for col, name in zip((c1, c2), ("hdhp", "grandfathered")):
             if name in use:

@@ -79,6 +79,8 @@ FIELDS = [
     _from_registry("oop_met"),
     _from_registry("medigap"),
     _from_registry("medicare_provider"),
+    _from_registry("payer", default=""),
+    _from_registry("hospital", default=""),
     _from_registry("prior_sessions"),
     _from_registry("year"),
     _from_registry("code"),
@@ -118,6 +120,8 @@ def _parse(f: Field, raw: str) -> tuple[object, str | None]:
     (compare, show, a blank choice) are matched here.
     """
     text = raw.strip()
+    if f.name == "hospital":  # a CCN is written in capitals
+        raw = text = text.upper()
     if f.name == "zip":  # kept as typed (as the box holds at most): the estimate says what is wrong with it
         return text[:10], None
     if f.kind == "choice" and text.lower() in f.options:
@@ -164,7 +168,10 @@ def scenario(site: str | None = None, overrides: dict | None = None) -> tuple[Sc
     text = {k: val for k, val in v.items() if k in REGISTRY_FIELDS and val not in (None, "")}
     if text.get("zip"):
         text.pop("state", None)
-    text["site"] = site or (v["site"] if v["site"] != COMPARE else "asc")
+    # A named hospital prices the hospital site; compared with the others when the patient compares.
+    text["site"] = site or (v["site"] if v["site"] != COMPARE else "hopd" if text.get("hospital") else "asc")
+    if text["site"] != "hopd":
+        text.pop("hospital", None)
     if text.get("coverage") == "medicare":
         text.pop("deductible", None)  # Part B's, set by law: the page asks only what is met
     if v["imaging"] == "fluoroscopy" and v["code"] in ("62320", "62322"):

@@ -43,7 +43,7 @@ def show_headline(q: Quote, where: str = "") -> None:
         st.markdown(f"### You would likely pay {usd(p['typical'], cents=False)}",
                     help=("The typical estimate, with the likely range (10th to 90th percentile of prices "
                           "for your area and state)."))
-        st.markdown(f"**{between(p['low'], p['high']).capitalize()}**{where}.")
+        st.markdown(f"**{between(p['low'], p['high']).capitalize()}**{md(where)}.")
         for line in assumed_cases(q):
             st.markdown(line)
     with c2:
@@ -80,6 +80,12 @@ def downloads(q: Quote) -> None:
                        on_click="ignore", key="dl_pdf")
     c2.download_button("Download the numbers (CSV)", lambda: summary_csv(q), file_name="cost-estimate.csv",
                        mime="text/csv", icon=":material/table:", on_click="ignore", key="dl_csv")
+
+
+def ordinal(n: int) -> str:
+    """1 -> '1st', 2 -> '2nd', 11 -> '11th', 23 -> '23rd'."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def disclaimer() -> None:

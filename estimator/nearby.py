@@ -1,0 +1,114 @@
+"""Hospitals near a patient: each one's published prices and what the patient would likely pay there.
+
+The list behind "Hospitals near you". Hospitals come from data/hospitals.csv (CMS Care Compare, with
+latitude/longitude), distances from the Census centroid of the patient's ZIP code (miles, great circle),
+published figures from the hospital's price file (``named_hospital.lookup``: the clinic's imported file
+first, else data/hospital_prices.csv), and the patient's share from the engine with the hospital named
+(``hospital`` field, site hopd): the same figures a quote with ``--hospital CCN`` gives. All amounts in
+US dollars.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import hospitals as hosp
+from . import named_hospital
+from .batch import quote_frame
+from .scenario import Scenario
+from .tables import RefData, load
+
+KM_PER_MILE = 1.609344  # international mile
+
+#: Care Compare hospital types that offer outpatient procedures to the public. Left out: psychiatric,
+#: long-term care and children's hospitals, and federal hospitals (VA, Defense) that serve only their
+#: own beneficiaries and publish no prices.
+OUTPATIENT_TYPES = ("Acute Care Hospitals", "Critical Access Hospitals", "Rural Emergency Hospital",
+                    "HHS subtype: Short Term")
+
+#: Words kept in lower case when CMS's upper-case names are shown in title case.
+_SMALL_WORDS = frozenset({"of", "and", "the", "at", "for", "in", "on"})
+_UPPER_WORDS = frozenset({"UAB", "UCSF", "UCLA", "UC", "VA", "LLC", "NYU", "SSM", "OSF", "HCA", "UPMC", "UNC",
+                          "ECU", "MUSC", "UT", "UW", "MD", "II", "III"})
+
+
+def display_name(name: str) -> str:
+    """A hospital name as people write it: 'SOUTHEAST HEALTH MEDICAL CENTER OF DOTHAN' -> 'Southeast Health
+    Medical Center of Dothan' (names already in mixed case are kept)."""
+    text = str(name or "").strip()
+    if not text or text != text.upper():
+        return text
+    words = []
+    for i, w in enumerate(text.split()):
+        if w in _UPPER_WORDS:
+            words.append(w)
+        elif i and w.lower() in _SMALL_WORDS:
+            words.append(w.lower())
+        else:
+            words.append("-".join(p[:1].upper() + p[1:].lower() for p in w.split("-")))
+    return " ".join(words)
+
+
+def hospitals_near(sc: Scenario, ref: RefData | None = None, n: int = 10,
+                   include: str | None = None) -> pd.DataFrame:
+    """The ``n`` outpatient hospitals nearest the scenario's ZIP code, closest first.
+
+    One row per hospital: ccn, name (display case), city, state, hospital_type, distance_miles;
+    its published figures for the scenario's code (``cash_price``, ``gross_charge``; NaN where not
+    published), ``file_date``, ``published`` (any figure at all) and ``origin`` (published or imported);
+    and what the patient would pay there (``patient_pays_low/typical/high``, ``facility_allowed_typical``)
+    priced like a quote at a hospital outpatient department with the hospital named. ``include`` (a CCN)
+    adds that hospital when it is not among the nearest (a hospital chosen earlier stays listed).
+
+    Raises InputError naming ``zip`` when the scenario has no ZIP code with a Census centroid.
+    """
+    ref = ref or load()
+    types = set(OUTPATIENT_TYPES)
+    h = hosp.hospitals(ref)
+    pool = h[(h["in_latest_care_compare"] == "Y") & h["hospital_type"].isin(types)]
+    lat, lon = hosp.zip_centroid(str(sc.zip or ""), ref)
+    pool = pool.assign(distance_km=hosp.distance_km(lat, lon, pool["lat"].to_numpy(float),
+                                                    pool["lon"].to_numpy(float)))
+    near = pool.sort_values(["distance_km", "ccn"], kind="stable").head(n)
+    if include and include not in set(near["ccn"]):
+        extra = h[h["ccn"] == include]
+        if len(extra):
+            extra = extra.assign(distance_km=hosp.distance_km(lat, lon, extra["lat"].to_numpy(float),
+                                                              extra["lon"].to_numpy(float)))
+            near = pd.concat([near, extra])
+    near = near.reset_index(drop=True)
+    code = sc.billed_code
+    found = [named_hospital.lookup(c, code, sc.payer, ref) for c in near["ccn"]]
+    at_each = [sc.changed(site="hopd", hospital=c).to_dict() for c in near["ccn"]]
+    priced = quote_frame(pd.DataFrame(at_each), ref, keep_inputs=False) if at_each else pd.DataFrame()
+    out = pd.DataFrame({
+        "ccn": near["ccn"].to_numpy(str),
+        "name": [display_name(hp.name or nm) for hp, nm in zip(found, near["name"], strict=True)],
+        "city": [display_name(c) for c in near["city"].fillna("")],
+        "state": near["state"].to_numpy(str),
+        "hospital_type": near["hospital_type"].to_numpy(str),
+        "distance_miles": np.round(near["distance_km"].to_numpy(float) / KM_PER_MILE, 1),
+        "cash_price": [hp.cash for hp in found],
+        "gross_charge": [hp.gross for hp in found],
+        "file_date": [hp.file_date for hp in found],
+        "published": [hp.published for hp in found],
+        "origin": [hp.origin for hp in found],
+    })
+    for col in ("patient_pays_low", "patient_pays_typical", "patient_pays_high", "facility_allowed_typical"):
+        out[col] = priced[col].to_numpy(float) if len(priced) else np.array([], float)
+    return out
+
+
+def local_hospital_range(sc: Scenario, ref: RefData | None = None) -> dict[str, tuple[float, float]]:
+    """The local 10th-90th percentile range of hospital facility fees at the scenario's place, for the
+    code billed: ``cash`` (discounted cash prices) and ``gross`` (gross charges), in dollars. What a
+    hospital that publishes no price is likely to charge (the market model's band, not any one hospital)."""
+    ref = ref or load()
+    row = sc.changed(site="hopd", coverage="self_pay", hospital=None).to_dict()
+    r = quote_frame(pd.DataFrame([row]), ref, keep_inputs=False).iloc[0]
+    return {"cash": (float(r["facility_allowed_low"]), float(r["facility_allowed_high"])),
+            "gross": (float(r["facility_billed_low"]), float(r["facility_billed_high"]))}
+
+
+__all__ = ["KM_PER_MILE", "OUTPATIENT_TYPES", "display_name", "hospitals_near", "local_hospital_range"]
