@@ -113,8 +113,9 @@ st.markdown("""
 - Surgery-center fees use a wage index for your Medicare locality's metropolitan area, or a typical
   area of your state where the locality covers more than one (see the assumptions).
 - Hospital facility bands rest on about 2,000 hospitals' published prices, but they are state-level:
-  they do not know which hospital will bill, or its type (a critical-access hospital and an academic
-  centre get the same band). Commercial rates rest on the few dozen hospitals that publish them per
+  unless you choose a hospital under "Hospitals near you" (then its own published cash price, gross
+  charge or negotiated rates price the facility fee), they do not know which hospital will bill, or
+  its type (a critical-access hospital and an academic centre get the same band). Commercial rates rest on the few dozen hospitals that publish them per
   payer, Medicaid facility rates on four. The largest source keeps the largest figure in a hospital's
   file for each code. Surgery-center and office prices are not published: they rest on published
   ratios that are not specific to this injection. Your own plan's contracted rates can differ; an
