@@ -5,6 +5,9 @@ A multipage app; each page lives in app_pages/ and holds no pricing logic of its
 
 import streamlit as st
 
+from dashboard.layout import style
+from dashboard.nav import menu
+
 st.set_page_config(page_title="Epidural injection cost estimator", page_icon="static/icon.png",
                    layout="wide", initial_sidebar_state="collapsed")
 
@@ -22,4 +25,7 @@ pages = {
         st.Page("app_pages/clinic_prices.py", title="Clinic prices", icon=":material/sell:", url_path="clinic-prices"),
     ],
 }
-st.navigation(pages, position="top").run()
+style()
+current = st.navigation(pages, position="hidden")
+menu(pages)
+current.run()

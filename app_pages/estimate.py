@@ -18,6 +18,9 @@ st.title("What will my neck or upper-back epidural injection cost?")
 st.markdown("An estimate of what you would pay for an epidural steroid injection in the neck or upper back "
             "(code 62321), with the range you can expect, where the money goes, and how to pay less.")
 views.url_problems()
+sc, errors = state.scenario()  # the inputs as they stand (widget changes are already in)
+inputs.show_errors(errors)
+summary = st.container(key="summary_bar")
 
 left, right = st.columns([2, 3], gap="large")
 with left:
@@ -33,23 +36,30 @@ state.sync_url()
 
 with right:
     chosen = state.values()["site"]
-    sc, errors = state.scenario()
-    if not views.problems(errors):
+    if views.problems(errors):
+        views.summary_bar(summary, errors=errors)
+    else:
         try:
             table = compare.by_site(sc, ref)
             detail_site = chosen
-            if chosen == state.COMPARE:
-                detail_site = table.sort_values("patient_pays_typical").iloc[0]["site"]
+            tied = bool(table["patient_pays_typical"].max() - table["patient_pays_typical"].min() < 1)
+            if chosen == state.COMPARE:  # the cheapest for the patient; among ties, the cheapest in all
+                detail_site = table.sort_values(["patient_pays_typical", "total_cost_typical"]).iloc[0]["site"]
             sc = sc.changed(site=detail_site)
             q = quote(sc, ref)
         except ScenarioError as e:
             views.problems(e.errors)
+            views.summary_bar(summary, errors=e.errors)
             st.stop()
         where = f" at {SITE_PHRASES[detail_site]}" if chosen == state.COMPARE else ""
         if q.hospital:
             where = f" at {display_name(q.hospital['name']) or 'hospital ' + q.hospital['ccn']}"
         views.show_headline(q, where)
-        if chosen == state.COMPARE:
+        views.summary_bar(summary, q)
+        if chosen == state.COMPARE and tied:
+            st.caption(f"You would pay the same at every site. Shown for {SITE_PHRASES[detail_site]}, where the "
+                       "total cost is lowest; choose a site in step 1 to see another.")
+        elif chosen == state.COMPARE:
             st.caption("Shown for the lowest-cost site for you; choose a site in step 1 to see another.")
         cheapest, dearest = table["patient_pays_typical"].min(), table["patient_pays_typical"].max()
         saving = dearest - cheapest

@@ -13,7 +13,27 @@ st.markdown(f"Every number in an estimate comes from the tables below, built fro
             f"script anyone can rerun. Data version **{ref.version}**; fee schedule years "
             f"{', '.join(map(str, YEARS))}.")
 
-st.header("How an estimate is made")
+st.header("In plain words")
+st.markdown("""
+- **We start from Medicare's own prices** for your area, which the government publishes to the cent
+  for every doctor, hospital and surgery center.
+- **Other prices are compared with Medicare's.** Insurers, hospitals and surgery centers usually
+  charge or pay a multiple of Medicare's price. We measured those multiples from prices that about
+  2,000 hospitals publish, and from published studies for doctors, surgery centers and anesthesia.
+  Where you choose a hospital near you, its own published prices are used instead.
+- **Your plan's rules come last**: your deductible, copay, coinsurance and yearly maximum, applied
+  to each bill the way plans apply them. What you did not tell us is assumed and said so beside the
+  number.
+- **The range** (low to high) is where most prices in your area fall. Tested on hospitals the model
+  had not seen, about 8 in 10 of their published prices fell inside the hospital range. Your bill can
+  still land outside it.
+- **This is an estimate to help you plan**, not medical advice, a bill or a promise of coverage. Ask
+  each provider for a written estimate, and your insurer what it will pay.
+""")
+
+st.header("Technical details")
+st.caption("For readers who want the formulas, sources and tests. The terms below are the fee schedules' own.")
+st.subheader("How an estimate is made")
 st.markdown("""
 1. **Medicare's price for each bill**, exact to the cent, for your Medicare payment locality:
    the doctor's fee from the physician fee schedule (relative value units x geographic indices x
@@ -65,26 +85,26 @@ st.markdown("""
   MAC; it gives an LCD number only where a public source names that MAC's LCD.
 """)
 
-st.header("Assumptions")
+st.subheader("Assumptions")
 st.markdown("\n".join(f"- {a}" for a in meta["assumptions"]))
 if meta.get("figures_outside_reference"):
     st.markdown("Figures taken from publications outside the bundled reference files:")
     st.markdown("\n".join(f"- {s}" for s in meta["figures_outside_reference"]))
 
-st.header("Tables and their sources")
+st.subheader("Tables and their sources")
 for name, info in sorted(meta["tables"].items()):
     with st.expander(f"{name}: {info['description']} ({info['rows']:,} rows)"):
         st.markdown("\n".join(f"- {s}" for s in info["sources"]) or "- (derived from the tables above)")
 
-st.header("Market bands")
+st.subheader("Market bands")
 fr = ref.frames["fee_ranges"]
 st.dataframe(fr[["component", "site", "basis", "low", "typical", "high", "method", "source"]], hide_index=True,
              width="stretch")
-st.header("Medicare and regulatory parameters")
+st.subheader("Medicare and regulatory parameters")
 params = ref.frames["medicare_parameters"]
 by_year = params.pivot_table(index=["parameter", "unit"], columns="year", values="value").reset_index()
 st.dataframe(by_year.rename(columns=str), hide_index=True, width="stretch")
-st.header("Hospital facility bands, tested on hospitals they never saw")
+st.subheader("Hospital facility bands, tested on hospitals they never saw")
 model = meta.get("hospital_facility_model", {})
 if model:
     names = {"billed": "Gross charge", "cash": "Cash price", "commercial": "Commercial negotiated rate"}
@@ -97,12 +117,12 @@ if model:
                                 "below": f"{v['cv_below']:.0%}", "above": f"{v['cv_above']:.0%}",
                                 "median width (high / low)": f"{v['cv_median_width_high_over_low']:.1f}x"}
                                for b, v in model["bases"].items()]), hide_index=True, width="stretch")
-st.header("Hospital evidence (eight detailed price files)")
+st.subheader("Hospital evidence (eight detailed price files)")
 hosp = ref.frames["calibration_hospitals"]
 st.dataframe(pd.DataFrame(hosp[["hospital_name", "state", "medicare_rate", "commercial_ratio", "gross_ratio",
                                 "cash_ratio", "medicare_advantage_ratio"]]), hide_index=True, width="stretch")
 
-st.header("Known limitations")
+st.subheader("Known limitations")
 st.markdown("""
 - 2026 hospital rates use 2025's payment weight with 2026's conversion factor (the 2026 weight is
   not in the data); 2026 anesthesia factors are CMS's own for Alabama and Alaska and estimated
@@ -115,11 +135,12 @@ st.markdown("""
 - Hospital facility bands rest on about 2,000 hospitals' published prices, but they are state-level:
   unless you choose a hospital under "Hospitals near you" (then its own published cash price, gross
   charge or negotiated rates price the facility fee), they do not know which hospital will bill, or
-  its type (a critical-access hospital and an academic centre get the same band). Commercial rates rest on the few dozen hospitals that publish them per
-  payer, Medicaid facility rates on four. The largest source keeps the largest figure in a hospital's
-  file for each code. Surgery-center and office prices are not published: they rest on published
-  ratios that are not specific to this injection. Your own plan's contracted rates can differ; an
-  insurer's estimate for your exact providers is the better figure when you can get one.
+  its type (a critical-access hospital and an academic centre get the same band). Commercial rates
+  rest on the few dozen hospitals that publish them per payer, Medicaid facility rates on four. The
+  largest source keeps the largest figure in a hospital's file for each code. Surgery-center and
+  office prices are not published: they rest on published ratios that are not specific to this
+  injection. Your own plan's contracted rates can differ; an insurer's estimate for your exact
+  providers is the better figure when you can get one.
 - Plans differ in how copays and coinsurance combine; the options under "More options" cover the
   common conventions.
 """)

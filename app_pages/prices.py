@@ -53,9 +53,9 @@ if not views.problems(errors):
     show = loc.sort_values(["yours", "locality_state", "name"], ascending=[False, True, True])[
         ["yours", "locality_state", "name", "locality_key", "total_allowed_low", "total_allowed_typical",
          "total_allowed_high", "patient_pays_typical"]]
-    show["yours"] = show["yours"].map({True: "Your area", False: ""})
+    show["yours"] = show["yours"].map({True: "Yes", False: ""})
     st.dataframe(show, hide_index=True, width="stretch", column_config={
-        "yours": st.column_config.TextColumn("", width="small"),
+        "yours": st.column_config.TextColumn("Your area", width="small"),
         "locality_state": "State", "name": "Area", "locality_key": "Code",
         "total_allowed_low": st.column_config.NumberColumn("Price, low", format="dollar"),
         "total_allowed_typical": st.column_config.NumberColumn("Price, typical", format="dollar"),

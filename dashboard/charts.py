@@ -16,7 +16,8 @@ FONT = dict(family="Source Sans Pro, Arial, sans-serif", size=14, color="#1f1f1f
 #: Map shapes are served by the app itself (Streamlit static serving of ./static at app/static/):
 #: the state outlines, and the base topojson Plotly insists on loading for any map.
 STATIC_URL = "app/static/"
-PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"], "responsive": True,
+#: No toolbar: on touch screens it is always shown and covers the chart's title.
+PLOT_CONFIG = {"displayModeBar": False, "displaylogo": False, "responsive": True,
                "topojsonURL": STATIC_URL + "topojson/"}
 GEOJSON_URL = STATIC_URL + "us_states.geojson"
 
@@ -29,19 +30,19 @@ def _layout(fig: go.Figure, title: str, height: int = 300) -> go.Figure:
 
 
 def breakdown(q: Quote) -> tuple[go.Figure, str]:
-    """Each bill's typical allowed amount with its likely range."""
+    """Each bill's typical allowed amount with its likely range. The amounts are written beside the
+    bills' names, where no range bar can cover them."""
     comps = q.components
-    labels = [c["label"] for c in comps]
+    labels = [f"{c['label']}: {usd(c['allowed']['typical'], cents=False)}" for c in comps]
     typ = [c["allowed"]["typical"] for c in comps]
     fig = go.Figure(go.Bar(
-        y=labels, x=typ, orientation="h", marker_color=BLUE, text=[usd(t, cents=False) for t in typ],
-        textposition="inside", insidetextanchor="start", textfont=dict(color="white"),
-        error_x=dict(type="data", symmetric=False, color=GREY,
+        y=labels, x=typ, orientation="h", marker_color=BLUE,
+        error_x=dict(type="data", symmetric=False, color=GREY, thickness=2,
                      array=[c["allowed"]["high"] - c["allowed"]["typical"] for c in comps],
                      arrayminus=[c["allowed"]["typical"] - c["allowed"]["low"] for c in comps]),
-        hovertemplate="%{y}: %{x:$,.0f}<extra></extra>"))
-    fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(tickprefix="$", separatethousands=True, gridcolor="#e0e0e0")
+        hovertemplate="%{y}<extra></extra>"))
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    fig.update_xaxes(tickprefix="$", separatethousands=True, gridcolor="#e0e0e0", rangemode="tozero")
     alt = "Bar chart of the bills: " + "; ".join(
         f"{c['label']} about {usd(c['allowed']['typical'], cents=False)}, likely "
         f"{usd(c['allowed']['low'], cents=False)} to {usd(c['allowed']['high'], cents=False)}" for c in comps) + "."
@@ -70,19 +71,31 @@ def waterfall(q: Quote) -> tuple[go.Figure, str]:
 
 
 def sites(table: pd.DataFrame) -> tuple[go.Figure, str]:
-    """What the patient pays at each site, typical with range."""
+    """What the patient pays at each site, typical with range; the amounts under the sites' names.
+
+    When the patient pays nothing at any site (full coverage, e.g. most Medicaid), the chart shows
+    what the coverage pays instead, and its title says so.
+    """
+    nothing = bool((table["patient_pays_high"] < 0.5).all())
+    col = "total_allowed" if nothing else "patient_pays"
+    typ, low, high = table[f"{col}_typical"], table[f"{col}_low"], table[f"{col}_high"]
+    names = [f"{s}<br>{usd(v, cents=False)}" for s, v in zip(table["short_label"], typ, strict=True)]
     fig = go.Figure(go.Bar(
-        x=table["short_label"], y=table["patient_pays_typical"], marker_color=[BLUE, ORANGE, GREEN][:len(table)],
-        text=[usd(v, cents=False) for v in table["patient_pays_typical"]], textposition="inside",
-        insidetextanchor="start", textfont=dict(color="white"),
-        error_y=dict(type="data", symmetric=False, color=GREY,
-                     array=table["patient_pays_high"] - table["patient_pays_typical"],
-                     arrayminus=table["patient_pays_typical"] - table["patient_pays_low"]),
-        hovertemplate="%{x}: %{y:$,.0f}<extra></extra>"))
-    fig.update_yaxes(tickprefix="$", separatethousands=True, gridcolor="#e0e0e0", rangemode="tozero")
-    alt = "Bar chart of what you would pay by site: " + "; ".join(
-        f"{r.label} about {usd(r.patient_pays_typical, cents=False)}" for r in table.itertuples()) + "."
-    return _layout(fig, "What you would pay, by site", 330), alt
+        x=names, y=typ, marker_color=[BLUE, ORANGE, GREEN][:len(table)],
+        error_y=dict(type="data", symmetric=False, color=GREY, thickness=2, array=high - typ, arrayminus=typ - low),
+        hovertemplate="%{x}<extra></extra>"))
+    fig.update_yaxes(tickprefix="$", separatethousands=True, gridcolor="#e0e0e0", rangemode="tozero",
+                     tickformat=",.0f")
+    if nothing:
+        title = "You pay nothing at any site: what your coverage pays, by site"
+        alt = "Bar chart: you would pay nothing at any site; your coverage would pay " + "; ".join(
+            f"about {usd(v, cents=False)} at the {r.label.lower()}" for r, v in zip(table.itertuples(), typ,
+                                                                                strict=True)) + "."
+    else:
+        title = "What you would pay, by site"
+        alt = "Bar chart of what you would pay by site: " + "; ".join(
+            f"{r.label} about {usd(r.patient_pays_typical, cents=False)}" for r in table.itertuples()) + "."
+    return _layout(fig, title, 330), alt
 
 
 #: Places with US ZIP codes that the "albers usa" projection leaves off the map (territories and

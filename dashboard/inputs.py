@@ -3,6 +3,10 @@
 Each widget has its own key (``w_<field>``) and copies its value into the field's session key on
 change. Streamlit forgets a widget's value when the widget is not drawn; keeping the value under a
 separate key means a field hidden for one coverage type keeps what the user typed in it.
+
+Number boxes take any number: a value out of range is kept as typed and explained in words right
+under its box (``show_errors`` before the widgets are drawn), rather than refused by the browser
+with a message only a mouse can reveal.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import streamlit as st
 from estimator.fields import applicable
 
 from . import state
+from .safe_text import md
 from .state import BY_NAME, Field
 
 
@@ -19,8 +24,23 @@ def _copy(f: Field) -> None:
     st.session_state[f.key] = st.session_state[f"w_{f.name}"]
 
 
+_ERRORS = "_field_errors"
+
+
+def show_errors(errors: list) -> None:
+    """Problems to show under their fields in this run (FieldErrors from state.scenario())."""
+    st.session_state[_ERRORS] = {e.field: state.describe(e) for e in errors
+                                 if e.field in BY_NAME and state.NEEDS_PLACE not in e.message}
+
+
+def _error_under(name: str, where) -> None:  # noqa: ANN001
+    msg = st.session_state.get(_ERRORS, {}).get(name)
+    if msg:
+        where.error(md(msg), icon=":material/error:")
+
+
 def widget(name: str, where=st, **kwargs) -> object:
-    """Draw the widget for a field (in ``where``) and return its value."""
+    """Draw the widget for a field (in ``where``), with its problem in words under it; return its value."""
     f = BY_NAME[name]
     wkey = f"w_{name}"
     st.session_state[wkey] = st.session_state.get(f.key, f.default)
@@ -36,11 +56,11 @@ def widget(name: str, where=st, **kwargs) -> object:
     elif f.kind == "flag":
         where.checkbox(**common, **kwargs)
     elif f.kind == "int":
-        where.number_input(min_value=int(f.spec.low), max_value=int(f.spec.high), step=1, **common, **kwargs)
+        where.number_input(step=1, **common, **kwargs)
     else:
-        where.number_input(min_value=float(f.spec.low), max_value=float(f.spec.high),
-                           step=5.0 if f.kind == "percent" else 50.0, placeholder="not entered", **common,
+        where.number_input(step=5.0 if f.kind == "percent" else 50.0, placeholder="not entered", **common,
                            **kwargs)
+    _error_under(name, where)
     return st.session_state[f.key]
 
 
@@ -48,13 +68,14 @@ def place_inputs(states: list[str]) -> None:
     """ZIP code or state."""
     c1, c2 = st.columns([3, 2])
     with c1:
-        widget("zip", max_chars=10, placeholder="e.g. 35203")
+        widget("zip", placeholder="e.g. 35203")
     f = BY_NAME["state"]
     f_opts = ["", *states]
     wkey = "w_state"
     st.session_state[wkey] = st.session_state.get(f.key, "") if st.session_state.get(f.key, "") in f_opts else ""
     c2.selectbox(f.label, f_opts, key=wkey, help=f.help, on_change=_copy, args=(f,),
                  format_func=lambda s: s or "-")
+    _error_under("state", c2)
 
 
 def visit_inputs(compare_option: bool = True) -> None:
@@ -66,11 +87,8 @@ def visit_inputs(compare_option: bool = True) -> None:
     st.session_state[wkey] = st.session_state.get(f.key, f.default)
     opts = [k for k in f.options if compare_option or k != state.COMPARE]
     st.radio(f.label, opts, format_func=f.options.get, key=wkey, help=f.help, on_change=_copy, args=(f,))
-    c1, c2 = st.columns(2)
-    with c1:
-        widget("sedation")
-    with c2:
-        widget("imaging")
+    widget("sedation")  # full width: its choices are long
+    widget("imaging")
 
 
 def insurance_inputs() -> None:
@@ -126,7 +144,12 @@ def more_inputs() -> None:
         if "anesthesia_network" in use:
             widget("anesthesia_network")
         if st.session_state.get(BY_NAME["coverage"].key) == "commercial":  # only commercial rates are named
-            widget("payer", max_chars=80, placeholder="e.g. Aetna")
+            widget("payer", placeholder="e.g. Aetna")
+        c1, c2 = st.columns(2)
+        for col, name in zip((c1, c2), ("copay_timing", "coinsurance_base")):
+            if name in use:
+                with col:
+                    widget(name)
         c1, c2 = st.columns(2)
         for col, name in zip((c1, c2), ("hdhp", "grandfathered")):
             if name in use:

@@ -18,6 +18,8 @@ from estimator.scenario import FieldError, Scenario, ScenarioError
 from estimator.tables import YEARS
 
 COMPARE = "compare"
+#: The engine's words when no place is given (not a mistake the patient made: the page asks for one).
+NEEDS_PLACE = "give exactly one of"
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,8 @@ FIELDS = [
     _from_registry("coinsurance"),
     _from_registry("oop_max"),
     _from_registry("oop_met"),
+    _from_registry("copay_timing"),
+    _from_registry("coinsurance_base"),
     _from_registry("medigap"),
     _from_registry("medicare_provider"),
     _from_registry("payer", default=""),

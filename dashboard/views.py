@@ -14,7 +14,7 @@ from . import state
 from .charts import PLOT_CONFIG
 from .safe_text import md
 
-NEEDS_PLACE = "give exactly one of"
+NEEDS_PLACE = state.NEEDS_PLACE
 
 
 def problems(errors: list[FieldError]) -> bool:
@@ -40,16 +40,30 @@ def show_headline(q: Quote, where: str = "") -> None:
     p, t = q.patient_pays, q.total_cost
     c1, c2 = st.columns([3, 2])
     with c1:
-        st.markdown(f"### You would likely pay {usd(p['typical'], cents=False)}",
-                    help=("The typical estimate, with the likely range (10th to 90th percentile of prices "
-                          "for your area and state)."))
+        st.markdown(f"### You would likely pay {usd(p['typical'], cents=False)}")
         st.markdown(f"**{between(p['low'], p['high']).capitalize()}**{md(where)}.")
+        st.caption("The typical amount, and the range that most prices in your area fall in.")
         for line in assumed_cases(q):
             st.markdown(line)
     with c2:
         st.metric("Total cost of care", usd(t["typical"], cents=False),
                   help=f"What the providers are likely to be paid in all, by you and your plan: "
                        f"{between(t['low'], t['high'])}.", border=True)
+
+
+def summary_bar(where, q: Quote | None = None, errors: list[FieldError] | None = None) -> None:  # noqa: ANN001
+    """The compact estimate at the top of the page (kept in view on a phone while the patient types):
+    the amount, what is missing, or which entry to fix."""
+    with where:
+        if q is not None:
+            p = q.patient_pays
+            st.markdown(f"**You would likely pay {usd(p['typical'], cents=False)}** "
+                        f"({between(p['low'], p['high'])})")
+        elif errors and all(NEEDS_PLACE in e.message for e in errors):
+            st.markdown("**Enter your ZIP code** to see your estimate.")
+        elif errors:
+            first = next(e for e in errors if NEEDS_PLACE not in e.message)
+            st.markdown(md(f"Check your entries: {state.describe(first)}"))
 
 
 #: What the patient left unsaid, priced both ways by the engine (Quote.patient_pays_if), in words.

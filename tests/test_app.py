@@ -194,3 +194,25 @@ def test_an_unknown_deductible_is_shown_both_ways_beside_the_headline():
     assert usd(cases["deductible_met"]["typical"], cents=False) in line
     at = run({"zip": "35203", "site": "asc", "deductible": "1000", "deductible_met": "1000"})  # said: met
     assert not any(m.value.startswith("If you have not met") for m in at.markdown)
+
+
+def test_no_cost_sharing_at_any_site_is_said_as_such_not_as_a_cheapest_site():
+    at = run({"state": "TX", "coverage": "medicaid"})
+    table = compare.by_site(Scenario(state="TX", coverage="medicaid", site="asc"))
+    assert (table["patient_pays_high"] < 0.5).all()  # the premise: Texas Medicaid charges nothing here
+    captions = [c.value for c in at.caption]
+    assert not any("lowest-cost site" in c for c in captions)
+    assert any(c.startswith("You would pay the same at every site") for c in captions)
+    assert not at.success  # no "biggest saving"
+    office = table.loc[table["site"] == "office", "total_allowed_typical"].iloc[0]
+    assert any("you would pay nothing at any site" in c and usd(office, cents=False) in c for c in captions)
+
+
+def test_a_number_out_of_range_is_explained_under_its_field_and_the_others_kept():
+    at = run({"zip": "35203", "site": "asc", "deductible": "1500", "coinsurance": "20"})
+    at.number_input(key="w_coinsurance").set_value(150).run()
+    assert not at.exception
+    assert any("Coinsurance" in shown(e.value) and "100" in shown(e.value) for e in at.error)
+    assert not [m for m in at.markdown if m.value.startswith("### You would likely pay")]  # no stale figure
+    assert any("Check your entries" in shown(m.value) for m in at.markdown)
+    assert at.session_state["in_deductible"] == 1500 and at.session_state["in_zip"] == "35203"

@@ -152,8 +152,8 @@ def test_prices_page_takes_a_zip_highlights_the_area_and_lists_hospitals():
     at = run({"zip": DOTHAN, "coverage": "self_pay"}, page="app_pages/prices.py")
     assert at.text_input(key="w_zip").value == DOTHAN
     localities = next(d.value for d in at.dataframe if "locality_key" in d.value.columns)
-    assert localities.iloc[0]["yours"] == "Your area" and localities.iloc[0]["locality_state"] == "AL"
-    assert (localities["yours"] == "Your area").sum() == 1
+    assert localities.iloc[0]["yours"] == "Yes" and localities.iloc[0]["locality_state"] == "AL"
+    assert (localities["yours"] == "Yes").sum() == 1
     assert any("Your state, AL, is outlined" in c.value for c in at.caption)
     hospitals = _hospital_table(at)
     assert list(hospitals["Hospital"])[0] == "Southeast Health Medical Center"

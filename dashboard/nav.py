@@ -1,0 +1,17 @@
+"""The app's menu: a row of links at the top of every page.
+
+Streamlit's own menu folds into a side panel on a phone and stays open over the page after a
+choice; plain links need no closing. Only the pages the visitor may use are listed.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+
+def menu(groups: dict[str, list[st.Page]]) -> None:
+    """One link per page, in a row that wraps on a narrow screen (the current page marked by Streamlit)."""
+    row = st.container(horizontal=True, gap="small", key="app_menu")
+    for pages in groups.values():
+        for page in pages:
+            row.page_link(page, label=page.title, icon=page.icon)
