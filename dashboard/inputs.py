@@ -81,10 +81,10 @@ def place_inputs(states: list[str]) -> None:
 def visit_inputs(compare_option: bool = True) -> None:
     """Site, sedation and imaging."""
     f = BY_NAME["site"]
-    if not compare_option and st.session_state.get(f.key) == state.COMPARE:
-        st.session_state[f.key] = "asc"
     wkey = "w_site"
     st.session_state[wkey] = st.session_state.get(f.key, f.default)
+    if not compare_option and st.session_state[wkey] == state.COMPARE:
+        st.session_state[wkey] = "asc"  # shown as the surgery center (state.scenario prices it so); kept as chosen
     opts = [k for k in f.options if compare_option or k != state.COMPARE]
     st.radio(f.label, opts, format_func=f.options.get, key=wkey, help=f.help, on_change=_copy, args=(f,))
     widget("sedation")  # full width: its choices are long

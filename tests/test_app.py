@@ -216,3 +216,13 @@ def test_a_number_out_of_range_is_explained_under_its_field_and_the_others_kept(
     assert not [m for m in at.markdown if m.value.startswith("### You would likely pay")]  # no stale figure
     assert any("Check your entries" in shown(m.value) for m in at.markdown)
     assert at.session_state["in_deductible"] == 1500 and at.session_state["in_zip"] == "35203"
+
+
+def test_visiting_prices_near_you_keeps_the_compare_choice():
+    at = run({"zip": "35203"})
+    assert at.session_state["in_site"] == "compare"
+    at.switch_page("app_pages/prices.py").run()
+    assert at.radio(key="w_site").value == "asc"  # the map prices one site; the choice itself is kept
+    assert at.session_state["in_site"] == "compare" and "site" not in at.query_params
+    at.switch_page("app_pages/estimate.py").run()
+    assert at.radio(key="w_site").value == "compare"
