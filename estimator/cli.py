@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from . import batch_csv, clinic_prices, gfe, readers
+from . import batch_csv, clinic_prices, gfe, readers, series
 from .clinic_prices import PriceList
 from .documents.gfe_pdf import gfe_pdf, gfe_text
 from .fields import COVERAGE, FIELDS, REGISTRY, SEDATION, FieldSpec, one_line, read, show
@@ -33,7 +33,7 @@ from .scenario import (
 EXIT_USAGE = 2
 #: Options of the other subcommands, so their messages name them as typed.
 OTHER_OPTIONS = {"input", "output", "prices", "documents", "scheduled", "service", "requested", "estimate", "billed",
-                 "bill_date", "provider"}
+                 "bill_date", "provider", "count", "weeks_apart"}
 
 def option(field: str) -> str:
     """The command-line option for a scenario field: deductible_met -> --deductible-met."""
@@ -78,7 +78,7 @@ def _joined(argv: Sequence[str]) -> list[str]:
     (``--deductible -5``, ``--zip -inf``) reaches the option's own check instead of looking like an option."""
     takes_value = {spec.option for spec in REGISTRY} | {
         "--input", "--output", "-o", "--prices", "--documents", "--scheduled", "--service", "--requested",
-        "--provider", "--estimate", "--billed", "--bill-date", "--data-dir"}
+        "--provider", "--estimate", "--billed", "--bill-date", "--data-dir", "--count", "--weeks-apart"}
     out: list[str] = []
     i = 0
     while i < len(argv):
@@ -130,17 +130,78 @@ def format_quote(q: Quote) -> str:
     return "\n".join(out)
 
 
-def cmd_quote(args: argparse.Namespace) -> int:
+def _scenario_values(args: argparse.Namespace) -> dict[str, str]:
+    """The quote options given, as typed; an empty one is an error naming it."""
     values = {f: getattr(args, f) for f in FIELDS if getattr(args, f) is not None}
     empty = [FieldError(f, f"is empty: give {FIELDS[f].allowed()}, or leave the option out")
              for f, v in values.items() if not str(v).strip()]
     if empty:
         raise ScenarioError(empty)
-    q = quote(scenario_from_strings(values))
+    return values
+
+
+def cmd_quote(args: argparse.Namespace) -> int:
+    q = quote(scenario_from_strings(_scenario_values(args)))
     if args.json:
         print(json.dumps(q.to_dict(), indent=2))
     else:
         print(format_quote(q))
+    return 0
+
+
+def format_series(plan: series.SeriesPlan) -> str:
+    """A readable summary of a series for the terminal: each injection, the running total, the notes."""
+    first = plan.injections[0].quote
+    sc, loc = first.scenario, first.place.locality
+    gap = f", {plan.weeks_apart} week{'s' if plan.weeks_apart != 1 else ''} apart" if plan.count > 1 else ""
+    out = [f"{plan.count} injection{'s' if plan.count != 1 else ''}{gap}: {first.code_name} ({first.code}), "
+           f"{first.year}",
+           f"{loc.label} (Medicare locality {loc.key}); {SITE_LABELS[sc.site]}; {SEDATION_LABELS[sc.sedation]}; "
+           f"{COVERAGE_LABELS[sc.coverage]}", "",
+           f"{'Injection':<11}{'Week':>5}{'You pay (typical)':>19}{'Low bills':>12}{'High bills':>12}"
+           f"{'Running total':>15}"]
+    running = 0.0
+    for inj in plan.injections:
+        p = inj.patient_pays
+        running += p["typical"]
+        out.append(f"{inj.number:<11}{inj.week:>5}{usd(p['typical'], True):>19}{usd(p['low'], True):>12}"
+                   f"{usd(p['high'], True):>12}{usd(running, True):>15}")
+    t = plan.total_patient_pays
+    out.append(f"{'Total':<16}{usd(t['typical'], True):>19}{usd(t['low'], True):>12}{usd(t['high'], True):>12}")
+    out += ["", f"You would likely pay {usd(t['typical'], True)} in all ({between(t['low'], t['high'])}). "
+                f"The plan pays about {usd(plan.total_plan_pays['typical'], True)}.",
+            "Low and high bills: each injection's share when all the bills are at the low (or high) end of "
+            "their range; a later injection can cost more with low bills, as the first then fills less of "
+            "the deductible."]
+    notes: dict[tuple[str, str], list[int]] = {}
+    for inj in plan.injections:
+        for w in inj.merged["warnings"]:
+            if w["severity"] == "warning":
+                notes.setdefault((w["code"], w["message"]), []).append(inj.number)
+    if notes or plan.warnings:
+        out += ["", "Please note:"]
+        out += [f"  {'!' if w['severity'] == 'warning' else '-'} {w['message']}" for w in plan.warnings]
+        for (_, message), numbers in notes.items():
+            which = "all injections" if len(numbers) == plan.count and plan.count > 1 else \
+                "injection" + ("s " if len(numbers) > 1 else " ") + ", ".join(map(str, numbers))
+            out.append(f"  ! {which.capitalize()}: {message}")
+    out += ["", "Each injection's own estimate, with how it was worked out: `quote` with the same options, or "
+                "this command with --json.",
+            "This is an estimate, not a bill or a promise of payment, and it is not medical advice."]
+    return "\n".join(out)
+
+
+def cmd_series(args: argparse.Namespace) -> int:
+    """Price a series of injections, each with what the ones before it paid toward the deductible."""
+    values = _scenario_values(args)
+    for name in ("count", "weeks_apart"):
+        if getattr(args, name) is not None and not str(getattr(args, name)).strip():
+            spec = series.COUNT if name == "count" else series.WEEKS_APART
+            raise ScenarioError([FieldError(name, f"is empty: give {spec.allowed()}")])
+    count = series.read_count(args.count)
+    weeks = series.read_weeks_apart(args.weeks_apart)
+    plan = series.plan_series(scenario_from_strings(values), count, weeks)
+    print(json.dumps(plan.to_dict(), indent=2) if args.json else format_series(plan))
     return 0
 
 
@@ -286,6 +347,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_quote_options(q)
     q.add_argument("--json", action="store_true", help="print the quote as JSON")
     q.set_defaults(func=cmd_quote)
+
+    s = sub.add_parser("series", help="estimate a series of injections (the deductible fills as they go)")
+    s.add_argument("--count", required=True, metavar="N", help=series.COUNT.help)
+    s.add_argument("--weeks-apart", dest="weeks_apart", metavar="W",
+                   help=f"{series.WEEKS_APART.help} (default {series.DEFAULT_WEEKS_APART})")
+    _add_quote_options(s)
+    s.add_argument("--json", action="store_true", help="print the injections' quotes and the totals as JSON")
+    s.set_defaults(func=cmd_series)
 
     g = sub.add_parser("gfe", help=cmd_gfe.__doc__)
     g.add_argument("--input", required=True, help="the case file (JSON)")

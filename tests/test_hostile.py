@@ -231,6 +231,60 @@ def test_every_quote_option_is_covered():
     assert len(CLI_CASES) >= 30 * len(OPTIONS)
 
 
+# -- CLI: the series command (every quote option, and its own --count and --weeks-apart) ----------------
+def series_options() -> dict[str, str]:
+    """{dest: option} for every option of ``series`` that takes a value."""
+    parser = cli.build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return {a.dest: a.option_strings[-1] for a in sub.choices["series"]._actions
+            if a.option_strings and a.nargs != 0}
+
+
+SERIES_OPTIONS = series_options()
+SERIES_OWN = {"count": "2", "weeks_apart": "3"}  # good values of the series' own options
+
+
+def _series_priced(out: str) -> list[dict]:
+    d = json.loads(out)
+    for inj in d["injections"]:
+        inj.pop("inputs", None)
+        inj.get("locality", {}).pop("query", None)
+    return d
+
+
+def _series_argv(dest: str, flag: str | None, value: str | None) -> tuple[str, ...]:
+    own = {k: v for k, v in SERIES_OWN.items() if k != dest}
+    args = [x for k, v in own.items() for x in (SERIES_OPTIONS[k], v)]
+    return ("series", *args, *base_args(dest if dest in OPTIONS else "code"),
+            *([flag, value] if flag else []), "--json")
+
+
+SERIES_CASES = [pytest.param(dest, e, id=f"{dest}-{e['id']}")
+                for dest in SERIES_OPTIONS
+                for e in CORPUS["generic"] + CORPUS["by_kind"].get("int" if dest in SERIES_OWN else kind(dest), [])]
+
+
+@pytest.mark.parametrize("dest, entry", SERIES_CASES)
+def test_series_option_refuses_a_hostile_value(dest, entry):
+    flag, value = SERIES_OPTIONS[dest], _subst(text_of(entry), dest)
+    argv = _series_argv(dest, flag, value)
+    rc, out, err = run_main(argv)
+    given = {a for a in argv if a.startswith("--")}
+    plain = same_as(entry, "prior_sessions" if dest in SERIES_OWN else dest)  # the series' own: whole numbers
+    if plain != REJECT and rc == 0:
+        other = _series_argv(dest, *((None, None) if plain == OMIT else (flag, plain)))
+        rc2, out2, _ = baseline(other)
+        assert rc2 == 0 and _series_priced(out) == _series_priced(out2), \
+            f"{value[:40]!r} is accepted but not as {plain!r}"
+        return
+    assert_refused(rc, out, err, given, flag)
+
+
+def test_every_series_option_is_covered():
+    assert set(SERIES_OPTIONS) == set(OPTIONS) | set(SERIES_OWN)
+    assert_refused(*run_main(("series", "--zip", "35203")), {"--zip"}, "--count")
+
+
 @pytest.mark.parametrize("argv, name", [
     pytest.param(("quote", "--zipp", "35203"), "--zipp", id="unknown-option"),
     pytest.param(("quote", "--zip", "35203", "--deductible"), "--deductible", id="option-without-value"),
