@@ -3,6 +3,7 @@
 import streamlit as st
 
 from dashboard import charts, hospital_list, inputs, state, views
+from dashboard.series_view import render_series
 from estimator import compare
 from estimator.guidance import questions
 from estimator.money import usd
@@ -76,6 +77,7 @@ with right:
         hospital_list.render(sc, ref)
         views.plot(charts.breakdown(q), "chart_breakdown")
         views.plot(charts.waterfall(q), "chart_waterfall")
+        series = render_series(sc)
 
         st.subheader("How this was worked out")
         st.markdown("\n".join(f"{i}. {s}" for i, s in enumerate(q.steps, 1)))
