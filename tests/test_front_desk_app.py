@@ -30,6 +30,7 @@ def no_earlier_failed_sign_ins():
 def db(tmp_path, monkeypatch):
     path = tmp_path / "quotes.sqlite3"
     monkeypatch.setenv("ESTIMATOR_DB_PATH", str(path))
+    monkeypatch.setenv("ESTIMATOR_FRONT_DESK", "open")  # a single-user install; sign-in is tested below
     return path
 
 
