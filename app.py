@@ -1,30 +1,42 @@
 """The dashboard: ``streamlit run app.py`` (or scripts/app).
 
 A multipage app; each page lives in app_pages/ and holds no pricing logic of its own.
+
+The "Front desk" menu appears only to staff: when the desk is open on this install
+(``ESTIMATOR_FRONT_DESK=open``) or the visitor has signed in (see dashboard/access.py). Otherwise the
+front-desk pages are still registered at their addresses (``/desk``, ``/log``, ``/batch``,
+``/clinic-prices``) but hidden from the menu, so staff who go to ``/desk`` reach the sign-in (or the
+reason the desk is closed) while patients never see the group.
 """
 
 import streamlit as st
 
+from dashboard import access
 from dashboard.layout import style
 from dashboard.nav import menu
 
 st.set_page_config(page_title="Epidural injection cost estimator", page_icon="static/icon.png",
                    layout="wide", initial_sidebar_state="collapsed")
 
-pages = {
-    "For patients": [
-        st.Page("app_pages/estimate.py", title="Estimate my cost", icon=":material/calculate:", default=True),
-        st.Page("app_pages/prices.py", title="Prices near you", icon=":material/map:", url_path="prices"),
-        st.Page("app_pages/about.py", title="About the procedure", icon=":material/info:", url_path="about"),
-        st.Page("app_pages/methods.py", title="Data & methods", icon=":material/dataset:", url_path="methods"),
-    ],
-    "Front desk": [
-        st.Page("app_pages/front_desk.py", title="Quote", icon=":material/point_of_sale:", url_path="desk"),
-        st.Page("app_pages/quote_log.py", title="Quote log", icon=":material/history:", url_path="log"),
-        st.Page("app_pages/batch_quotes.py", title="Batch quotes", icon=":material/upload_file:", url_path="batch"),
-        st.Page("app_pages/clinic_prices.py", title="Clinic prices", icon=":material/sell:", url_path="clinic-prices"),
-    ],
-}
+patient_pages = [
+    st.Page("app_pages/estimate.py", title="Estimate my cost", icon=":material/calculate:", default=True),
+    st.Page("app_pages/prices.py", title="Prices near you", icon=":material/map:", url_path="prices"),
+    st.Page("app_pages/about.py", title="About the procedure", icon=":material/info:", url_path="about"),
+    st.Page("app_pages/methods.py", title="Data & methods", icon=":material/dataset:", url_path="methods"),
+]
+staff_visible = access.signed_in()
+desk_pages = [
+    st.Page(path, title=title, icon=icon, url_path=url, visibility="visible" if staff_visible else "hidden")
+    for path, title, icon, url in (
+        ("app_pages/front_desk.py", "Quote", ":material/point_of_sale:", "desk"),
+        ("app_pages/quote_log.py", "Quote log", ":material/history:", "log"),
+        ("app_pages/batch_quotes.py", "Batch quotes", ":material/upload_file:", "batch"),
+        ("app_pages/clinic_prices.py", "Clinic prices", ":material/sell:", "clinic-prices"),
+    )
+]
+# Hidden pages sit in the patients' group, so no "Front desk" heading appears for patients.
+pages = {"For patients": patient_pages, "Front desk": desk_pages} if staff_visible else \
+    {"For patients": patient_pages + desk_pages}
 style()
 current = st.navigation(pages, position="hidden")
 menu(pages)

@@ -17,14 +17,22 @@ st.markdown("Where the clinic has its own price for a bill (a payer contract, or
 st.download_button("Download the template (CSV)", TEMPLATE, file_name="clinic-prices-template.csv", mime="text/csv",
                    on_click="ignore")
 
+AMOUNTS = {"amount": st.column_config.NumberColumn(format="dollar")}
+# Just saved (the page is drawn again so that what is in use below is the list just saved).
+just_saved = st.session_state.pop("prices_saved", None)
+if just_saved:
+    st.success(f"Saved as price list #{just_saved}; quotes now use it.", icon=":material/check:")
+    st.toast(f"Saved as price list #{just_saved}", icon=":material/check:")
 current = store.price_list()
 if current:
-    st.subheader(f"In use: {current.label}")
-    st.dataframe([p.__dict__ for p in current.prices], hide_index=True, width="stretch")
+    st.subheader(md(f"In use: {current.label}"))
+    st.dataframe([p.__dict__ for p in current.prices], hide_index=True, width="stretch", column_config=AMOUNTS)
 else:
     st.info("No clinic prices saved yet: quotes use market estimates.")
 
-upload = st.file_uploader("New price list (CSV)", type=["csv"], key="prices_file")
+# A new key after each save empties the upload box (Streamlit cannot clear an uploader otherwise).
+upload = st.file_uploader("New price list (CSV)", type=["csv"],
+                          key=f"prices_file_{st.session_state.get('prices_uploads', 0)}")
 if upload is not None:
     try:
         text = price_text(upload.getvalue())
@@ -34,8 +42,9 @@ if upload is not None:
         st.markdown("\n".join(f"- {md(err)}" for err in e.errors[:50]))
         st.stop()
     st.success(f"{len(candidate.prices)} prices read.")
-    st.dataframe([p.__dict__ for p in candidate.prices], hide_index=True, width="stretch")
+    st.dataframe([p.__dict__ for p in candidate.prices], hide_index=True, width="stretch", column_config=AMOUNTS)
     if st.button("Save as the clinic's prices", type="primary", disabled=not staff,
                  help=None if staff else "Enter your name or initials first."):
-        set_id = log.save_price_set(text, staff)
-        st.success(f"Saved as price list #{set_id}; quotes now use it.")
+        st.session_state["prices_saved"] = log.save_price_set(text, staff)
+        st.session_state["prices_uploads"] = st.session_state.get("prices_uploads", 0) + 1
+        st.rerun()

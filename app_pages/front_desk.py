@@ -46,8 +46,19 @@ log = store.quote_log()
 prices = store.price_list()
 
 st.title("Front desk")
-st.caption("Tab between fields; Enter quotes. Clinic defaults (ZIP, site, sedation, coverage) are remembered for "
-           "this session.")
+st.caption("Tab between fields; Enter quotes; Ctrl+S saves; Alt+N starts a new patient. Clinic defaults (ZIP, site, "
+           "sedation, coverage) are remembered for this session.")
+#: Results and confirmations go here, under the title, where the clerk looks first (and in a toast).
+top = st.container()
+
+
+def notify(text: str, icon: str) -> None:
+    """A toast, kept in the session until shown, so one raised just before a rerun is not lost."""
+    st.session_state.setdefault("fd_toasts", []).append((text, icon))
+
+
+for _text, _icon in st.session_state.pop("fd_toasts", []):
+    st.toast(md(_text), icon=_icon)
 
 # A correction from the quote log arrives as ?correct=QUOTE_ID: load that record and start the form from it.
 correct_id = st.query_params.get("correct")
@@ -71,7 +82,7 @@ for f in FIELDS:
     st.session_state.setdefault(f"fdw_{f}", st.session_state[f"fd_{f}"])
 replacing = st.session_state.get("fd_replaces")
 if replacing:
-    st.info(f"Correcting quote **{replacing}**: saving creates a new version that replaces it.")
+    st.info(f"Correcting quote **{md(replacing)}**: saving creates a new version that replaces it.")
     if st.button("Cancel the correction"):
         st.session_state.pop("fd_replaces")
         st.rerun()
@@ -82,6 +93,26 @@ def remember() -> None:
         st.session_state[f"fd_{f}"] = st.session_state[f"fdw_{f}"]
     st.session_state["fd_submitted"] = True
     st.session_state.pop("fd_saved", None)
+    st.session_state.pop("fd_confirm", None)
+
+
+#: What belongs to one patient: cleared by "New patient" (the clinic's ZIP, site, sedation, coverage and
+#: network stay, as they are the desk's defaults).
+PATIENT_FIELDS = ("patient_name", "patient_dob", "patient_ref", "service_date", "scheduled_on", "diagnosis_codes",
+                  "payer", "deductible_remaining", "copay", "coinsurance", "oop_remaining")
+
+
+def new_patient() -> None:
+    """Start over for the next patient: clear their details and the last result."""
+    for f in PATIENT_FIELDS:
+        st.session_state[f"fd_{f}"] = st.session_state[f"fdw_{f}"] = DEFAULTS.get(f, "")
+    for k in ("fd_submitted", "fd_saved", "fd_replaces", "fd_confirm", "fd_result"):
+        st.session_state.pop(k, None)
+
+
+st.button("New patient", icon=":material/person_add:", on_click=new_patient, shortcut="alt+n", key="fd_new_patient",
+          help="Clears the patient's name, date of birth, reference, plan amounts, payer and Good Faith Estimate "
+               "details, and the last result; keeps ZIP, site, sedation and coverage. Alt+N.")
 
 
 def choice(col, name: str, label: str | None = None, options: dict[str, str] | None = None) -> None:
@@ -156,13 +187,14 @@ if st.session_state.get("fd_submitted"):
         used = keep_applicable(entered)
         unused = [LABELS.get(k, k) for k in entered if k not in used and v[k] != DEFAULTS.get(k)]
         if unused:
-            st.caption(f"Not used for {COVERAGE_LABELS.get(v['coverage'], 'this coverage')}: " + ", ".join(unused))
+            st.caption(md(f"Not used for {COVERAGE_LABELS.get(v['coverage'], 'this coverage')}: "
+                          + ", ".join(unused)))
         sc = scenario_from_strings(used, load())
     except InputError as e:
         errors += e.errors
     dob = None
     try:
-        dob = desk.parse_day(v["patient_dob"], "patient_dob")
+        dob = desk.parse_day(v["patient_dob"], "patient_dob", birth=True)
     except InputError as e:
         errors += e.errors
     for err in errors:
@@ -181,23 +213,47 @@ if st.session_state.get("fd_submitted"):
                                "Allowed (typical)": comp["allowed"]["typical"], "Low": comp["allowed"]["low"],
                                "High": comp["allowed"]["high"], "Billed (typical)": comp["billed"]["typical"]}
                               for comp in d["components"]])
-        st.dataframe(bills, hide_index=True, width="stretch")
+        st.dataframe(bills, hide_index=True, width="stretch",
+                     column_config={c: st.column_config.NumberColumn(format="dollar") for c in bills.columns
+                                    if c not in ("Bill", "Codes")})
         with st.expander("Steps, warnings and sources"):
-            st.markdown("\n".join(f"{i}. {s}" for i, s in enumerate(d["steps"], 1)))
-            st.markdown("\n".join(f"- {w['message']}" for w in d["warnings"]))
-            st.caption(" | ".join(d["sources"][:6]) + f" | data version {d['data_version']}")
+            # Steps and sources can name the clinic's payers (cells of an uploaded price list): escaped.
+            st.markdown("\n".join(f"{i}. {md(s)}" for i, s in enumerate(d["steps"], 1)))
+            st.markdown("\n".join(f"- {md(w['message'])}" for w in d["warnings"]))
+            st.caption(md(" | ".join(d["sources"][:6]) + f" | data version {d['data_version']}"))
 
         patient = desk.Patient(v["patient_name"] or None, dob, v["patient_ref"] or None)
         inputs = desk.record_inputs(sc, v["payer"])
 
-        def save(how, outputs: dict) -> None:
-            """Save with ``how`` (desk.save_quote or desk.save_gfe); a failure is shown, not raised."""
+        def save(how, outputs: dict, confirmed: bool = False) -> None:
+            """Save with ``how`` (desk.save_quote or desk.save_gfe); a failure is shown, not raised.
+
+            The same patient as the last save with other inputs is asked about first (the name may have
+            been left from the previous patient); the same patient and inputs again is not saved twice.
+            """
+            kind = "gfe" if how is desk.save_gfe else "quote"
+            last = st.session_state.get("fd_last")
+            check = None if confirmed or replacing else desk.reuse_check(last, patient, inputs, kind)
+            if check == "repeat":
+                st.session_state["fd_saved"] = last.id
+                notify(f"Already saved as {last.id}: nothing changed.", ":material/info:")
+                return
+            if check == "changed":
+                st.session_state["fd_confirm"] = {"kind": kind, "outputs": outputs, "previous": last.id}
+                notify("Same patient as the last save, other details: confirm below the Save button.",
+                       ":material/help:")
+                return
             try:
                 saved = how(log, inputs, outputs, staff, patient, replaces=replacing)
                 st.session_state["fd_saved"] = saved.id
+                st.session_state["fd_last"] = desk.LastSave.of(saved)
                 st.session_state.pop("fd_replaces", None)
+                st.session_state.pop("fd_confirm", None)
+                notify(f"Saved as {saved.id}", ":material/check:")
             except (InputError, desk.StorageError) as e:
-                show_failure(e, "Not saved: ")
+                with top:
+                    show_failure(e, "Not saved: ")
+                notify("Not saved: the reason is at the top of the page.", ":material/error:")
 
         b1, b2 = st.columns(2)
         if b1.button("Save quote", type="primary", shortcut="ctrl+s", disabled=not staff,
@@ -213,7 +269,21 @@ if st.session_state.get("fd_submitted"):
                 show_failure(e, "Good Faith Estimate: ")
             else:
                 save(desk.save_gfe, outputs)
+        pending = st.session_state.get("fd_confirm")
+        if pending:
+            who = md(v["patient_name"] or v["patient_ref"] or "this patient")
+            st.warning(f"**{who}** was just saved as {md(pending['previous'])} with other details. Is this the same "
+                       "patient? If it is a new patient, start a new patient and enter their details.",
+                       icon=":material/help:")
+            y, n, _ = st.columns([2, 2, 3])
+            if y.button(f"Yes, same patient: save again for {who}", type="primary", key="fd_confirm_yes"):
+                save(desk.save_gfe if pending["kind"] == "gfe" else desk.save_quote, pending["outputs"],
+                     confirmed=True)
+                st.rerun()
+            n.button("No: new patient", key="fd_confirm_no", on_click=new_patient)
         saved_id = st.session_state.get("fd_saved")
+        for _text, _icon in st.session_state.pop("fd_toasts", []):
+            st.toast(md(_text), icon=_icon)
         rec = None
         if saved_id:
             try:
@@ -222,8 +292,12 @@ if st.session_state.get("fd_submitted"):
                 show_failure(e, "")
         if rec:
             record = QuoteRecord(rec)
-            st.success(f"Saved as **{rec.id}**" + (f" (version {rec.version}, replaces {rec.replaces_id})"
-                                                    if rec.replaces_id else "") + ".", icon=":material/check:")
+            pays = record.patient_pays
+            top.success(f"Saved as **{rec.id}**" + (f" (version {rec.version}, replaces {rec.replaces_id})"
+                                                     if rec.replaces_id else "")
+                        + (f" for {md(rec.patient_name)}" if rec.patient_name else "")
+                        + f": patient pays {md(usd(pays['typical'], cents=True))} (typical).",
+                        icon=":material/check:")
             if record.is_gfe:
                 st.download_button("Download the Good Faith Estimate (PDF)", record.gfe_pdf(),
                                    file_name=f"GFE-{rec.id}.pdf", mime="application/pdf", on_click="ignore",

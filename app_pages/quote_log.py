@@ -1,5 +1,10 @@
-"""Quote log: find a saved quote, reprint it exactly, correct it, check a bill, export."""
+"""Quote log: find a saved quote, reprint it exactly, correct it, check a bill, export.
 
+Times are stored in UTC and shown in the zone ``ESTIMATOR_TIMEZONE`` names (an IANA name such as
+America/Chicago), else the browser's, else the server's local zone.
+"""
+
+import os
 from datetime import date, timedelta
 
 import pandas as pd
@@ -7,13 +12,30 @@ import streamlit as st
 
 from dashboard import access, store
 from dashboard.safe_text import md
-from estimator import gfe
+from estimator import desk, gfe
+from estimator.fields import FIELDS
 from estimator.money import usd
 from estimator.quote_record import TABLE_AMOUNT_COLUMNS, QuoteRecord, UnknownSchemaVersion
 from estimator.storage import export_csv
 
 access.require_staff()
 log = store.quote_log()
+ZONE = desk.display_zone(os.environ.get("ESTIMATOR_TIMEZONE") or st.context.timezone)
+#: Codes in the table shown as their plain labels (Ambulatory surgery center, not asc).
+LABELS = {"Site": FIELDS["site"].choice_labels, "Coverage": FIELDS["coverage"].choice_labels}
+
+
+def row(record: QuoteRecord) -> dict:
+    """The table row with local time and labels instead of codes."""
+    r = record.table_row()
+    out = {}
+    for k, v in r.items():
+        if k == "Saved (UTC)":
+            out["Saved"] = desk.local_time(record.saved.created_at, ZONE)
+        else:
+            out[k] = LABELS[k].get(v, v) if k in LABELS else v
+    return out
+
 
 st.title("Quote log")
 st.caption("Every saved quote is kept as first given (corrections are new versions). Records are never deleted.")
@@ -32,7 +54,7 @@ if not records:
     st.info("No saved quotes match.")
     st.stop()
 
-st.dataframe(pd.DataFrame([r.table_row() for r in records]), hide_index=True, width="stretch",
+st.dataframe(pd.DataFrame([row(r) for r in records]), hide_index=True, width="stretch",
              column_config={col: st.column_config.NumberColumn(format="dollar") for col in TABLE_AMOUNT_COLUMNS})
 st.download_button("Export these to CSV", export_csv([r.saved for r in records]), file_name="quote-log.csv",
                    mime="text/csv", on_click="ignore")
@@ -47,12 +69,19 @@ latest = history[-1]
 st.subheader(f"Quote {rec.id}" + (f" (version {rec.version})" if len(history) > 1 else ""))
 if latest.id != rec.id:
     st.warning(f"This version was corrected: the latest is {latest.id} (version {latest.version}).")
-st.markdown(f"Saved {rec.created_at:%Y-%m-%d %H:%M} UTC by {rec.created_by}; priced with data version "
-            f"**{rec.data_version}**. Patient pays **{usd(pays['typical'], cents=True)}** "
-            f"(range {usd(pays['low'], cents=False)} to {usd(pays['high'], cents=False)}); "
-            f"total allowed {usd(total['typical'], cents=True)}.")
+site, coverage = (rec.outputs.get("site"), rec.outputs.get("coverage"))
+st.markdown(f"Saved {md(desk.local_time(rec.created_at, ZONE))} by {md(rec.created_by)}"
+            + (f" for {md(rec.patient_name)}" if rec.patient_name else "")
+            + (f" (batch row {int(rec.inputs['batch_row'])})" if isinstance(rec.inputs.get("batch_row"), int) else "")
+            + f"; priced with data version **{md(rec.data_version)}**. "
+            + (f"{md(LABELS['Site'].get(site, site))}, {md(LABELS['Coverage'].get(coverage, coverage))}. "
+               if site and coverage else "")
+            + f"Patient pays **{md(usd(pays['typical'], cents=True))}** "
+            f"(range {md(usd(pays['low'], cents=True))} to {md(usd(pays['high'], cents=True))}); "
+            f"total allowed {md(usd(total['typical'], cents=True))}.")
 if len(history) > 1:
-    st.caption("History: " + " -> ".join(f"{h.id} (v{h.version}, {h.created_at:%Y-%m-%d})" for h in history))
+    st.caption("History: " + " -> ".join(f"{h.id} (v{h.version}, {md(desk.local_time(h.created_at, ZONE))})"
+                                         for h in history))
 
 b = st.columns(3)
 b[0].download_button("Reprint the patient summary", record.summary_pdf, file_name=f"estimate-{rec.id}.pdf",
@@ -73,10 +102,10 @@ if record.is_gfe:
         bills = {}
         cols = st.columns(len(expected))
         for col, (who, amount) in zip(cols, expected.items()):
-            val = col.number_input(f"{who}: billed ($); estimate {usd(amount, cents=True)}", min_value=0.0,
+            val = col.number_input(f"{md(who)}: billed ($); estimate {md(usd(amount, cents=True))}", min_value=0.0,
                                    value=None, key=f"chk_{who}")
             if val is not None:
                 bills[who] = val
         if bill_date and bills:
             for check in gfe.check_bill(expected, bills, bill_date):
-                (st.warning if check.can_dispute else st.info)(check.message)
+                (st.warning if check.can_dispute else st.info)(md(check.message))

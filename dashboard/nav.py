@@ -10,8 +10,10 @@ import streamlit as st
 
 
 def menu(groups: dict[str, list[st.Page]]) -> None:
-    """One link per page, in a row that wraps on a narrow screen (the current page marked by Streamlit)."""
+    """One link per page the visitor may see (pages registered as hidden are left out), in a row that
+    wraps on a narrow screen (the current page marked by Streamlit)."""
     row = st.container(horizontal=True, gap="small", key="app_menu")
     for pages in groups.values():
         for page in pages:
-            row.page_link(page, label=page.title, icon=page.icon)
+            if page.visibility != "hidden":
+                row.page_link(page, label=page.title, icon=page.icon)

@@ -18,21 +18,28 @@ No Streamlit here: the page calls these and shows the errors' messages.
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import gfe
-from .clinic_prices import PriceList
+from .batch_csv import BatchResult
+from .clinic_prices import PriceList, quote_with_prices
 from .documents.gfe_pdf import gfe_pdf
 from .errors import FieldError, InputError, fail
+from .parsing import scenario_from_strings
+from .readers import parse_birth_date, parse_date
 from .scenario import Scenario
 from .storage import QuoteLog, Saved
 
 #: The date formats staff may type (ISO first; US month/day/year also read).
 DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y")
+#: Their shapes: four-digit years only (strptime would also read "2026-1-5" or a 3-digit year).
+_DATE_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{4}")
 
 #: Scenario fields a saved record's ``inputs`` give back to the form on a correction.
 SCENARIO_FORM_FIELDS = ("zip", "site", "sedation", "coverage", "network", "deductible_remaining", "copay",
@@ -69,22 +76,30 @@ class Patient:
         return {"patient_name": self.name or None, "patient_dob": self.dob, "patient_ref": self.ref or None}
 
 
-def parse_day(text: str, field: str, required: bool = False) -> date | None:
+def parse_day(text: str, field: str, required: bool = False, *, birth: bool = False,
+              today: date | None = None) -> date | None:
     """A date typed as YYYY-MM-DD (or MM/DD/YYYY); None when blank and not ``required``.
 
-    Raises InputError naming ``field`` when the text is not a date or a required date is blank.
+    The date must lie in the window every reader of dates uses (``estimator.readers.parse_date``:
+    from 1900 to three years ahead); a date of birth (``birth=True``) must also not be after
+    ``today`` (``readers.parse_birth_date``). Raises InputError naming ``field`` when the text is
+    not a date, is out of the window, or a required date is blank.
     """
     text = (text or "").strip()
     if not text:
         if required:
             raise fail(field, "is required")
         return None
+    day = None
     for fmt in DATE_FORMATS:
         try:
-            return datetime.strptime(text, fmt).date()
+            day = datetime.strptime(text, fmt).date()
+            break
         except ValueError:
             continue
-    raise fail(field, f"'{text}' is not a date: use YYYY-MM-DD")
+    if day is None or not _DATE_SHAPE.fullmatch(text):
+        raise fail(field, f"'{text[:40]}' is not a date: use YYYY-MM-DD")
+    return parse_birth_date(day, field, today) if birth else parse_date(day, field)
 
 
 def record_inputs(scenario: Scenario, payer: str | None = None) -> dict:
@@ -236,3 +251,92 @@ def correction_values(rec: Saved) -> dict[str, str]:
     values |= {"service_date": service.get("date") or "", "scheduled_on": service.get("scheduled_on") or "",
                "diagnosis_codes": ", ".join((case or {}).get("diagnosis_codes") or [])}
     return values
+
+
+# -- the same patient again -------------------------------------------------------------------------
+def identity(patient: Patient) -> tuple[str, str, str] | None:
+    """Who a record is for, as compared between saves (name without case or extra spaces, date of
+    birth, reference); None when the record names nobody."""
+    key = (" ".join((patient.name or "").split()).casefold(), patient.dob.isoformat() if patient.dob else "",
+           (patient.ref or "").strip().casefold())
+    return key if any(key) else None
+
+
+@dataclass(frozen=True)
+class LastSave:
+    """What the desk saved last in this session: enough to notice the same patient saved again."""
+
+    id: str
+    kind: str
+    who: tuple[str, str, str] | None
+    inputs: dict
+
+    @classmethod
+    def of(cls, saved: Saved) -> LastSave:
+        return cls(saved.id, saved.kind, identity(Patient(saved.patient_name, saved.patient_dob, saved.patient_ref)),
+                   dict(saved.inputs))
+
+
+def reuse_check(last: LastSave | None, patient: Patient, inputs: dict, kind: str = "quote") -> str | None:
+    """Whether saving now reuses the previous save's patient: None (a different or unnamed patient),
+    'changed' (the same patient, other inputs: ask before saving, the details may belong to the
+    previous patient) or 'repeat' (the same patient, inputs and kind: already saved as ``last.id``)."""
+    who = identity(patient)
+    if last is None or who is None or who != last.who:
+        return None
+    same = inputs == {k: v for k, v in last.inputs.items() if k in inputs}
+    return "repeat" if same and kind == last.kind else ("changed" if not same else None)
+
+
+# -- saving a batch ----------------------------------------------------------------------------------
+def save_batch(log: QuoteLog, result: BatchResult, staff: str, prices: PriceList | None = None,
+               file_name: str = "") -> list[Saved]:
+    """Save every quoted (``ok``) row of a batch as a quote in the log, in file order.
+
+    Each record's ``inputs`` are the row's scenario, its ``payer`` and ``batch_row`` (the row's
+    number in the file as a spreadsheet shows it); its ``note`` says the same in words. The outputs
+    are the quote priced as the front desk prices one (the clinic's prices where they apply).
+    Raises InputError (``created_by``) without a name to save under, StorageError when the database
+    fails (the rows saved before the failure stay saved; the message says how many).
+    """
+    if not (staff or "").strip():
+        raise fail("created_by", "who is saving the batch is required: enter your name")
+    saved: list[Saved] = []
+    for row in result.table.to_dict("records"):
+        if row["status"] != "ok":
+            continue
+        cells = {k: v for k, v in row.items() if isinstance(v, str)}
+        sc = scenario_from_strings({k: v for k, v in cells.items() if k in Scenario.field_names()})
+        q = quote_with_prices(sc, prices, cells.get("payer") or None)
+        dob = (cells.get("patient_dob") or "").strip()
+        patient = Patient((cells.get("patient_name") or "").strip() or None,
+                          parse_birth_date(dob, "patient_dob") if dob else None,
+                          (cells.get("patient_ref") or "").strip() or None)
+        inputs = {**record_inputs(sc, cells.get("payer")), "batch_row": int(row["row"])}
+        note = f"batch row {int(row['row'])}" + (f" of {file_name[:100]}" if file_name else "")
+        try:
+            saved.append(log.save(inputs, q.to_dict(), staff, kind="quote", note=note, **patient.columns()))
+        except SQLAlchemyError as e:
+            raise StorageError(f"Saving the batch stopped at file row {int(row['row'])}: the quote log's database "
+                               f"could not be written ({type(e).__name__}). {len(saved)} row(s) were saved before "
+                               "it; the rest were not.") from None
+    return saved
+
+
+# -- times shown to staff --------------------------------------------------------------------------
+def display_zone(name: str | None = None) -> tzinfo:
+    """The time zone the quote log shows times in: ``name`` (an IANA name such as America/Chicago)
+    when it is one, else the server's local zone. Times are stored in UTC either way."""
+    if name:
+        try:
+            return ZoneInfo(name.strip())
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return datetime.now().astimezone().tzinfo or UTC
+
+
+def local_time(moment: datetime, zone: tzinfo) -> str:
+    """A stored (UTC) time as staff read it in ``zone``: '2026-03-04 09:15 CST'."""
+    if moment.tzinfo is None:  # SQLite gives back naive datetimes; they were written in UTC
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z").strip()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 from pathlib import Path
 
@@ -26,7 +27,8 @@ TIMEOUT = 45_000
 
 @pytest.fixture(scope="module")
 def server():
-    with streamlit_server() as url:
+    # The front desk open (a single-user install), so its form is checked too.
+    with streamlit_server({**os.environ, "ESTIMATOR_FRONT_DESK": "open"}) as url:
         yield url
 
 

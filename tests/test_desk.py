@@ -11,11 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from estimator import desk, gfe
+from estimator import batch_csv, desk, gfe
 from estimator.errors import InputError
 from estimator.parsing import scenario_from_strings
 from estimator.quote import quote
 from estimator.quote_record import QuoteRecord
+from estimator.readers import EARLIEST_DATE, parse_birth_date, parse_date
 from estimator.scenario import Scenario
 from estimator.storage import QuoteLog
 
@@ -185,13 +186,28 @@ def test_an_unreachable_database_is_a_storage_error(tmp_path):
         desk.save_quote(log, desk.record_inputs(q.scenario), q.to_dict(), "JD", PATIENT)
 
 
-@given(st.dates(min_value=date(1000, 1, 1)))
+@given(st.dates(min_value=EARLIEST_DATE, max_value=date.today()))
 def test_parse_day_reads_iso_and_us_dates(d):
-    assert desk.parse_day(d.isoformat(), "patient_dob") == d
-    assert desk.parse_day(d.strftime("%m/%d/%Y"), "patient_dob") == d
+    assert desk.parse_day(d.isoformat(), "patient_dob", birth=True) == d
+    assert desk.parse_day(d.strftime("%m/%d/%Y"), "patient_dob", birth=True) == d
 
 
-@pytest.mark.parametrize("text", ["12/31/99", "2026-13-01", "tomorrow"])
+@given(st.dates(min_value=date(1000, 1, 1)))
+def test_parse_day_uses_the_readers_window(d):
+    """The desk accepts exactly the dates the file readers accept: 1900 to three years ahead; a date
+    of birth not in the future."""
+    for birth, reader in ((False, parse_date), (True, parse_birth_date)):
+        try:
+            expected = reader(d.isoformat(), "patient_dob")
+        except InputError as e:
+            with pytest.raises(InputError) as got:
+                desk.parse_day(d.strftime("%m/%d/%Y"), "patient_dob", birth=birth)
+            assert str(got.value) == str(e) and "out of range" in str(e)
+        else:
+            assert desk.parse_day(d.strftime("%m/%d/%Y"), "patient_dob", birth=birth) == expected
+
+
+@pytest.mark.parametrize("text", ["12/31/99", "2026-13-01", "tomorrow", "2026-1-5", "13/01/2026"])
 def test_parse_day_names_the_field(text):
     with pytest.raises(InputError) as e:
         desk.parse_day(text, "patient_dob")
@@ -199,3 +215,54 @@ def test_parse_day_names_the_field(text):
     assert desk.parse_day("", "patient_dob") is None
     with pytest.raises(InputError, match="patient_dob: is required"):
         desk.parse_day(" ", "patient_dob", required=True)
+
+
+def test_a_birth_date_in_the_future_is_refused_naming_the_field():
+    with pytest.raises(InputError, match="patient_dob: 2030-01-02 is out of range: from 1900-01-01 to 2030-01-01"):
+        desk.parse_day("01/02/2030", "patient_dob", birth=True, today=date(2030, 1, 1))
+
+
+def test_the_same_patient_saved_again_with_other_inputs_is_noticed(tmp_path):
+    log = QuoteLog(f"sqlite:///{tmp_path / 'quotes.sqlite3'}")
+    q = quote(Scenario(zip="35203", deductible_remaining=100))
+    inputs = desk.record_inputs(q.scenario)
+    ana = desk.Patient("Ana  Ruiz", date(1971, 2, 3), "MRN-1")
+    last = desk.LastSave.of(desk.save_quote(log, inputs, q.to_dict(), "JD", ana))
+    other = desk.record_inputs(Scenario(zip="35203", deductible_remaining=900))
+    same_person = desk.Patient("ana ruiz", date(1971, 2, 3), "mrn-1")  # typed again, other case and spaces
+    assert desk.reuse_check(last, same_person, other) == "changed"
+    assert desk.reuse_check(last, same_person, inputs) == "repeat"
+    assert desk.reuse_check(last, same_person, inputs, kind="gfe") is None  # a GFE for the quote just given
+    assert desk.reuse_check(last, desk.Patient("Bo Li", date(1971, 2, 3), "MRN-1"), other) is None
+    assert desk.reuse_check(last, desk.Patient(), other) is None  # an unnamed quote names nobody
+    assert desk.reuse_check(None, same_person, other) is None
+
+
+def test_a_batch_is_saved_in_one_call_and_each_record_keeps_its_row(tmp_path):
+    log = QuoteLog(f"sqlite:///{tmp_path / 'quotes.sqlite3'}")
+    text = (batch_csv.TEMPLATE + "Bad Row,,,,00000,,asc,,,,,,,,,,,,,\n"
+            + "Label Row,1970-05-06,MRN-9,,35203,,Ambulatory surgery center,,,Self-pay,,,,,,,,,,\n")
+    df, _ = batch_csv.read_cases(text)
+    result = batch_csv.quote_cases(df)
+    with pytest.raises(InputError, match="created_by"):
+        desk.save_batch(log, result, " ")
+    saved = desk.save_batch(log, result, "JD", file_name="cases.csv")
+    ok = result.table[result.table["status"] == "ok"]
+    assert [s.inputs["batch_row"] for s in saved] == list(ok["row"]) == [2, 3, 4, 6]
+    assert [s.patient_name for s in saved] == list(ok["patient_name"])
+    assert [s.outputs["patient_pays"]["typical"] for s in saved] == pytest.approx(list(ok["patient_pays_typical"]))
+    labelled = saved[-1]
+    assert labelled.inputs["site"] == "asc" and labelled.inputs["coverage"] == "self_pay"
+    assert labelled.patient_dob == date(1970, 5, 6) and labelled.note == "batch row 6 of cases.csv"
+    assert log.count() == 4
+
+
+def test_log_times_are_shown_in_the_configured_zone():
+    from datetime import UTC, datetime
+
+    moment = datetime(2026, 1, 15, 18, 30, tzinfo=UTC)
+    assert desk.local_time(moment, desk.display_zone("America/Chicago")) == "2026-01-15 12:30 CST"
+    assert desk.local_time(moment.replace(tzinfo=None), desk.display_zone("Asia/Tokyo")) == "2026-01-16 03:30 JST"
+    server = datetime.now().astimezone().tzinfo
+    for bad in (None, "", "Mars/Olympus", "../../etc/passwd"):
+        assert desk.display_zone(bad).utcoffset(moment) == server.utcoffset(moment)

@@ -30,6 +30,7 @@ def no_earlier_failed_sign_ins():
 def db(tmp_path, monkeypatch):
     path = tmp_path / "quotes.sqlite3"
     monkeypatch.setenv("ESTIMATOR_DB_PATH", str(path))
+    monkeypatch.setenv("ESTIMATOR_FRONT_DESK", "open")  # a single-user install; sign-in is tested below
     return path
 
 
@@ -300,3 +301,118 @@ def test_a_database_failure_on_save_is_an_error_message_without_patient_details(
     [error] = [shown(e.value) for e in at.error]
     assert error.startswith("Not saved: Saving the quote failed: the quote log's database could not be written")
     assert not any(s in error for s in ("Ana", "Ruiz", "1971", "MRN-42", "INSERT", "?"))
+
+
+def saved_ids(at: AppTest) -> list[str]:
+    return [s.value.split("**")[1] for s in at.success if s.value.startswith("Saved as")]
+
+
+def test_new_patient_clears_who_and_the_result_but_keeps_the_desk_defaults(db):
+    at = open_page("app_pages/front_desk.py")
+    fill(at, zip="60612", site="office", deductible_remaining="300", patient_name="Ana Ruiz", patient_dob="1971-02-03",
+         patient_ref="MRN-1")
+    assert at.metric
+    click(at, "New patient")
+    for key in ("patient_name", "patient_dob", "patient_ref", "deductible_remaining", "service_date"):
+        assert at.text_input(key=f"fdw_{key}").value == ""
+    assert at.text_input(key="fdw_zip").value == "60612" and at.selectbox(key="fdw_site").value == "office"
+    assert not at.metric  # the previous patient's result is gone
+    assert next(b for b in at.button if b.label == "New patient").proto.shortcut.lower() == "alt+n"
+
+
+def test_saving_the_same_patient_with_other_inputs_asks_first(db):
+    at = open_page("app_pages/front_desk.py")
+    at.text_input(key="w_staff_name").input("JD")
+    at.run()
+    fill(at, zip="35203", deductible_remaining="100", patient_name="Ana Ruiz", patient_dob="1971-02-03")
+    click(at, "Save quote")
+    [first] = saved_ids(at)
+    assert any(t.value == f"Saved as {first}" for t in at.toast)
+    click(at, "Save quote")  # nothing changed: not saved twice
+    assert QuoteLog(f"sqlite:///{db}").count() == 1 and any("Already saved" in t.value for t in at.toast)
+
+    fill(at, deductible_remaining="900")  # the next patient, but the name was left in place
+    click(at, "Save quote")
+    assert any("Is this the same patient?" in w.value for w in at.warning)
+    assert QuoteLog(f"sqlite:///{db}").count() == 1 and not saved_ids(at)
+    click(at, "No: new patient")
+    assert at.text_input(key="fdw_patient_name").value == "" and QuoteLog(f"sqlite:///{db}").count() == 1
+
+    fill(at, deductible_remaining="900", patient_name="Ana Ruiz", patient_dob="1971-02-03")
+    click(at, "Save quote")
+    click(at, "Yes, same patient")
+    [second] = saved_ids(at)
+    store = QuoteLog(f"sqlite:///{db}")
+    assert second != first and store.get(second).patient_name == "Ana Ruiz"
+    assert store.get(second).inputs["deductible_remaining"] == 900 and store.count() == 2
+    assert not any("Is this the same patient?" in w.value for w in at.warning)
+
+
+def test_the_bills_are_shown_as_money(db):
+    at = open_page("app_pages/front_desk.py")
+    fill(at, zip="35203", site="asc")
+    columns = json.loads(at.dataframe[0].proto.columns)
+    amounts = [c for c in at.dataframe[0].value.columns if c not in ("Bill", "Codes")]
+    assert amounts and all(columns[c]["type_config"]["format"] == "dollar" for c in amounts)
+
+
+def test_a_future_date_of_birth_is_refused_as_the_file_readers_refuse_it(db):
+    at = open_page("app_pages/front_desk.py")
+    fill(at, zip="35203", patient_dob="2999-01-01")
+    assert any("Date of birth: 2999-01-01 is out of range" in shown(e.value) for e in at.error) and not at.metric
+
+
+def test_the_log_shows_local_times_and_labels(db, monkeypatch):
+    from estimator import desk
+
+    monkeypatch.setenv("ESTIMATOR_TIMEZONE", "America/Chicago")
+    store = QuoteLog(f"sqlite:///{db}")
+    q = quote(Scenario(zip="35203", site="asc", coverage="self_pay"))
+    rec = store.save(q.scenario.to_dict(), q.to_dict(), "JD", patient_name="Kim Li")
+    at = open_page("app_pages/quote_log.py")
+    row = at.dataframe[0].value.iloc[0]
+    assert row["Site"] == "Ambulatory surgery center" and row["Coverage"] == "Uninsured / self-pay"
+    local = desk.local_time(rec.created_at, desk.display_zone("America/Chicago"))
+    assert row["Saved"] == local and local.endswith(("CST", "CDT"))
+    text = " ".join(shown(m.value) for m in at.markdown)
+    assert f"Saved {local} by JD for Kim Li" in text and f"Patient pays **${q.patient_pays['typical']:,.2f}**" in text
+
+
+def test_a_batch_lists_error_rows_first_and_saves_the_rest_to_the_log_at_once(db):
+    from estimator.batch_csv import TEMPLATE
+
+    at = open_page("app_pages/batch_quotes.py")
+    at.text_input(key="w_staff_name").input("JD")
+    at.run()
+    text = (TEMPLATE + "Bad Row,,,,00000,,asc,,,,,,,,,,,,,\n"
+            "Labels,,,,35203,,Ambulatory surgery center,,,Self-pay,,,,,,,,,,\n")
+    at.get("file_uploader")[0].upload("cases.csv", text.encode(), "text/csv")
+    at.run()
+    assert not at.exception
+    listed = " ".join(shown(m.value) for m in at.markdown)
+    assert "Row 5: zip: 00000 is not a US ZIP code" in listed
+    table = at.dataframe[0].value
+    assert list(table["row"]) == [5, 2, 3, 4, 6] and table.iloc[0]["status"] == "error"
+    click(at, "Save the 4 quoted rows")
+    store = QuoteLog(f"sqlite:///{db}")
+    saved = store.search()
+    assert sorted(s.inputs["batch_row"] for s in saved) == [2, 3, 4, 6] and store.count() == 4
+    assert any("Saved 4 quotes" in s.value for s in at.success)
+    assert any("Saved 4 quotes" in t.value for t in at.toast)
+    save = next(b for b in at.button if b.label.startswith("Save the 4 quoted rows"))
+    assert save.disabled  # the same file is not saved twice
+
+
+def test_the_clinic_prices_page_shows_the_list_just_saved(db):
+    from estimator.clinic_prices import TEMPLATE
+
+    at = open_page("app_pages/clinic_prices.py")
+    at.text_input(key="w_staff_name").input("JD")
+    at.run()
+    at.get("file_uploader")[0].upload("prices.csv", TEMPLATE.encode(), "text/csv")
+    at.run()
+    click(at, "Save as the clinic's prices")
+    assert [s.value for s in at.success] == ["Saved as price list #1; quotes now use it."]
+    assert not any("No clinic prices saved yet" in i.value for i in at.info)
+    assert any(shown(h.value).startswith("In use: Clinic price list #1") for h in at.subheader)
+    assert not any(b.label == "Save as the clinic's prices" for b in at.button)  # the upload box is empty again

@@ -24,7 +24,8 @@ TIMEOUT = 45_000
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
     d = tmp_path_factory.mktemp("desk")
-    return {**os.environ, "ESTIMATOR_DB_PATH": str(d / "quotes.sqlite3")}, d
+    # A single-user install (the desk open without sign-in); the sign-in tests below configure it instead.
+    return {**os.environ, "ESTIMATOR_DB_PATH": str(d / "quotes.sqlite3"), "ESTIMATOR_FRONT_DESK": "open"}, d
 
 
 def new_page(browser, blocked):
@@ -179,4 +180,80 @@ server_metadata_url = "{idp.metadata_url}"
         assert idp.tokens_issued == 1
     rec = QuoteLog(f"sqlite:///{d / 'quotes.sqlite3'}").get(quote_id)
     assert rec.created_by == idp.user["email"] and rec.patient_name == "Oidc Test Patient"
+    assert blocked == []
+
+
+def test_the_desk_is_closed_and_hidden_by_default(env, browser):
+    environ, _ = env
+    environ = {k: v for k, v in environ.items() if k != "ESTIMATOR_FRONT_DESK"}
+    blocked: list[str] = []
+    with streamlit_server(environ) as url:
+        page = new_page(browser, blocked)
+        page.goto(f"{url}/?zip=35203")
+        expect(page.get_by_role("heading", name=re.compile("You would likely pay"))).to_be_visible(timeout=TIMEOUT)
+        nav = page.get_by_test_id("stTopNavSection")
+        expect(nav.first).to_be_visible(timeout=TIMEOUT)
+        assert nav.all_inner_texts() == ["For patients"]  # one menu: no "Front desk" section
+        nav.first.click()  # its pages
+        expect(page.get_by_role("menuitem", name="Data & methods")).to_be_visible(timeout=TIMEOUT)
+        items = [t.split("\n")[-1] for t in page.get_by_role("menuitem").all_inner_texts()]  # after the icon
+        assert items == ["Estimate my cost", "Prices near you", "About the procedure", "Data & methods"]
+        page.goto(f"{url}/desk")
+        expect(page.get_by_text("sign-in is not configured")).to_be_visible(timeout=TIMEOUT)
+        expect(page.get_by_text("ESTIMATOR_FRONT_DESK=open").first).to_be_visible(timeout=TIMEOUT)
+        expect(page.get_by_role("textbox", name="ZIP code")).to_have_count(0)
+        assert "Front desk" not in " ".join(nav.all_inner_texts())
+    assert blocked == []
+
+
+def test_the_open_desk_shows_its_menu_and_the_new_patient_flow(env, browser):
+    environ, d = env
+    blocked: list[str] = []
+    with streamlit_server(environ) as url:
+        page = new_page(browser, blocked)
+        page.goto(f"{url}/desk")
+        expect(page.get_by_text("Front desk", exact=True).first).to_be_visible(timeout=TIMEOUT)
+        page.get_by_role("textbox", name="Your name or initials").fill("NP")
+        page.get_by_role("textbox", name="Your name or initials").press("Enter")
+        page.get_by_role("textbox", name="ZIP code").fill("35203")
+        page.get_by_role("textbox", name="Patient name").fill("Sam Same")
+        page.get_by_role("textbox", name="Patient name").press("Enter")
+        expect(page.get_by_role("button", name=re.compile("Save quote"))).to_be_enabled(timeout=TIMEOUT)
+        page.keyboard.press("Control+s")
+        expect(page.get_by_test_id("stToast").filter(has_text=re.compile(r"Saved as Q"))).to_be_visible(
+            timeout=TIMEOUT)
+        expect(page.get_by_text(re.compile(r"Saved as Q[0-9A-Z]{9} for Sam Same"))).to_be_visible(timeout=TIMEOUT)
+        deductible = page.get_by_role("textbox", name="Deductible left ($)")
+        deductible.fill("50")
+        deductible.press("Enter")
+        expect(page.get_by_text("Patient pays (typical)")).to_be_visible(timeout=TIMEOUT)
+        page.get_by_role("button", name="Save quote").click()
+        expect(page.get_by_text("Is this the same patient?")).to_be_visible(timeout=TIMEOUT)
+        page.get_by_role("button", name=re.compile("Yes, same patient")).click()
+        expect(page.get_by_text(re.compile(r"Saved as Q[0-9A-Z]{9} for Sam Same"))).to_be_visible(timeout=TIMEOUT)
+        assert len(QuoteLog(f"sqlite:///{d / 'quotes.sqlite3'}").search("Sam Same")) == 2
+        page.evaluate("document.activeElement && document.activeElement.blur()")  # no text box focused
+        page.keyboard.press("Alt+n")
+        expect(page.get_by_role("textbox", name="Patient name")).to_have_value("", timeout=TIMEOUT)
+        expect(page.get_by_text("Patient pays (typical)")).to_have_count(0, timeout=TIMEOUT)
+    assert blocked == []
+
+
+def test_batch_rows_go_to_the_log_in_one_click(env, browser, tmp_path):
+    environ, d = env
+    cases = tmp_path / "cases.csv"
+    cases.write_text(TEMPLATE)
+    blocked: list[str] = []
+    with streamlit_server(environ) as url:
+        page = new_page(browser, blocked)
+        page.goto(f"{url}/batch")
+        page.get_by_role("textbox", name="Your name or initials").fill("BT")
+        page.get_by_role("textbox", name="Your name or initials").press("Enter")
+        page.locator("input[type=file]").set_input_files(str(cases))
+        page.get_by_role("button", name="Save the 3 quoted rows to the quote log").click()
+        expect(page.get_by_text(re.compile(r"Saved 3 quotes to the quote log from cases.csv")).first).to_be_visible(
+            timeout=TIMEOUT)
+    rows = [s.inputs["batch_row"] for s in QuoteLog(f"sqlite:///{d / 'quotes.sqlite3'}").search()
+            if s.created_by == "BT"]
+    assert sorted(rows) == [2, 3, 4]
     assert blocked == []

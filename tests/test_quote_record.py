@@ -132,6 +132,7 @@ def test_the_quote_log_page_lists_v1_records_and_names_an_unreadable_one(tmp_pat
 
     path = tmp_path / "quotes.sqlite3"
     monkeypatch.setenv("ESTIMATOR_DB_PATH", str(path))
+    monkeypatch.setenv("ESTIMATOR_FRONT_DESK", "open")  # a single-user install
     log = QuoteLog(f"sqlite:///{path}")
     future = copy.deepcopy(_stored_rows()[0])
     future["id"], future["root_id"] = "QFUTURE234", "QFUTURE234"
