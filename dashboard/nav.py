@@ -12,8 +12,10 @@ import streamlit as st
 def menu(groups: dict[str, list[st.Page]]) -> None:
     """One link per page the visitor may see (pages registered as hidden are left out), in a row that
     wraps on a narrow screen (the current page marked by Streamlit)."""
-    row = st.container(horizontal=True, gap="small", key="app_menu")
-    for pages in groups.values():
-        for page in pages:
-            if page.visibility != "hidden":
-                row.page_link(page, label=page.title, icon=page.icon)
+    row = st.container(horizontal=True, gap="small", key="app_menu", vertical_alignment="center")
+    for i, (group, pages) in enumerate(groups.items()):
+        shown = [p for p in pages if p.visibility != "hidden"]
+        if i and shown:  # the patients' pages come first, unlabelled; staff see their group named
+            row.markdown(f"**{group}:**")
+        for page in shown:
+            row.page_link(page, label=page.title, icon=page.icon)
