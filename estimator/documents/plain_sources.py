@@ -31,6 +31,11 @@ RULES: list[_Rule] = [
     (re.compile(r"CY(?P<y>\d{4}) national anesthesia CF"),
      lambda m: f"Medicare's anesthesia payment rates, {m.group('y')} (estimated from the year before)"),
     (re.compile(r"^42 CFR 419\.41"), lambda m: "Medicare's cap on a hospital outpatient copayment"),
+    (re.compile(r"^42 CFR 447\.5"), lambda m: "federal Medicaid rules on what patients may be charged"),
+    (re.compile(r"^Social Security Act 1848"), lambda m: "Medicare law on what doctors outside Medicare may charge"),
+    (re.compile(r"Medigap"), lambda m: "Medicare's guide to Medigap plans"),
+    (re.compile(r"^Assumption"), lambda m: "the estimator's stated assumptions where a plan's own figures were not "
+                                           "entered"),
     (re.compile(r"^ASA Relative Value Guide"), lambda m: "standard anesthesia time units (American Society of "
                                                        "Anesthesiologists)"),
     (re.compile(r"price-transparency files of about [\d,]+ US hospitals.*?, (?P<y>\d{4}(?:-\d{4})?) \("),
