@@ -88,9 +88,21 @@ class Document(FPDF):
             bold = row and row[0].startswith("Total")
             self.style("B" if bold else "", size)
             for text, w in zip(row, widths):
-                self.cell(w, size * 0.55, self.text_for(text))
+                self._fitted_cell(w, size * 0.55, self.text_for(text), "B" if bold else "", size)
             self.ln()
         self.ln(1)
+
+    def _fitted_cell(self, w: float, h: float, text: str, style: str, size: float) -> None:
+        """A table cell whose text fits its width: set smaller (down to 75%), then shortened with an ellipsis."""
+        room = w - 2 * self.c_margin - 0.5
+        fit = size
+        while self.get_string_width(text) > room and fit > size * 0.75:
+            fit -= 0.25
+            self.style(style, fit)
+        while self.get_string_width(text) > room and len(text) > 1:
+            text = text[:-2].rstrip() + "\u2026"
+        self.cell(w, h, text)
+        self.style(style, size)
 
     def bytes(self) -> bytes:
         return bytes(self.output())

@@ -97,7 +97,7 @@ def gfe_pdf(case: GfeCase, q: Quote, lines: list[GfeLine], ref: RefData | None =
     doc.bullets(items + ["These items or services, and any others scheduled separately before or after this "
                          "visit, are not part of the charges above. To get a Good Faith Estimate for them, ask "
                          f"{case.clinic.name}"
-                         + (f" ({case.clinic.phone})" if case.clinic.phone else "")
+                         + (f", phone {case.clinic.phone}," if case.clinic.phone else "")
                          + " when they are scheduled, or at any time before."])
     doc.heading("Please read", 10.5)
     doc.bullets(t["disclaimers"])
