@@ -32,9 +32,10 @@ SCENARIO_FIELDS = ["zip", "site", "sedation", "coverage", "network", "deductible
                    "oop_remaining", "medigap", "medicare_provider"]
 LABELS = {**{f: SHORT_LABELS.get(f, REGISTRY[f].label.replace(" ($)", "").replace(" (%)", ""))
              for f in SCENARIO_FIELDS},
-          "patient_dob": "Date of birth", "service_date": "Service date", "scheduled_on": "Scheduled on"}
+          "patient_dob": "Date of birth", "service_date": "Service date", "scheduled_on": "Scheduled on",
+          "separately_scheduled": "Scheduled separately"}
 FIELDS = [*SCENARIO_FIELDS[:5], "payer", *SCENARIO_FIELDS[5:], "patient_name", "patient_dob", "patient_ref",
-          "service_date", "scheduled_on", "diagnosis_codes"]
+          "service_date", "scheduled_on", "diagnosis_codes", "separately_scheduled"]
 CHOICES = {f: REGISTRY[f].choice_labels for f in SCENARIO_FIELDS if REGISTRY[f].kind == "choice"}
 DEFAULTS = {"payer": "", **{f: REGISTRY[f].default for f in CHOICES}}
 # The clinic profile's own defaults (its ZIP code, usual site...) start the form, where they are valid.
@@ -72,6 +73,8 @@ if correct_id:
     else:
         for f, val in desk.correction_values(source).items():
             st.session_state[f"fd_{f}"] = st.session_state[f"fdw_{f}"] = val
+        for role, amount in desk.correction_cash_prices(source).items():
+            st.session_state[f"fd_cash_{role}"] = amount
         st.session_state["fd_replaces"] = source.id
         st.session_state["fd_submitted"] = True
         st.session_state.pop("fd_saved", None)
@@ -165,7 +168,11 @@ with st.form("front_desk_quote", enter_to_submit=True, border=True):
         c = st.columns(3)
         c[0].text_input("Service date (YYYY-MM-DD)", key="fdw_service_date", max_chars=10)
         c[1].text_input("Scheduled on (YYYY-MM-DD)", key="fdw_scheduled_on", max_chars=10)
-        c[2].text_input("Diagnosis codes (ICD-10-CM, commas)", key="fdw_diagnosis_codes", placeholder="M54.12")
+        c[2].text_input("Diagnosis codes (ICD-10-CM, commas)", key="fdw_diagnosis_codes", placeholder="M54.12",
+                        help="With or without the dot: M5412 is M54.12.")
+        st.text_area("Services scheduled separately (one a line; printed on the estimate as not included)",
+                     key="fdw_separately_scheduled", max_chars=2000, height=68,
+                     placeholder="Follow-up visit about two weeks after the injection")
     st.form_submit_button("Quote", type="primary", on_click=remember)
 
 v = {f: str(st.session_state[f"fd_{f}"]).strip() for f in FIELDS}
@@ -225,8 +232,9 @@ if st.session_state.get("fd_submitted"):
         patient = desk.Patient(v["patient_name"] or None, dob, v["patient_ref"] or None)
         inputs = desk.record_inputs(sc, v["payer"])
 
-        def save(how, outputs: dict, confirmed: bool = False) -> None:
+        def save(how, outputs: dict, confirmed: bool = False) -> str | None:
             """Save with ``how`` (desk.save_quote or desk.save_gfe); a failure is shown, not raised.
+            Returns the saved record's ID (None when nothing was saved).
 
             The same patient as the last save with other inputs is asked about first (the name may have
             been left from the previous patient); the same patient and inputs again is not saved twice.
@@ -237,12 +245,12 @@ if st.session_state.get("fd_submitted"):
             if check == "repeat":
                 st.session_state["fd_saved"] = last.id
                 notify(f"Already saved as {last.id}: nothing changed.", ":material/info:")
-                return
+                return last.id
             if check == "changed":
                 st.session_state["fd_confirm"] = {"kind": kind, "outputs": outputs, "previous": last.id}
                 notify("Same patient as the last save, other details: confirm below the Save button.",
                        ":material/help:")
-                return
+                return None
             try:
                 saved = how(log, inputs, outputs, staff, patient, replaces=replacing)
                 st.session_state["fd_saved"] = saved.id
@@ -250,25 +258,49 @@ if st.session_state.get("fd_submitted"):
                 st.session_state.pop("fd_replaces", None)
                 st.session_state.pop("fd_confirm", None)
                 notify(f"Saved as {saved.id}", ":material/check:")
+                return saved.id
             except (InputError, desk.StorageError) as e:
                 with top:
                     show_failure(e, "Not saved: ")
                 notify("Not saved: the reason is at the top of the page.", ":material/error:")
+                return None
 
         b1, b2 = st.columns(2)
         if b1.button("Save quote", type="primary", shortcut="ctrl+s", disabled=not staff,
                      help="Saves the quote with its data version; Ctrl+S." if staff else "Enter your name first."):
             save(desk.save_quote, d)
+        cash: dict[str, float | None] = {}
+        if v["coverage"] == "self_pay":
+            # Each provider's own price goes on the estimate: ask for those the clinic has none for.
+            needed = desk.gfe_prices_needed(sc, d, prices, PROFILE)
+            if needed:
+                st.caption("For a Good Faith Estimate, give each provider's own cash price (no price list or "
+                           "clinic profile has one):")
+                c = st.columns(len(needed))
+                for col, need in zip(c, needed):
+                    cash[need.role] = col.number_input(f"{need.label}: cash price ($)", min_value=0.0,
+                                                       max_value=1_000_000.0, value=None, step=10.0,
+                                                       key=f"fd_cash_{need.role}")
         if v["coverage"] == "self_pay" and b2.button("Save and issue Good Faith Estimate", disabled=not staff,
                                                      shortcut="ctrl+g"):
             try:
                 case_dict = desk.gfe_case(sc, patient, service_date=v["service_date"], scheduled_on=v["scheduled_on"],
-                                          diagnosis_codes=v["diagnosis_codes"], clinic_profile=PROFILE)
-                outputs = desk.gfe_outputs(case_dict, prices)
+                                          diagnosis_codes=v["diagnosis_codes"], clinic_profile=PROFILE,
+                                          separately_scheduled=v["separately_scheduled"], cash_prices=cash)
+                request = desk.gfe_request_key(inputs, case_dict, staff or "", patient)
+                issued = st.session_state.setdefault("fd_gfe_issued", {})
+                if request in issued:  # pressed again for the same estimate: show it, save nothing more
+                    st.session_state["fd_saved"] = issued[request]
+                    st.info(f"Already saved as **{issued[request]}**; nothing new was saved.")
+                    outputs = None
+                else:
+                    outputs = desk.gfe_outputs(case_dict, prices)
             except InputError as e:
                 show_failure(e, "Good Faith Estimate: ")
             else:
-                save(desk.save_gfe, outputs)
+                saved_now = save(desk.save_gfe, outputs) if outputs is not None else None
+                if saved_now:
+                    issued[request] = saved_now
         pending = st.session_state.get("fd_confirm")
         if pending:
             who = md(v["patient_name"] or v["patient_ref"] or "this patient")

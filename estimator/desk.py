@@ -18,6 +18,8 @@ No Streamlit here: the page calls these and shows the errors' messages.
 from __future__ import annotations
 
 import base64
+import hashlib
+import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
@@ -27,10 +29,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import gfe
+from . import readers as rd
 from .batch_csv import BatchResult
 from .clinic_prices import PriceList, quote_with_prices
 from .documents.gfe_pdf import gfe_pdf
-from .errors import FieldError, InputError, fail
+from .errors import InputError, fail
 from .parsing import scenario_from_strings
 from .readers import parse_birth_date, parse_date
 from .scenario import Scenario
@@ -109,26 +112,33 @@ def record_inputs(scenario: Scenario, payer: str | None = None) -> dict:
 
 
 def gfe_case(scenario: Scenario, patient: Patient, *, service_date: str = "", scheduled_on: str = "",
-             diagnosis_codes: str = "", clinic_profile: str | Path, today: date | None = None) -> dict:
+             diagnosis_codes: str = "", clinic_profile: str | Path, today: date | None = None,
+             separately_scheduled: str = "", cash_prices: dict[str, float | None] | None = None) -> dict:
     """The Good Faith Estimate case (the README's JSON format) from the form's values.
 
-    ``service_date`` and ``scheduled_on`` are typed dates (blank: not yet scheduled, and the
-    estimate answers a request made ``today``); ``diagnosis_codes`` is a comma-separated list.
-    Raises InputError naming ``service_date`` / ``scheduled_on`` when either is not a date; the
-    rest is checked by :func:`gfe_outputs`.
+    ``service_date`` and ``scheduled_on`` are typed dates: both blank, the service is not yet
+    scheduled and the estimate answers a request made ``today``; a service date needs the date it
+    was scheduled on. ``diagnosis_codes`` is a comma-separated list (``M54.12`` or ``M5412``);
+    ``separately_scheduled`` is one item per line (services booked separately, printed on the
+    estimate as not included); ``cash_prices`` is each bill's own price in dollars by role
+    (None: not given). Raises InputError naming ``service_date`` / ``scheduled_on`` /
+    ``patient_dob`` when a date is not one or the dates are out of order (date of birth, then
+    scheduling date, then service date), before anything is saved; the rest is checked by
+    :func:`gfe_outputs`.
     """
     today = today or date.today()
-    errors: list[FieldError] = []
-    days: dict[str, date | None] = {}
-    for field, text in (("service_date", service_date), ("scheduled_on", scheduled_on)):
-        try:
-            days[field] = parse_day(text, field)
-        except InputError as e:
-            errors += e.errors
-            days[field] = None
-    if errors:
-        raise InputError(errors)
-    service, scheduled = days["service_date"], days["scheduled_on"]
+    p = rd.Problems()
+    service = p.get(parse_day, service_date, "service_date")
+    scheduled = p.get(parse_day, scheduled_on, "scheduled_on")
+    if service and not scheduled and not p.named("scheduled_on"):
+        p.add("scheduled_on", "is required with a service date: the date the visit was booked (YYYY-MM-DD), "
+                              "which sets when the estimate is due; leave both blank for an estimate on request")
+    if scheduled and not service and not p.named("service_date"):
+        p.add("service_date", "is required with a scheduling date (YYYY-MM-DD); leave both blank for an estimate "
+                              "on request")
+    rd.check_date_order(p, [("patient_dob", "date of birth", patient.dob),
+                            ("scheduled_on", "scheduling date", scheduled), ("service_date", "service date", service)])
+    p.raise_any()
     return {"patient": {"name": patient.name or "", "dob": patient.dob.isoformat() if patient.dob else "",
                         "reference": patient.ref or ""},
             "service": {"date": service.isoformat() if service else "",
@@ -136,7 +146,44 @@ def gfe_case(scenario: Scenario, patient: Patient, *, service_date: str = "", sc
                         "requested_on": "" if service else today.isoformat()},
             "diagnosis_codes": [x.strip() for x in diagnosis_codes.split(",") if x.strip()],
             "scenario": {k: v for k, v in scenario.to_dict().items() if v not in (None, "")},
-            "clinic_profile": str(clinic_profile), "issued_on": today.isoformat()}
+            "clinic_profile": str(clinic_profile), "issued_on": today.isoformat(),
+            "separately_scheduled": [x.strip() for x in separately_scheduled.splitlines() if x.strip()],
+            "cash_prices": {k: v for k, v in (cash_prices or {}).items() if v is not None}}
+
+
+@dataclass(frozen=True)
+class PriceNeeded:
+    """A bill of the visit whose provider has no price of its own: the desk asks for it."""
+
+    role: str
+    label: str  # e.g. "Facility: Example Surgery Center"
+
+
+def gfe_prices_needed(scenario: Scenario, quote_outputs: dict, prices: PriceList | None,
+                      clinic_profile: str | Path) -> list[PriceNeeded]:
+    """The bills a Good Faith Estimate of this visit has no own price for (so staff must give one).
+
+    A price is found in a named hospital's published cash price (the quote's ``hospital``), the
+    clinic profile's ``cash_price`` or the clinic's price list (see ``gfe.own_prices``). A profile
+    that cannot be read needs nothing here: issuing reports its problems.
+    """
+    try:
+        clinic = gfe.ClinicProfile.load(clinic_profile)
+    except (InputError, ValueError, OSError):
+        return []
+    _, missing = gfe.own_prices(scenario, clinic, None, prices, quote_outputs.get("hospital"))
+    return [PriceNeeded(r, f"{gfe.ROLE_LABELS[r]}: {clinic.providers[r].name}" if r in clinic.providers
+                        else gfe.ROLE_LABELS[r]) for r in missing]
+
+
+def gfe_request_key(inputs: dict, case_dict: dict, staff: str, patient: Patient) -> str:
+    """A fingerprint of one issue request (the same inputs, case, staff and patient give the same key).
+
+    The desk remembers the record saved for each key, so pressing "Save and issue" again, or a
+    rerun of the page, shows that record instead of saving another.
+    """
+    blob = json.dumps([inputs, case_dict, staff, patient.columns()], sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
 
 
 def gfe_outputs(case_dict: dict, prices: PriceList | None = None) -> dict:
@@ -157,10 +204,17 @@ def gfe_outputs(case_dict: dict, prices: PriceList | None = None) -> dict:
 
 
 def gfe_deadline(outputs: dict) -> gfe.Deadline:
-    """When the stored Good Faith Estimate had to be issued, from its case's service dates."""
+    """When the stored Good Faith Estimate had to be issued, from its case's service dates.
+
+    A record without the dates to work from (saved before the desk required a scheduling date)
+    gives a Deadline that says so, never an exception.
+    """
     service = outputs["gfe"]["case"]["service"]
-    return gfe.deadline(*(date.fromisoformat(service[k]) if service.get(k) else None
-                          for k in ("scheduled_on", "date", "requested_on")))
+    try:
+        return gfe.deadline(*(date.fromisoformat(service[k]) if service.get(k) else None
+                              for k in ("scheduled_on", "date", "requested_on")))
+    except ValueError:
+        return gfe.Deadline(True, None, "the scheduling date was not recorded, so the deadline cannot be worked out")
 
 
 def save_quote(log: QuoteLog, inputs: dict, outputs: dict, staff: str, patient: Patient | None = None,
@@ -237,8 +291,9 @@ def correction_values(rec: Saved) -> dict[str, str]:
     """The front-desk form's values (text, keyed by form field) that a correction of ``rec`` starts from.
 
     The scenario fields and ``payer`` come from the record's inputs (those it holds), the patient
-    details from its columns; the Good Faith Estimate details come from a GFE record's case and
-    are blank for a quote (they would belong to whoever was quoted before).
+    details from its columns; the Good Faith Estimate details (dates, diagnosis codes, services
+    scheduled separately, one a line) come from a GFE record's case and are blank for a quote
+    (they would belong to whoever was quoted before).
     """
     inputs = rec.inputs
     values = {k: _text(inputs[k]) for k in SCENARIO_FORM_FIELDS if k in inputs}
@@ -249,7 +304,8 @@ def correction_values(rec: Saved) -> dict[str, str]:
     case = (rec.outputs.get("gfe") or {}).get("case") if rec.kind == "gfe" else None
     service = (case or {}).get("service") or {}
     values |= {"service_date": service.get("date") or "", "scheduled_on": service.get("scheduled_on") or "",
-               "diagnosis_codes": ", ".join((case or {}).get("diagnosis_codes") or [])}
+               "diagnosis_codes": ", ".join((case or {}).get("diagnosis_codes") or []),
+               "separately_scheduled": "\n".join((case or {}).get("separately_scheduled") or [])}
     return values
 
 
@@ -340,3 +396,9 @@ def local_time(moment: datetime, zone: tzinfo) -> str:
     if moment.tzinfo is None:  # SQLite gives back naive datetimes; they were written in UTC
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z").strip()
+
+
+def correction_cash_prices(rec: Saved) -> dict[str, float]:
+    """The cash prices (dollars, by role) a Good Faith Estimate record was issued with; {} for a quote."""
+    case = (rec.outputs.get("gfe") or {}).get("case") if rec.kind == "gfe" else None
+    return dict((case or {}).get("cash_prices") or {})

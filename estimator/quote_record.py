@@ -109,10 +109,15 @@ class QuoteRecord:
 
     # -- reprinting -------------------------------------------------------------------------------
     def summary_pdf(self, today: date | None = None) -> bytes:
-        """The one-page patient summary from the stored numbers, dated the day it was saved (or ``today``)."""
-        from .documents.summary import summary_pdf
+        """The front desk's printed summary from the stored numbers, dated the day it was saved (or
+        ``today``): the patient's name, date of birth and reference, the quote ID, who saved it and
+        when (in the clinic's local time) and the data version."""
+        from .documents.summary import RecordHeader, summary_pdf
 
-        return summary_pdf(self.saved.outputs, today or self.saved.created_at.date())
+        s = self.saved
+        header = RecordHeader(s.id, s.created_by, s.created_at, s.patient_name, s.patient_dob, s.patient_ref,
+                              s.version, s.replaces_id)
+        return summary_pdf(s.outputs, today or s.created_at.date(), record=header)
 
     def gfe_pdf(self) -> bytes:
         """The Good Faith Estimate PDF exactly as issued (the stored bytes)."""

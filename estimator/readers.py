@@ -397,7 +397,29 @@ class Problems:
         if self.errors:
             raise InputError(self.errors)
 
+    def named(self, where: str) -> bool:
+        """Whether a problem has already been noted for ``where``."""
+        return any(e.field == where for e in self.errors)
+
+
+def check_date_order(p: Problems, dates: list[tuple[str, str, date | None]]) -> None:
+    """Dates that must come in order, earliest first: each ``(where, what, date)`` (None: not given).
+
+    A date after a later one is noted once, naming its own field: with a date of birth, a
+    scheduling date and a service date, a scheduling date after the service date gives
+    ``scheduled_on: 2026-12-11 is after the service date (2026-12-10)``. A field already named
+    (a date out of range, say) is not named again.
+    """
+    for i, (where, _, d) in enumerate(dates):
+        if d is None or p.named(where):
+            continue
+        for _, what_later, later in dates[i + 1:]:
+            if later is not None and d > later:
+                p.add(where, f"{d} is after the {what_later} ({later})")
+                break
+
 
 __all__ = ["CsvTable", "EARLIEST_DATE", "MAX_JSON_BYTES", "MAX_JSON_DEPTH", "Problems", "arr",
-           "check_size", "decode_text", "json_depth", "kind", "latest_date", "load_json", "number", "obj",
-           "parse_birth_date", "parse_date", "read_csv", "read_file", "read_json_file", "scalar_text", "text"]
+           "check_date_order", "check_size", "decode_text", "json_depth", "kind", "latest_date", "load_json",
+           "number", "obj", "parse_birth_date", "parse_date", "read_csv", "read_file", "read_json_file",
+           "scalar_text", "text"]

@@ -39,7 +39,8 @@ def shared_log(tmp_path_factory) -> QuoteLog:
 
 def self_pay_case(**form) -> dict:
     sc = Scenario(zip="35203", site="asc", coverage="self_pay")
-    values = {"service_date": "2026-12-10", "scheduled_on": "2026-11-23", "diagnosis_codes": "M54.12, m50.120"}
+    values = {"service_date": "2026-12-10", "scheduled_on": "2026-11-23", "diagnosis_codes": "M54.12, m50.120",
+              "cash_prices": {"professional": 250.0, "facility": 550.0}}
     return desk.gfe_case(sc, PATIENT, **(values | form), clinic_profile=PROFILE, today=date(2026, 11, 23))
 
 
@@ -114,6 +115,7 @@ def test_a_correction_starts_from_exactly_what_was_quoted(shared_log, deductible
     assert (values["patient_name"], values["patient_dob"], values["patient_ref"]) == ("Ana Ruiz", "1971-02-03",
                                                                                       "MRN-42")
     assert values["service_date"] == values["scheduled_on"] == values["diagnosis_codes"] == ""
+    assert values["separately_scheduled"] == ""
 
 
 def test_a_gfe_correction_starts_from_its_case_details(log):

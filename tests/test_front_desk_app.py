@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
 
 import pytest
+from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
 from dashboard.access import PASSCODE_FAILURES, FailureThrottle
 from dashboard.safe_text import shown
 from estimator.quote import quote
+from estimator.quote_record import QuoteRecord
 from estimator.scenario import Scenario
 from estimator.storage import QuoteLog
 
@@ -49,6 +52,8 @@ def fill(at: AppTest, **values) -> None:
     for k, v in values.items():
         if k in ("site", "sedation", "coverage", "network", "payer", "medigap", "medicare_provider"):
             at.selectbox(key=f"fdw_{k}").set_value(v)
+        elif k == "separately_scheduled":
+            at.text_area(key=f"fdw_{k}").input(v)
         else:
             at.text_input(key=f"fdw_{k}").input(v)
     next(b for b in at.button if b.label == "Quote").click()
@@ -133,6 +138,7 @@ def test_issue_a_good_faith_estimate_and_reprint_it_exactly(db):
     at.run()
     fill(at, zip="35203", coverage="self_pay", site="asc", patient_name="Lee Park", patient_dob="1980-01-01",
          service_date="2026-12-10", scheduled_on="2026-11-23", diagnosis_codes="M54.12, M50.120")
+    give_cash_prices(at)
     click(at, "Save and issue Good Faith Estimate")
     saved_id = at.success[0].value.split("**")[1]
     assert any("Due by Friday, November 27, 2026" in c.value for c in at.caption)
@@ -144,6 +150,99 @@ def test_issue_a_good_faith_estimate_and_reprint_it_exactly(db):
     log.run()
     labels = [b.label for b in log.get("download_button")]
     assert "Reprint the Good Faith Estimate" in labels and "Reprint the patient summary" in labels
+
+
+def give_cash_prices(at: AppTest, **amounts: float) -> None:
+    """Type each provider's own cash price into the boxes the desk shows for them."""
+    for role, amount in ({"professional": 250.0, "facility": 550.0} | amounts).items():
+        at.number_input(key=f"fd_cash_{role}").set_value(amount)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def pdf_text(data: bytes) -> str:
+    return " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages).split())
+
+
+def signed_in_desk() -> AppTest:
+    at = open_page("app_pages/front_desk.py")
+    at.text_input(key="w_staff_name").input("JD")
+    at.run()
+    return at
+
+
+def test_gfe_asks_for_each_providers_own_price_before_issuing(db):
+    at = signed_in_desk()
+    fill(at, zip="35203", coverage="self_pay", site="asc", patient_name="Lee Park", patient_dob="1980-01-01",
+         service_date="2026-12-10", scheduled_on="2026-11-23", diagnosis_codes="M54.12")
+    labels = [n.label for n in at.number_input]
+    assert "Physician: Dr. Example Physician, MD: cash price ($)" in labels
+    assert "Facility: Example Surgery Center: cash price ($)" in labels
+    click(at, "Save and issue Good Faith Estimate")
+    text = " ".join(shown(e.value) for e in at.error)
+    assert "Example Surgery Center has no price of its own" in text and "providers[1].cash_price" in text
+    assert QuoteLog(f"sqlite:///{db}").count() == 0
+    give_cash_prices(at, facility=612.5)
+    click(at, "Save and issue Good Faith Estimate")
+    rec = QuoteLog(f"sqlite:///{db}").get(at.success[0].value.split("**")[1])
+    assert {li["role"]: li["amount"] for li in rec.outputs["gfe"]["lines"] if li["role"] == "facility"} == {
+        "facility": 612.5}
+    assert rec.outputs["total_allowed"]["typical"] == pytest.approx(250 + 612.5)
+
+
+def test_gfe_without_a_scheduling_date_is_refused_once_and_saves_nothing(db):
+    at = signed_in_desk()
+    fill(at, zip="35203", coverage="self_pay", site="asc", patient_name="Lee Park", patient_dob="1980-01-01",
+         service_date="2026-12-10", diagnosis_codes="M54.12")
+    give_cash_prices(at)
+    for _ in range(3):  # each retry: the same one message, nothing saved, no crash on the reruns between
+        click(at, "Save and issue Good Faith Estimate")
+        errors = [shown(e.value) for e in at.error]
+        assert len(errors) == 1 and "Scheduled on: is required with a service date" in errors[0], errors
+        at.run()
+        assert not at.exception and not at.success
+    assert QuoteLog(f"sqlite:///{db}").count() == 0
+
+
+def test_pressing_save_and_issue_again_saves_no_second_record(db):
+    at = signed_in_desk()
+    fill(at, zip="35203", coverage="self_pay", site="asc", patient_name="Lee Park", patient_dob="1980-01-01",
+         service_date="2026-12-10", scheduled_on="2026-11-23", diagnosis_codes="M5412")
+    give_cash_prices(at)
+    click(at, "Save and issue Good Faith Estimate")
+    first = at.success[0].value.split("**")[1]
+    click(at, "Save and issue Good Faith Estimate")
+    assert any(first in i.value and "nothing new was saved" in i.value for i in at.info)
+    assert at.success[0].value.split("**")[1] == first
+    assert QuoteLog(f"sqlite:///{db}").count() == 1
+
+
+@pytest.mark.parametrize("codes", ["M5412, M50120", "M54.12, M50.120"])
+def test_the_desk_takes_diagnosis_codes_with_or_without_the_dot(db, codes):
+    at = signed_in_desk()
+    fill(at, zip="35203", coverage="self_pay", site="asc", patient_name="Lee Park", patient_dob="1980-01-01",
+         service_date="2026-12-10", scheduled_on="2026-11-23", diagnosis_codes=codes)
+    give_cash_prices(at)
+    click(at, "Save and issue Good Faith Estimate")
+    assert not at.error
+    rec = QuoteLog(f"sqlite:///{db}").get(at.success[0].value.split("**")[1])
+    assert "Diagnosis codes (ICD-10-CM): M54.12, M50.120" in pdf_text(QuoteRecord(rec).gfe_pdf())
+
+
+@pytest.mark.parametrize("name", ["Łukasz Żółkiewski-Nguyễn", "山田太郎"])
+def test_a_gfe_and_its_reprint_print_the_name_as_written(db, name):
+    at = signed_in_desk()
+    fill(at, zip="35203", coverage="self_pay", site="asc", patient_name=name, patient_dob="1980-01-01",
+         patient_ref="MRN-7", service_date="2026-12-10", scheduled_on="2026-11-23", diagnosis_codes="M54.12",
+         separately_scheduled="Physical therapy evaluation")
+    give_cash_prices(at)
+    click(at, "Save and issue Good Faith Estimate")
+    rec = QuoteLog(f"sqlite:///{db}").get(at.success[0].value.split("**")[1])
+    record = QuoteRecord(rec)
+    gfe_text = pdf_text(record.gfe_pdf())
+    assert f"Patient name: {name}" in gfe_text and "Physical therapy evaluation" in gfe_text
+    summary = pdf_text(record.summary_pdf())
+    assert name in summary and "MRN-7" in summary and rec.id in summary
 
 
 def test_gfe_needs_its_details(db):

@@ -63,7 +63,7 @@ def test_the_pdf_contains_every_element_45_cfr_149_610_requires():
 
 
 def test_itemised_charges_add_up_to_each_bill_and_use_clinic_cash_prices():
-    case = _case(scenario={"site": "asc", "sedation": "moderate", "coverage": "self_pay"})
+    case = _case(scenario={"site": "asc", "sedation": "moderate", "coverage": "self_pay"}, cash_prices={})
     prices = PriceList.from_csv("payer,coverage,site,code,component,amount\n"
                                 "cash,self_pay,*,62321,professional,300\ncash,self_pay,asc,*,facility,700\n")
     text, lines = _pdf_text(case, prices)

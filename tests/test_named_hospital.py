@@ -225,7 +225,7 @@ def test_gfe_facility_line_is_the_hospitals_cash_price() -> None:
     case = json.loads((ROOT / "examples" / "gfe_case.json").read_text())
     d = copy.deepcopy(case)
     d["scenario"] = {"site": "hopd", "coverage": "self_pay", "hospital": "010001", "zip": "36301"}
-    d.pop("cash_prices", None)
+    d["cash_prices"] = {"professional": 250.0}  # the physician's own; the facility's is the hospital's
     q, lines = gfe.build(gfe.GfeCase.from_dict(d, ROOT / "examples"))
     fac = [li for li in lines if li.role == "facility"]
     assert fac and sum(li.amount for li in fac) == pytest.approx(469.68)

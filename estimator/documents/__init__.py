@@ -1,58 +1,108 @@
-"""Printable documents built from quotes (PDF): the patient summary and the Good Faith Estimate."""
+"""Printable documents built from quotes (PDF): the patient summary and the Good Faith Estimate.
+
+Every PDF embeds Unicode TrueType fonts (``fonts/``), so names print as written (``Łukasz
+Żółkiewski-Nguyễn``, ``山田太郎``): DejaVu Sans (Latin, Greek, Cyrillic, Vietnamese and more;
+Bitstream Vera licence) for the text, and Droid Sans Fallback (Chinese, Japanese, Korean; Apache
+2.0) for the characters DejaVu lacks. fpdf2 embeds only the glyphs a document uses (subsetting),
+and the fallback font is added only to documents that need it, so a PDF stays small.
+"""
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
+
 from fpdf import FPDF
 
-_ASCII = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2019": "'", "\u2018": "'", "\u201c": '"',
-                        "\u201d": '"', "\u2265": ">=", "\u2264": "<=", "\u00a0": " ", "\u2022": "-"})
+#: The fonts shipped with the project (each with its licence file beside it).
+FONT_DIR = Path(__file__).resolve().parent / "fonts"
+FAMILY = "DejaVu"
+FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}
+FALLBACK = "DroidSansFallback"
+FALLBACK_FILE = "DroidSansFallback.ttf"
 
 
-def latin1(text: str) -> str:
-    """Text the PDF core fonts can draw (they cover Latin-1 only)."""
-    return str(text).translate(_ASCII).encode("latin-1", "replace").decode("latin-1")
+@lru_cache(maxsize=1)
+def _main_font_chars() -> frozenset[int]:
+    """The code points the main font (DejaVu Sans) draws; others go to the fallback font."""
+    from fontTools.ttLib import TTFont
+
+    with TTFont(FONT_DIR / FONT_FILES[""], lazy=True) as font:
+        return frozenset(font.getBestCmap())
+
+
+def needs_fallback(text: str) -> bool:
+    """True when ``text`` has a character DejaVu Sans lacks (a CJK name, for instance)."""
+    chars = _main_font_chars()
+    return any(ord(c) not in chars for c in str(text) if not c.isspace())
 
 
 class Document(FPDF):
-    """A letter-size page with the project's margins and a small helper vocabulary."""
+    """A letter-size page with the project's margins, its Unicode fonts and a small vocabulary."""
 
     def __init__(self, title: str):
         super().__init__(orientation="portrait", unit="mm", format="Letter")
+        for style, name in FONT_FILES.items():
+            self.add_font(FAMILY, style, str(FONT_DIR / name))
+        self._fallback = False
         self.set_margins(14, 12, 14)
         self.set_auto_page_break(True, margin=12)
-        self.set_title(latin1(title))
+        self.set_title(str(title))
         self.set_creator("epidural-cost-estimator")
         self.add_page()
 
+    def text_for(self, text: object) -> str:
+        """``text`` as a string, adding the CJK fallback font first if the text needs it."""
+        s = str(text)
+        if not self._fallback and needs_fallback(s):
+            self.add_font(FALLBACK, "", str(FONT_DIR / FALLBACK_FILE))
+            self.set_fallback_fonts([FALLBACK], exact_match=False)
+            self._fallback = True
+        return s
+
+    def style(self, style: str = "", size: float = 8.5) -> None:
+        self.set_font(FAMILY, style, size)
+
     def heading(self, text: str, size: float = 11) -> None:
-        self.set_font("Helvetica", "B", size)
-        self.multi_cell(0, size * 0.5, latin1(text), new_x="LMARGIN", new_y="NEXT")
+        self.style("B", size)
+        self.multi_cell(0, size * 0.5, self.text_for(text), new_x="LMARGIN", new_y="NEXT")
         self.ln(0.8)
 
     def para(self, text: str, size: float = 8.5, style: str = "") -> None:
-        self.set_font("Helvetica", style, size)
-        self.multi_cell(0, size * 0.45, latin1(text), new_x="LMARGIN", new_y="NEXT")
+        self.style(style, size)
+        self.multi_cell(0, size * 0.45, self.text_for(text), new_x="LMARGIN", new_y="NEXT")
         self.ln(0.6)
 
     def bullets(self, items: list[str], size: float = 8.5) -> None:
-        self.set_font("Helvetica", "", size)
+        self.style("", size)
         for item in items:
-            self.multi_cell(0, size * 0.45, latin1(f"- {item}"), new_x="LMARGIN", new_y="NEXT")
+            self.multi_cell(0, size * 0.45, self.text_for(f"\u2022 {item}"), new_x="LMARGIN", new_y="NEXT")
         self.ln(0.6)
 
     def table(self, header: list[str], rows: list[list[str]], widths: list[float], size: float = 8.5) -> None:
-        self.set_font("Helvetica", "B", size)
+        self.style("B", size)
         for text, w in zip(header, widths):
-            self.cell(w, size * 0.55, latin1(text), border="B")
+            self.cell(w, size * 0.55, self.text_for(text), border="B")
         self.ln()
-        self.set_font("Helvetica", "", size)
         for row in rows:
             bold = row and row[0].startswith("Total")
-            self.set_font("Helvetica", "B" if bold else "", size)
+            self.style("B" if bold else "", size)
             for text, w in zip(row, widths):
-                self.cell(w, size * 0.55, latin1(text))
+                self._fitted_cell(w, size * 0.55, self.text_for(text), "B" if bold else "", size)
             self.ln()
         self.ln(1)
+
+    def _fitted_cell(self, w: float, h: float, text: str, style: str, size: float) -> None:
+        """A table cell whose text fits its width: set smaller (down to 75%), then shortened with an ellipsis."""
+        room = w - 2 * self.c_margin - 0.5
+        fit = size
+        while self.get_string_width(text) > room and fit > size * 0.75:
+            fit -= 0.25
+            self.style(style, fit)
+        while self.get_string_width(text) > room and len(text) > 1:
+            text = text[:-2].rstrip() + "\u2026"
+        self.cell(w, h, text)
+        self.style(style, size)
 
     def bytes(self) -> bytes:
         return bytes(self.output())

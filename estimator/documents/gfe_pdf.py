@@ -30,20 +30,29 @@ def gfe_text(case: GfeCase, q: Quote, lines: list[GfeLine], ref: RefData | None 
             else "Not yet scheduled (estimate given on request).")
     total = round(sum(li.amount for li in lines), 2)
     disclaimers = [
+        # 149.610(c)(1)(ix): only an estimate, and the charges may differ
         "This Good Faith Estimate shows the costs of items and services that are reasonably expected for your "
         "health care needs for an item or service. It is based on information known at the time it was created.",
-        "It is only an estimate: the items, services and charges you actually receive may differ from it.",
-        "It is not a contract, and it does not require you to get the items or services from any of the providers "
-        "or facilities named in it.",
+        "It is only an estimate: the items, services and charges you actually receive may differ from it, and "
+        "you may be billed more than the amounts shown.",
+        # 149.610(c)(1)(xi): not a contract, no obligation to use these providers
+        "This Good Faith Estimate is not a contract, and it does not require you to get the items or services "
+        "from any of the providers or facilities named in it.",
+        # 149.610(c)(1)(viii): other items or services scheduled separately are not included
         "There may be other items or services your provider recommends as part of your care that must be "
-        "scheduled or requested separately; they are not included here and you can ask for a separate Good Faith "
-        "Estimate for them.",
-        f"You have the right to start a patient-provider dispute resolution process if you are billed {threshold} "
-        f"or more above the expected charges of any one provider or facility named here. You must start it within "
-        f"{window} calendar days of the date on the bill. A fee applies, and it is refunded if the dispute goes "
-        "your way. Keep a copy of this Good Faith Estimate and the bill.",
-        "For questions, or to learn more about your rights and how to start a dispute, see www.cms.gov/nosurprises "
-        "or call the federal No Surprises Help Desk at 1-800-985-3059.",
+        "scheduled or requested separately; they are not included in this estimate. You can ask for a separate "
+        "Good Faith Estimate for them.",
+        # 149.610(c)(1)(x) and 149.620: the right to dispute, when, and where to learn how
+        f"If you are billed {threshold} or more above the expected charges of any one provider or facility "
+        f"named here, you have the right to dispute the bill through the patient-provider dispute resolution "
+        f"process. You must start it within {window} calendar days of the date on the bill. A fee applies, and "
+        "it is refunded if the dispute goes your way.",
+        "Starting a dispute will not change or lessen the quality of the health care you receive from any "
+        "provider or facility: it cannot be held against you.",
+        "To learn about your rights and how to start a dispute, visit www.cms.gov/nosurprises or call the "
+        "federal No Surprises Help Desk at 1-800-985-3059.",
+        "Keep a copy of this Good Faith Estimate in a safe place, with the bills you receive: you will need it "
+        "if you dispute a bill.",
     ]
     due = None
     with contextlib.suppress(ValueError):  # no dates to work from: the PDF simply omits the deadline
@@ -83,11 +92,13 @@ def gfe_pdf(case: GfeCase, q: Quote, lines: list[GfeLine], ref: RefData | None =
                   [24, 88, 12, 32, 30], 8)
     doc.para(f"Total expected charges: {usd(t['total'], True)}", 10.5, "B")
 
-    doc.heading("Services to be scheduled separately", 10.5)
+    doc.heading("Services to be scheduled separately (not included above)", 10.5)
     items = case.separately_scheduled or ["None are expected for this injection."]
-    doc.bullets(items + ["Items or services scheduled separately, before or after this visit, are not part of "
-                         "these charges; a separate Good Faith Estimate will be given when they are scheduled or "
-                         "if you ask for one."])
+    doc.bullets(items + ["These items or services, and any others scheduled separately before or after this "
+                         "visit, are not part of the charges above. To get a Good Faith Estimate for them, ask "
+                         f"{case.clinic.name}"
+                         + (f", phone {case.clinic.phone}," if case.clinic.phone else "")
+                         + " when they are scheduled, or at any time before."])
     doc.heading("Please read", 10.5)
     doc.bullets(t["disclaimers"])
     due = t["deadline"]

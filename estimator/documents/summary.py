@@ -1,15 +1,64 @@
-"""The one-page patient summary of a quote (PDF) and its CSV twin."""
+"""The one-page patient summary of a quote (PDF), its CSV twin, and the front desk's printed copy.
+
+The PDF is written for the patient: plain words, no fee-schedule jargon. It says what the visit
+would likely cost, how the site of care changes that (``site_saving``), a self-pay patient's right
+to a Good Faith Estimate, and the sources in words and years (``plain_sources``). The front desk's
+copy (``summary_pdf(..., record=RecordHeader(...))``) adds who the patient is and which saved
+record it is. The CSV records every input the quote used and its results.
+"""
 
 from __future__ import annotations
 
-from datetime import date
+import os
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ..fields import FIELDS, applicable
 from ..guidance import DISCLAIMER, questions
 from ..money import between, usd, usd_range
 from ..quote import Quote
 from ..safe_csv import write_rows
-from ..scenario import COVERAGE_LABELS, NETWORK_LABELS, SEDATION_LABELS, SITE_LABELS, Scenario
+from ..scenario import COVERAGE_LABELS, NETWORK_LABELS, SEDATION_LABELS, SITE_LABELS, SITE_PHRASES, Scenario
+from ..tables import SITES, RefData, load
 from . import Document
+from .plain_sources import plain_sources
+
+#: Amounts within this many dollars are "about the same" when sites are compared.
+TIE_DOLLARS = 1.0
+#: The clinic's time zone for printed times (an IANA name, e.g. America/Chicago); default: the server's.
+TIMEZONE_ENV = "ESTIMATOR_TIMEZONE"
+
+
+@dataclass(frozen=True)
+class RecordHeader:
+    """What the front desk's printed copy says about the saved record and the patient."""
+
+    quote_id: str
+    saved_by: str
+    saved_at: datetime  # timezone-aware (UTC as stored); printed in the clinic's local time
+    patient_name: str | None = None
+    patient_dob: date | None = None
+    patient_ref: str | None = None
+    version: int = 1
+    replaces: str | None = None
+
+
+def local_time(moment: datetime, tz_name: str | None = None) -> datetime:
+    """``moment`` in the clinic's time zone: ``tz_name``, else $ESTIMATOR_TIMEZONE, else the server's.
+
+    A naive ``moment`` is taken as UTC (as SQLite returns stored times). An unknown zone name falls
+    back to the server's zone.
+    """
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    name = tz_name or os.environ.get(TIMEZONE_ENV, "").strip()
+    if name:
+        try:
+            return moment.astimezone(ZoneInfo(name))
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return moment.astimezone()
 
 
 def headline(q: dict) -> str:
@@ -18,27 +67,117 @@ def headline(q: dict) -> str:
     return f"You would likely pay {usd(p['typical'], cents=False)} ({between(p['low'], p['high'])})."
 
 
-def summary_pdf(q: dict, today: date | None = None) -> bytes:
-    """A one-page PDF from a quote's JSON (Quote.to_dict(), fresh or as stored in the quote log)."""
-    sc = Scenario(**q["inputs"])
+def comparable_sites(q: dict, ref: RefData | None = None) -> dict[str, float] | None:
+    """What the patient would typically pay at each site of care ($), for the same visit and coverage.
+
+    None when a fair comparison cannot be made from the quote: it was priced with the clinic's own
+    prices or entered amounts (which belong to one site), at a named hospital, or with another
+    version of the data than the one loaded (a stored quote is not re-priced with newer data).
+    """
+    from ..compare import by_site
+
+    ref = ref or load()
+    inputs = dict(q.get("inputs") or {})
+    entered = ("allowed", "allowed_professional", "allowed_facility", "allowed_anesthesia", "billed", "hospital")
+    if (q.get("data_version") != ref.version or q.get("hospital") or any(inputs.get(k) is not None for k in entered)
+            or any(w.get("code") == "clinic_price" for w in q.get("warnings", []))):
+        return None
+    try:
+        sc = Scenario(**{k: v for k, v in inputs.items() if k in Scenario.field_names()})
+        table = by_site(sc, ref)
+    except Exception:  # noqa: BLE001 - a quote this version cannot re-read is simply not compared
+        return None
+    return {str(r.site): float(r.patient_pays_typical) for r in table.itertuples()}
+
+
+def _phrases(sites: list[str]) -> str:
+    names = [SITE_PHRASES[s] for s in sites]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def site_saving(chosen: str, sites: dict[str, float]) -> str:
+    """One plain sentence on how the site of care changes what the patient pays.
+
+    ``sites`` maps each site to the patient's typical amount ($). When every site costs about
+    the same (within ``TIE_DOLLARS``, e.g. $0 everywhere under Medicaid) it says so and calls no
+    site the lowest-cost one.
+    """
+    low, high = min(sites.values()), max(sites.values())
+    cheapest = [s for s in SITES if s in sites and sites[s] - low < TIE_DOLLARS]
+    if high - low < TIE_DOLLARS:
+        return (f"Site of care: every site would likely cost you about the same ({usd(low, cents=False)}), so the "
+                "choice of site does not change what you pay.")
+    if chosen in cheapest:
+        tied = [s for s in cheapest if s != chosen]
+        return (f"Site of care: {SITE_PHRASES[chosen]}, as in this estimate, is "
+                + (f"one of the lowest-cost sites for you (about the same at {_phrases(tied)})." if tied
+                   else "the lowest-cost site for you.")
+                + f" The costliest site would be about {usd(high - sites[chosen], cents=False)} more.")
+    saving = sites[chosen] - low
+    return (f"Site of care: {_phrases(cheapest)} would likely cost you about {usd(saving, cents=False)} less than "
+            f"{SITE_PHRASES[chosen]}, the site in this estimate.")
+
+
+def gfe_rights(ref: RefData | None = None, year: int | None = None) -> str:
+    """A self-pay patient's right to a Good Faith Estimate and to dispute a bill above it (45 CFR 149.610, 620)."""
+    ref = ref or load()
+    years = [y for (name, y) in ref.parameters if name == "gfe_dispute_threshold"]
+    y = year if year in years else max(years)
+    threshold = ref.param("gfe_dispute_threshold", y)
+    window = int(ref.param("gfe_dispute_window_days", y))
+    return (f"Paying yourself? You have the right to a Good Faith Estimate: a written estimate, before the visit, "
+            f"from each provider and facility. If a bill is {usd(threshold, cents=False)} or more above a "
+            f"provider's Good Faith Estimate, you can dispute it within {window} days of the date on the bill. "
+            "Learn how at www.cms.gov/nosurprises.")
+
+
+def summary_pdf(q: dict, today: date | None = None, record: RecordHeader | None = None,
+                sites: dict[str, float] | None = None) -> bytes:
+    """A one-page PDF from a quote's JSON (Quote.to_dict(), fresh or as stored in the quote log).
+
+    ``record`` makes it the front desk's copy (patient, quote ID, who saved it and when, in the
+    clinic's local time). ``sites`` is the patient's typical amount at each site ($); by default
+    it is worked out where a fair comparison can be made (``comparable_sites``).
+    """
+    ref = load()
+    sc = Scenario(**{k: v for k, v in q["inputs"].items() if k in Scenario.field_names()})
     sc.site = q["site"]
     doc = Document("Cost estimate: epidural injection")
     doc.heading("Your cost estimate: epidural injection", 14)
+    if record is not None:
+        saved = local_time(record.saved_at)
+        who = [f"Patient: {record.patient_name or '(not given)'}",
+               f"Date of birth: {record.patient_dob:%m/%d/%Y}" if record.patient_dob else "Date of birth: (not given)"]
+        if record.patient_ref:
+            who.append(f"Reference: {record.patient_ref}")
+        doc.para("    ".join(who), 9.5, "B")
+        doc.para(f"Quote ID: {record.quote_id}"
+                 + (f" (version {record.version}, replaces {record.replaces})" if record.replaces else "")
+                 + f"    Saved by {record.saved_by} on {saved:%B %-d, %Y at %-I:%M %p} {saved.tzname() or ''}".rstrip()
+                 + f"    Data version {q['data_version']}", 8.5)
     loc = q["locality"]
-    doc.para(f"{q['code_name']} (code {q['code']}). Prepared {(today or date.today()).isoformat()} for "
-             f"{loc['name']} (Medicare locality {loc['key']}), {q['year']} prices.", 8.5)
+    doc.para(f"{q['code_name']} (code {q['code']}). Prepared {(today or date.today()).isoformat()} with "
+             f"{q['year']} prices for the {loc['name']} area.", 8.5)
     doc.para(f"Site: {SITE_LABELS[q['site']]}. Sedation: {SEDATION_LABELS[q['sedation']]}. Coverage: "
              f"{COVERAGE_LABELS[q['coverage']]}"
              + (f", {NETWORK_LABELS[q['network']].lower()}" if q["coverage"] == "commercial" else "") + ".")
+    if q.get("hospital"):
+        doc.para(f"Hospital: {str(q['hospital'].get('name') or q['hospital'].get('ccn')).title()}.")
     doc.heading(headline(q), 13)
     ta, tc = q["total_allowed"], q.get("total_cost", q["total_allowed"])  # quotes saved before total_cost
     doc.para(f"Total cost of care: about {usd(tc['typical'], cents=False)} ({between(tc['low'], tc['high'])}). "
-             f"Your plan pays about {usd(q['plan_pays']['typical'], cents=False)}.", 9.5, "B")
+             + ("You pay it yourself." if q["coverage"] == "self_pay"
+                else f"Your plan pays about {usd(q['plan_pays']['typical'], cents=False)}."), 9.5, "B")
     rows = [[c["label"], usd(c["allowed"]["typical"], True), usd_range(c["allowed"]["low"], c["allowed"]["high"]),
              usd(c["billed"]["typical"], True)] for c in q["components"]]
     rows.append(["Total", usd(ta["typical"], True), usd_range(ta["low"], ta["high"]),
                  usd(q["total_billed"]["typical"], True)])
-    doc.table(["Bill", "Allowed (typical)", "Likely range", "Billed (typical)"], rows, [78, 34, 40, 34])
+    doc.table(["Bill", "Price paid (typical)", "Likely range", "Full charge (typical)"], rows, [78, 34, 40, 34])
+    sites = sites if sites is not None else comparable_sites(q, ref)
+    if sites:
+        doc.para(site_saving(q["site"], sites), 9.5)
+    if q["coverage"] == "self_pay":
+        doc.para(gfe_rights(ref, q.get("year")), 9)
     doc.heading("How the estimate was worked out", 10)
     doc.bullets(q["steps"])
     warn = [w["message"] for w in q["warnings"] if w["severity"] == "warning"]
@@ -48,23 +187,51 @@ def summary_pdf(q: dict, today: date | None = None) -> bytes:
     qs = questions(sc)
     doc.heading("Questions to ask", 10)
     doc.bullets([f"Doctor's office: {x}" for x in qs["doctor"][:3]] + [f"Insurer: {x}" for x in qs["insurer"][:3]])
-    doc.para(f"Data version {q['data_version']}; sources: " + "; ".join(q["sources"][:4])
-             + " (full list on the app's Data & methods page).", 6.5)
+    doc.para(f"Sources: {'; '.join(plain_sources(q['sources']))}. Data version {q['data_version']}; the full "
+             "list is on the app's Data & methods page.", 6.5)
     doc.para(DISCLAIMER, 7.5, "I")
     return doc.bytes()
 
 
-def summary_csv(q: Quote) -> str:
-    """The quote's bills, totals and patient/plan split as CSV (one row per line of the table)."""
+def input_rows(q: Quote) -> list[list[object]]:
+    """Every input the quote used, as CSV rows ``[input NAME, "", "", "", value]``.
+
+    The fields that apply to the quote's coverage and sedation (registry order: the place, the
+    site, coverage, benefits...), blank where not given, then the place and hospital it resolved
+    to, and the values assumed where inputs were left blank.
+    """
+    given = q.scenario.to_dict() | {"site": q.scenario.site}
     rows: list[list[object]] = []
+    for name in applicable(q.scenario.coverage, q.scenario.sedation):
+        if name in given and name in FIELDS:
+            rows.append([f"input {name}", "", "", "", given[name]])
+    for name in ("hospital", "payer"):  # named hospital and clinic contract, wherever they apply
+        if given.get(name) and not any(r[0] == f"input {name}" for r in rows):
+            rows.append([f"input {name}", "", "", "", given[name]])
+    loc = q.place.locality
+    rows.append(["used locality", "", "", "", f"{loc.key} {loc.label}"])
+    if q.hospital:
+        rows.append(["used hospital", "", "", "", f"{q.hospital.get('ccn')} {q.hospital.get('name') or ''}".strip()])
+    for name, value in q.assumptions.items():
+        rows.append([f"used {name}", "", "", "", "" if value is None else value])
+    return rows
+
+
+def summary_csv(q: Quote) -> str:
+    """The quote as CSV: every input it used, then its bills, totals and the patient/plan split.
+
+    Columns: ``item, low, typical, high`` (amounts in dollars) and ``value`` (an input's value).
+    """
+    rows: list[list[object]] = input_rows(q)
     for c in q.components:
-        rows.append([f"{c['name']} allowed", *c["allowed"].values()])
-        rows.append([f"{c['name']} billed", *c["billed"].values()])
+        rows.append([f"{c['name']} allowed", *c["allowed"].values(), ""])
+        rows.append([f"{c['name']} billed", *c["billed"].values(), ""])
     for name, band in (("total allowed", q.total_allowed), ("total billed", q.total_billed),
-                       ("you pay", q.patient_pays), ("plan pays", q.plan_pays)):
-        rows.append([name, *band.values()])
-    rows.append(["code", q.code, "", ""])
-    rows.append(["locality", q.place.locality.key, "", ""])
-    rows.append(["year", q.year, "", ""])
-    rows.append(["data version", q.data_version, "", ""])
-    return write_rows(["item", "low", "typical", "high"], rows)
+                       ("total cost", q.total_cost), ("you pay", q.patient_pays), ("plan pays", q.plan_pays)):
+        rows.append([name, *band.values(), ""])
+    rows.append(["code", "", "", "", q.code])
+    rows.append(["year", "", "", "", q.year])
+    rows.append(["data version", "", "", "", q.data_version])
+    for s in plain_sources(q.sources):
+        rows.append(["source", "", "", "", s])
+    return write_rows(["item", "low", "typical", "high", "value"], rows)

@@ -3,7 +3,8 @@
 - ``identifiers``: NPI check digit, TIN, ICD-10-CM diagnosis codes.
 - ``business_days``: federal holidays, business days and the deadline to issue the estimate.
 - ``clinic_profile``: the clinic and its providers (``Provider``, ``ClinicProfile``).
-- ``estimate``: the case (``GfeCase``), its itemised lines (``GfeLine``, ``gfe_lines``) and ``build``.
+- ``estimate``: the case (``GfeCase``), each provider's own price (``own_prices``), its itemised lines
+  (``GfeLine``, ``gfe_lines``) and ``build``.
 - ``disputes``: whether a bill can be disputed against the estimate (``check_bill``).
 
 This informs; it is not legal advice.
@@ -21,11 +22,12 @@ from .business_days import (
 )
 from .clinic_profile import ROLE_LABELS, ROLES, ClinicProfile, Provider
 from .disputes import BillCheck, check_bill
-from .estimate import GfeCase, GfeLine, build, gfe_lines
+from .estimate import GfeCase, GfeLine, OwnPrice, build, gfe_lines, missing_price_errors, own_prices, visit_roles
 from .identifiers import ICD10_CM, TIN, normalize_icd10, npi_is_valid, tin_is_valid
 
 __all__ = [
     "ICD10_CM", "ROLES", "ROLE_LABELS", "TIN", "BillCheck", "ClinicProfile", "Deadline", "GfeCase", "GfeLine",
-    "Provider", "add_business_days", "build", "business_days_between", "check_bill", "deadline",
+    "OwnPrice", "Provider", "add_business_days", "build", "business_days_between", "check_bill", "deadline",
+    "missing_price_errors", "own_prices", "visit_roles",
     "federal_holidays", "gfe_lines", "is_business_day", "normalize_icd10", "npi_is_valid", "tin_is_valid",
 ]

@@ -4,10 +4,12 @@ The file format (JSON; an example is ``examples/clinic_profile.json``)::
 
     {"clinic": {"name": ..., "phone": ..., "address": ...},
      "providers": [{"role": "professional" | "facility" | "anesthesia", "name": ..., "npi": ...,
-                    "tin": ..., "address": ..., "state": ...}, ...],
+                    "tin": ..., "address": ..., "state": ..., "cash_price": 250.0}, ...],
      "defaults": {"zip": "35203", "site": "asc", ...}}
 
-One provider per role; the physician ("professional") is required. ``defaults`` are scenario
+One provider per role; the physician ("professional") is required. A provider's optional
+``cash_price`` is its own self-pay price for the visit's bill, in dollars (a case's ``cash_prices``
+take precedence). ``defaults`` are scenario
 fields used when a case does not give them. Problems are reported by JSON path
 (``providers[1].npi``); a problem with the file or document as a whole by ``clinic_profile``.
 """
@@ -32,7 +34,11 @@ MAX_DEFAULTS = 50
 
 @dataclass
 class Provider:
-    """One provider or facility that bills for the visit; ``state`` is the two-letter code."""
+    """One provider or facility that bills for the visit; ``state`` is the two-letter code.
+
+    ``cash_price`` is its own self-pay price for its bill (dollars), if the profile gives one;
+    ``index`` is its place in the profile's ``providers`` list (to name it in messages).
+    """
 
     role: str
     name: str
@@ -40,6 +46,8 @@ class Provider:
     tin: str
     address: str
     state: str
+    cash_price: float | None = None
+    index: int = 0
 
 
 @dataclass
@@ -65,7 +73,7 @@ class ClinicProfile:
             p.add("providers", f"{len(entries)} providers: at most {MAX_PROVIDERS}")
             entries = []
         for i, entry in enumerate(entries):
-            prov = p.get(_provider, entry, f"providers[{i}]")
+            prov = p.get(_provider, entry, f"providers[{i}]", i)
             if prov is None:
                 continue
             if prov.role in provs:
@@ -85,7 +93,7 @@ class ClinicProfile:
         return cls.from_dict(rd.read_json_file(path, WHERE))
 
 
-def _provider(entry: object, where: str) -> Provider:
+def _provider(entry: object, where: str, index: int = 0) -> Provider:
     e = rd.obj(entry, where)
     p = rd.Problems()
     role = p.get(rd.text, e.get("role"), f"{where}.role", required=True)
@@ -99,8 +107,11 @@ def _provider(entry: object, where: str) -> Provider:
         p.add(f"{where}.tin", f"'{tin}' is not a TIN: 9 digits, e.g. 12-3456789")
     name, address = (p.get(rd.text, e.get(k), f"{where}.{k}", required=True) for k in ("name", "address"))
     state = p.get(rd.text, e.get("state"), f"{where}.state", required=True, max_len=2)
+    cash = None
+    if e.get("cash_price") not in (None, ""):
+        cash = p.get(rd.number, e["cash_price"], f"{where}.cash_price", 0.0, 1_000_000.0)
     p.raise_any()
-    return Provider(role, name, npi, tin, address, state.upper())
+    return Provider(role, name, npi, tin, address, state.upper(), cash, index)
 
 
 def _defaults(value: object, where: str) -> dict[str, str | None]:

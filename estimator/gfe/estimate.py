@@ -16,17 +16,17 @@ after the service date.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
 from .. import readers as rd
 from ..clinic_prices import PriceList, quote_with_prices
 from ..errors import FieldError, InputError, fail
-from ..quote import Quote
+from ..quote import Quote, quote
 from ..scenario import Scenario
 from ..tables import RefData
-from .clinic_profile import ROLES, ClinicProfile, Provider
+from .clinic_profile import ROLE_LABELS, ROLES, ClinicProfile, Provider
 from .clinic_profile import WHERE as PROFILE
 from .identifiers import normalize_icd10
 
@@ -102,21 +102,14 @@ class GfeCase:
 def _check_order(p: rd.Problems, dob: date | None, scheduled: date | None, service: date | None,
                  requested: date | None, issued: date, issued_given: bool) -> None:
     """Date of birth <= scheduling (and request) date <= service date; issued on or before the service."""
-    if dob and issued_given and dob > issued:
-        p.add("patient.dob", f"{dob} is after the date of issue ({issued})")
-    if dob and scheduled and dob > scheduled:
-        p.add("patient.dob", f"{dob} is after the scheduling date ({scheduled})")
-    if dob and requested and dob > requested:
-        p.add("patient.dob", f"{dob} is after the date of the request ({requested})")
-    if dob and service and dob > service:
-        p.add("patient.dob", f"{dob} is after the service date ({service})")
-    if scheduled and service and scheduled > service:
-        p.add("service.scheduled_on", f"{scheduled} is after the service date ({service})")
-    if requested and service and requested > service:
-        p.add("service.requested_on", f"{requested} is after the service date ({service}): an estimate is "
-                                      "asked for before the service")
-    if issued_given and service and issued > service:
-        p.add("issued_on", f"{issued} is after the service date ({service}): the estimate is given before")
+    birth = ("patient.dob", "date of birth", dob)
+    rd.check_date_order(p, [birth, ("service.scheduled_on", "scheduling date", scheduled),
+                            ("service.date", "service date", service)])
+    rd.check_date_order(p, [birth, ("service.requested_on", "date of the request", requested),
+                            ("service.date", "service date", service)])
+    if issued_given:
+        rd.check_date_order(p, [birth, ("issued_on", "date of issue", issued),
+                                ("service.date", "service date", service)])
 
 
 def _diagnosis_codes(value: object, where: str) -> list[str]:
@@ -221,21 +214,78 @@ class GfeLine:
     amount: float
 
 
-def gfe_lines(case: GfeCase, q: Quote) -> list[GfeLine]:
+@dataclass(frozen=True)
+class OwnPrice:
+    """A provider's own expected charge for its bill (dollars) and where it comes from, in words."""
+
+    role: str
+    amount: float
+    source: str
+
+
+def visit_roles(sc: Scenario) -> list[str]:
+    """The bills the visit has: the physician's, a facility's (not in an office), an anesthesia provider's."""
+    return [r for r in ROLES if r == "professional" or (r == "facility" and sc.site != "office")
+            or (r == "anesthesia" and sc.sedation == "anesthesia")]
+
+
+def own_prices(sc: Scenario, clinic: ClinicProfile, cash_prices: dict[str, float] | None = None,
+               prices: PriceList | None = None, hospital: dict | None = None) -> tuple[dict[str, OwnPrice], list[str]]:
+    """Each bill's own expected charge (45 CFR 149.610: each provider's own), and the bills with none.
+
+    In order: the case's ``cash_prices`` for the role; for the facility, a named hospital's
+    published cash price (``hospital``, a quote's ``hospital`` entry); the provider's
+    ``cash_price`` in the clinic profile; a self-pay row of the clinic's price list. Never the
+    market estimate: a bill with none of these is returned among the missing roles.
+    """
+    cash_prices = cash_prices or {}
+    listed = prices.applicable(sc, None) if prices else {}
+    found: dict[str, OwnPrice] = {}
+    missing: list[str] = []
+    for role in visit_roles(sc):
+        prov = clinic.providers.get(role)
+        named_cash = (hospital or {}).get("cash_price") if role == "facility" else None
+        if role in cash_prices:
+            found[role] = OwnPrice(role, cash_prices[role], "the cash price given for this estimate")
+        elif named_cash is not None:
+            found[role] = OwnPrice(role, float(named_cash), f"{str(hospital.get('name') or 'the hospital').title()}'s "
+                                                            "published cash price")
+        elif prov is not None and prov.cash_price is not None:
+            found[role] = OwnPrice(role, prov.cash_price, "the cash price in the clinic profile")
+        elif role in listed:
+            found[role] = OwnPrice(role, listed[role].amount, f"{prices.label}: cash price")
+        else:
+            missing.append(role)
+    return found, missing
+
+
+def missing_price_errors(clinic: ClinicProfile, roles: list[str]) -> list[FieldError]:
+    """One problem per bill without a price of its own, naming the provider and where to give it."""
+    out = []
+    for role in roles:
+        prov = clinic.providers.get(role)
+        where = f"{PROFILE}.providers[{prov.index}].cash_price" if prov else f"cash_prices.{role}"
+        who = f"{ROLE_LABELS[role].lower()} {prov.name}" if prov else f"the {role} bill"
+        out.append(FieldError(where, f"the {who} has no price of its own; give its cash price (dollars) in "
+                                     f"the case's cash_prices.{role}, as cash_price in the clinic profile, or in a "
+                                     "clinic price list (--prices)"
+                                     + (", or name a hospital that publishes a cash price" if role == "facility"
+                                        else "")
+                                     + ": a Good Faith Estimate gives each provider's own expected charge"))
+    return out
+
+
+def gfe_lines(case: GfeCase, q: Quote, own: dict[str, OwnPrice]) -> list[GfeLine]:
     """Expected charges, itemised by provider and service code.
 
-    Each bill's amount is the clinic's cash price when one is on file, else the estimate's typical
-    cash price; a bill with several codes is split across them in proportion to Medicare's amounts.
-    At a named hospital (the scenario's ``hospital``) the facility's charge is its published cash
-    price where it publishes one.
+    Each bill's amount is that provider's own price (``own``, from :func:`own_prices`); a bill
+    with several codes is split across them in proportion to Medicare's amounts. A bill of the
+    quote without an own price raises KeyError (the market estimate is never used here).
     """
     out = []
-    named_cash = (q.hospital or {}).get("cash_price")
     for comp in q.components:
         role = comp["name"]
-        total = case.cash_prices.get(role, comp["allowed"]["typical"])
-        if role == "facility" and named_cash is not None:
-            total = named_cash
+        total = own[role].amount
         weights = [li["medicare"] * li["units"] for li in comp["lines"]]
         wsum = sum(weights) or 1.0
         amounts = [round(total * w / wsum, 2) for w in weights]
@@ -246,14 +296,26 @@ def gfe_lines(case: GfeCase, q: Quote) -> list[GfeLine]:
 
 
 def build(case: GfeCase, ref: RefData | None = None, prices: PriceList | None = None) -> tuple[Quote, list[GfeLine]]:
-    """Price the case's visit (self-pay, with the clinic's cash prices where on file) and itemise it.
+    """Price the case's visit at each provider's own cash price and itemise it.
 
-    Every bill must have a provider in the clinic profile.
+    Every bill must have a provider in the clinic profile (else InputError naming
+    ``clinic_profile.providers``) and a price of its own (else InputError naming the provider's
+    ``cash_price``; see :func:`own_prices`). The quote returned is priced at those prices, so its
+    totals are the estimate's.
     """
-    q = quote_with_prices(case.scenario, prices, None, ref)
-    lines = gfe_lines(case, q)
-    missing = sorted({li.role for li in lines if li.provider is None})
-    if missing:
+    market = quote_with_prices(case.scenario, prices, None, ref)
+    roles = [c["name"] for c in market.components]
+    absent = [r for r in roles if r not in case.clinic.providers]
+    if absent:
         raise InputError([FieldError("clinic_profile.providers", f"no provider with role '{r}' for the "
-                                                                    f"{r} bill of this visit") for r in missing])
-    return q, lines
+                                                                    f"{r} bill of this visit") for r in absent])
+    own, missing = own_prices(case.scenario, case.clinic, case.cash_prices, prices, market.hospital)
+    if missing:
+        raise InputError(missing_price_errors(case.clinic, missing))
+    sc = case.scenario
+    q = quote(replace(sc, **{f"allowed_{r}": own[r].amount for r in roles}), ref)
+    q.scenario = sc  # the request as made; the prices used are named in the sources
+    for r in reversed(roles):
+        q.sources.insert(0, f"{ROLE_LABELS[r]}'s expected charge: {own[r].source}, ${own[r].amount:,.2f}")
+    q.warnings = [w for w in q.warnings if w["code"] != "allowed_entered"]
+    return q, gfe_lines(case, q, own)
