@@ -12,7 +12,7 @@ import streamlit as st
 
 from dashboard import access, store
 from dashboard.safe_text import md
-from estimator import desk, gfe
+from estimator import clock, desk, gfe
 from estimator.fields import FIELDS
 from estimator.money import usd
 from estimator.quote_record import TABLE_AMOUNT_COLUMNS, QuoteRecord, UnknownSchemaVersion
@@ -20,7 +20,7 @@ from estimator.storage import export_csv
 
 access.require_staff()
 log = store.quote_log()
-ZONE = desk.display_zone(os.environ.get("ESTIMATOR_TIMEZONE") or st.context.timezone)
+ZONE = desk.display_zone(os.environ.get(clock.TIMEZONE_ENV), st.context.timezone)
 #: Codes in the table shown as their plain labels (Ambulatory surgery center, not asc).
 LABELS = {"Site": FIELDS["site"].choice_labels, "Coverage": FIELDS["coverage"].choice_labels}
 

@@ -22,13 +22,12 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, tzinfo
+from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import gfe
+from . import clock, gfe
 from . import readers as rd
 from .batch_csv import BatchResult
 from .clinic_prices import PriceList, quote_with_prices
@@ -380,22 +379,8 @@ def save_batch(log: QuoteLog, result: BatchResult, staff: str, prices: PriceList
 
 
 # -- times shown to staff --------------------------------------------------------------------------
-def display_zone(name: str | None = None) -> tzinfo:
-    """The time zone the quote log shows times in: ``name`` (an IANA name such as America/Chicago)
-    when it is one, else the server's local zone. Times are stored in UTC either way."""
-    if name:
-        try:
-            return ZoneInfo(name.strip())
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-    return datetime.now().astimezone().tzinfo or UTC
-
-
-def local_time(moment: datetime, zone: tzinfo) -> str:
-    """A stored (UTC) time as staff read it in ``zone``: '2026-03-04 09:15 CST'."""
-    if moment.tzinfo is None:  # SQLite gives back naive datetimes; they were written in UTC
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z").strip()
+display_zone = clock.zone  # the zone the quote log shows times in (stored times stay UTC)
+local_time = clock.shown  # '2026-03-04 09:15 CST'
 
 
 def correction_cash_prices(rec: Saved) -> dict[str, float]:

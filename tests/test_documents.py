@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from estimator import cli, desk, gfe
+from estimator import cli, clock, desk, gfe
 from estimator import readers as rd
 from estimator.clinic_prices import PriceList
 from estimator.documents import needs_fallback
@@ -25,7 +25,6 @@ from estimator.documents.plain_sources import plain_sources
 from estimator.documents.summary import (
     RecordHeader,
     comparable_sites,
-    local_time,
     site_saving,
     summary_csv,
     summary_pdf,
@@ -332,18 +331,21 @@ def test_the_desk_copy_names_the_patient_the_record_and_who_saved_it(tmp_path, n
                             desk.Patient(name, date(1970, 5, 4), "MRN-000777"))
     rec = log.get(saved.id)
     text = text_of(QuoteRecord(rec).summary_pdf())
-    local = local_time(rec.created_at)
+    local = clock.local(rec.created_at)
     for part in (f"Patient: {name}", "Date of birth: 05/04/1970", "Reference: MRN-000777", f"Quote ID: {rec.id}",
                  f"Saved by Dana Front on {local:%B %-d, %Y at %-I:%M %p} {local.tzname()}",
                  f"Data version {q.data_version}"):
         assert part in text, part
 
 
-def test_local_time_uses_the_clinic_zone():
+def test_local_time_uses_the_clinic_zone(monkeypatch):
     moment = datetime(2026, 7, 1, 18, 30, tzinfo=UTC)
-    assert local_time(moment, "America/Chicago").strftime("%H:%M %Z") == "13:30 CDT"
-    assert local_time(moment.replace(tzinfo=None), "America/New_York").strftime("%H:%M") == "14:30"
-    assert local_time(moment, "Not/AZone").utcoffset() is not None  # the server's zone
+    assert clock.local(moment, clock.zone("America/Chicago")).strftime("%H:%M %Z") == "13:30 CDT"
+    assert clock.local(moment.replace(tzinfo=None), clock.zone("America/New_York")).strftime("%H:%M") == "14:30"
+    assert clock.local(moment, clock.zone("Not/AZone")).utcoffset() is not None  # the server's zone
+    monkeypatch.setenv(clock.TIMEZONE_ENV, "Asia/Tokyo")
+    assert clock.shown(moment) == "2026-07-02 03:30 JST"
+    assert clock.shown(moment, clock.zone("America/Chicago")) == "2026-07-01 13:30 CDT"  # a given zone first
 
 
 def test_the_desk_copy_header_from_a_record_header():

@@ -9,11 +9,10 @@ record it is. The CSV records every input the quote used and its results.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import date, datetime
 
+from .. import clock
 from ..fields import FIELDS, applicable
 from ..guidance import DISCLAIMER, questions
 from ..money import between, usd, usd_range
@@ -26,8 +25,6 @@ from .plain_sources import plain_sources
 
 #: Amounts within this many dollars are "about the same" when sites are compared.
 TIE_DOLLARS = 1.0
-#: The clinic's time zone for printed times (an IANA name, e.g. America/Chicago); default: the server's.
-TIMEZONE_ENV = "ESTIMATOR_TIMEZONE"
 
 
 @dataclass(frozen=True)
@@ -42,23 +39,6 @@ class RecordHeader:
     patient_ref: str | None = None
     version: int = 1
     replaces: str | None = None
-
-
-def local_time(moment: datetime, tz_name: str | None = None) -> datetime:
-    """``moment`` in the clinic's time zone: ``tz_name``, else $ESTIMATOR_TIMEZONE, else the server's.
-
-    A naive ``moment`` is taken as UTC (as SQLite returns stored times). An unknown zone name falls
-    back to the server's zone.
-    """
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    name = tz_name or os.environ.get(TIMEZONE_ENV, "").strip()
-    if name:
-        try:
-            return moment.astimezone(ZoneInfo(name))
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-    return moment.astimezone()
 
 
 def headline(q: dict) -> str:
@@ -145,7 +125,7 @@ def summary_pdf(q: dict, today: date | None = None, record: RecordHeader | None 
     doc = Document("Cost estimate: epidural injection")
     doc.heading("Your cost estimate: epidural injection", 14)
     if record is not None:
-        saved = local_time(record.saved_at)
+        saved = clock.local(record.saved_at)
         who = [f"Patient: {record.patient_name or '(not given)'}",
                f"Date of birth: {record.patient_dob:%m/%d/%Y}" if record.patient_dob else "Date of birth: (not given)"]
         if record.patient_ref:
