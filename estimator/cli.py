@@ -145,7 +145,7 @@ def format_quote(q: Quote) -> str:
 
 def cmd_quote(args: argparse.Namespace) -> int:
     values = {f: getattr(args, f) for f in FIELDS if getattr(args, f) is not None}
-    empty = [FieldError(f, f"is empty: give {FIELDS[f].allowed()}, or leave the option out")
+    empty = [FieldError(f, _("is empty: give {allowed}, or leave the option out").format(allowed=FIELDS[f].allowed()))
              for f, v in values.items() if not str(v).strip()]
     if empty:
         raise ScenarioError(empty)

@@ -27,7 +27,7 @@ from decimal import Decimal, InvalidOperation
 
 import numpy as np
 
-from .i18n import N_
+from .i18n import N_, _
 from .tables import PROCEDURE_CODES, SITES, YEARS
 
 # -- allowed values ---------------------------------------------------------------------------------
@@ -150,20 +150,20 @@ class FieldSpec:
         return self.neutral if self.neutral is not None else (self.default,)
 
     def allowed(self) -> str:
-        """What is allowed, in words (ends every message about this field)."""
+        """What is allowed, in words (ends every message about this field), in the current language."""
         if self.kind == "choice":
-            return "one of " + ", ".join(self.choices)
+            return _("one of {values}").format(values=", ".join(self.choices))
         if self.kind == "flag":
-            return "yes or no (also true/false, 1/0)"
+            return _("yes or no (also true/false, 1/0)")
         if self.kind == "year":
-            return "one of " + ", ".join(map(str, YEARS))
+            return _("one of {values}").format(values=", ".join(map(str, YEARS)))
         if self.kind == "money":
-            return f"an amount in dollars from 0 to {self.high:,.0f}"
+            return _("an amount in dollars from 0 to {high}").format(high=f"{self.high:,.0f}")
         if self.kind == "percent":
-            return f"a percentage from {self.low:g} to {self.high:g}"
+            return _("a percentage from {low} to {high}").format(low=f"{self.low:g}", high=f"{self.high:g}")
         if self.kind == "count":
-            return f"a whole number from {self.low:g} to {self.high:g}"
-        return self.example
+            return _("a whole number from {low} to {high}").format(low=f"{self.low:g}", high=f"{self.high:g}")
+        return _(self.example)
 
     def metavar(self) -> str:
         if self.kind == "choice":
@@ -461,23 +461,23 @@ def read(spec: FieldSpec, value: object) -> tuple[object, str | None]:
     """One raw value -> (the field's value, None) or (None, what is wrong and what is allowed).
 
     ``value`` is text (CLI, CSV cell, URL parameter, widget) or a Python value. A blank gives the
-    field's default. This is the only parser of scenario fields.
+    field's default. This is the only parser of scenario fields. Messages are in the current language.
     """
     if is_blank(value):
         return spec.default, None
     if spec.is_number:
         v = _number(spec, value)
         if v is None:
-            what = {"money": "an amount in dollars, e.g. 1500", "percent": "a percentage from 0 to 100",
-                    "count": "a whole number", "year": "a year"}[spec.kind]
-            return None, f"'{show(value)}' is not a number: {what}" if not isinstance(value, (int, float)) \
-                else f"'{show(value)}' is not allowed: {spec.allowed()}"
+            what = {"money": N_("an amount in dollars, e.g. 1500"), "percent": N_("a percentage from 0 to 100"),
+                    "count": N_("a whole number"), "year": N_("a year")}[spec.kind]
+            return None, _("'{value}' is not a number: {allowed}").format(value=show(value), allowed=_(what)) \
+                if not isinstance(value, (int, float)) else _not_allowed(spec, value)
         if spec.kind == "year":
-            return (int(v), None) if v in YEARS else (None, f"'{show(value)}' is not allowed: {spec.allowed()}")
+            return (int(v), None) if v in YEARS else (None, _not_allowed(spec, value))
         if spec.kind == "count" and v != int(v):
-            return None, f"'{show(value)}' is not allowed: {spec.allowed()}"
+            return None, _not_allowed(spec, value)
         if not spec.low <= v <= spec.high:
-            return None, f"'{show(value)}' is not allowed: {spec.allowed()}"
+            return None, _not_allowed(spec, value)
         return (int(v) if spec.kind == "count" else v + 0.0), None
     if (spec.name == "zip" and isinstance(value, (int, float)) and not isinstance(value, bool)
             and math.isfinite(value) and value == int(value) and 0 <= value < 100_000):
@@ -485,23 +485,29 @@ def read(spec: FieldSpec, value: object) -> tuple[object, str | None]:
     if spec.kind == "flag":
         return _flag(spec, value)
     if not isinstance(value, str):
-        return None, f"'{show(value)}' is not allowed: {spec.allowed()}"
+        return None, _not_allowed(spec, value)
     text = value.strip()
     if len(text) > MAX_TEXT:
-        return None, f"'{show(text)}' is too long: {spec.allowed()}"
+        return None, _("'{value}' is too long: {allowed}").format(value=show(text), allowed=spec.allowed())
     if spec.kind == "choice":
         key = text if spec.name in _CASE_SENSITIVE else _spelling(text)
         code = _CHOICE_LOOKUP[spec.name].get(key)
         if code is None:
-            return None, f"'{show(text)}' is not allowed: {spec.allowed()}"
+            return None, _not_allowed(spec, text)
         return code, None
     # place and text fields
     if not _PATTERNS[spec.name].fullmatch(text):
-        what = {"zip": "is not a ZIP code", "locality": "is not a Medicare locality",
-                "state": "is not a state", "hospital": "is not a CMS Certification Number"}.get(
-            spec.name, "is not allowed")
-        return None, f"'{show(text)}' {what}: use {spec.example}"
+        what = {"zip": N_("'{value}' is not a ZIP code: use {example}"),
+                "locality": N_("'{value}' is not a Medicare locality: use {example}"),
+                "state": N_("'{value}' is not a state: use {example}"),
+                "hospital": N_("'{value}' is not a CMS Certification Number: use {example}")}.get(
+            spec.name, N_("'{value}' is not allowed: use {example}"))
+        return None, _(what).format(value=show(text), example=_(spec.example))
     return (text.upper() if spec.name in ("state", "hospital") else text), None
+
+
+def _not_allowed(spec: FieldSpec, value: object) -> str:
+    return _("'{value}' is not allowed: {allowed}").format(value=show(value), allowed=spec.allowed())
 
 
 def _flag(spec: FieldSpec, value: object) -> tuple[object, str | None]:
@@ -514,7 +520,7 @@ def _flag(spec: FieldSpec, value: object) -> tuple[object, str | None]:
         word = _FLAG_WORDS.get(value.strip().lower())
         if word is not None:
             return word, None
-    return None, f"'{show(value)}' is not allowed: {spec.allowed()}"
+    return None, _not_allowed(spec, value)
 
 
 # -- which fields apply --------------------------------------------------------------------------------

@@ -251,3 +251,31 @@ def test_cli_unknown_language_exits_2_naming_the_option():
     r = run_cli("quote", "--zip", "35203", "--lang", "xx")
     assert r.returncode == 2 and r.stdout == ""
     assert r.stderr.strip() == "error: --lang: 'xx' is not allowed: one of en (English), es (Español)"
+
+
+# -- errors a user sees ---------------------------------------------------------------------------------------
+BAD_INPUTS = [
+    {"zip": "35203", "deductible": "abc"}, {"zip": "35203", "coverage": "medicare", "copay": "20"},
+    {"zip": "35203", "deductible": "100", "deductible_met": "200"}, {"zip": "00000"}, {"state": "ZZ"},
+    {"zip": "35203", "site": "office", "allowed_facility": "20"}, {"zip": "35203", "coinsurance": "150"},
+    {"zip": "35203", "sedation": "local", "sedation_minutes": "30"}, {"zip": "35203", "site": "moon"},
+    {"zip": "35203", "coverage": "medicaid", "coinsurance": "50"}, {},
+]
+
+
+@pytest.mark.parametrize("values", BAD_INPUTS)
+def test_errors_name_the_same_fields_in_spanish_with_spanish_messages(values):
+    from estimator.parsing import scenario_from_strings
+
+    def errors() -> list:
+        with pytest.raises(InputError) as e:
+            scenario_from_strings(values).check()
+            quote(scenario_from_strings(values))
+        return e.value.errors
+
+    en = errors()
+    with use("es"):
+        es = errors()
+    assert [e.field for e in es] == [e.field for e in en]
+    for a, b in zip(es, en):
+        assert a.message != b.message and not [run for run in _ENGLISH_RUNS if run in a.message], a.message
