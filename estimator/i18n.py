@@ -30,10 +30,12 @@ import threading
 from collections.abc import Iterator
 from contextvars import ContextVar
 from pathlib import Path
-
-from babel.support import LazyProxy
+from typing import TYPE_CHECKING
 
 from .errors import FieldError, InputError
+
+if TYPE_CHECKING:  # babel.support takes a tenth of a second to import: only L_ needs it
+    from babel.support import LazyProxy
 
 #: Language code -> its name in that language (what a language picker shows).
 LANGUAGES: dict[str, str] = {"en": "English", "es": "Español"}
@@ -141,7 +143,10 @@ def N_(message: str) -> str:  # noqa: N802 - the conventional gettext name
 
 
 def L_(message: str) -> LazyProxy:  # noqa: N802 - the conventional gettext name
-    """A lazy translation: text that translates in the current language each time it is used."""
+    """A lazy translation: text that translates in the current language each time it is used
+    (``str(x)``, an f-string, ``format``); pass ``str(x)`` where a real ``str`` is required (JSON)."""
+    from babel.support import LazyProxy
+
     return LazyProxy(gettext, message, enable_cache=False)
 
 
