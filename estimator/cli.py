@@ -15,10 +15,11 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from . import batch_csv, clinic_prices, gfe, readers, series
+from . import batch_csv, clinic_prices, gfe, i18n, readers, series
 from .clinic_prices import PriceList
 from .documents.gfe_pdf import gfe_pdf, gfe_text
 from .fields import COVERAGE, FIELDS, REGISTRY, SEDATION, FieldSpec, one_line, read, show
+from .i18n import _
 from .money import between, usd, usd_range
 from .parsing import scenario_from_strings
 from .quote import Quote, quote
@@ -33,7 +34,7 @@ from .scenario import (
 EXIT_USAGE = 2
 #: Options of the other subcommands, so their messages name them as typed.
 OTHER_OPTIONS = {"input", "output", "prices", "documents", "scheduled", "service", "requested", "estimate", "billed",
-                 "bill_date", "provider", "count", "weeks_apart"}
+                 "bill_date", "provider", "count", "weeks_apart", "lang"}
 
 def option(field: str) -> str:
     """The command-line option for a scenario field: deductible_met -> --deductible-met."""
@@ -78,7 +79,7 @@ def _joined(argv: Sequence[str]) -> list[str]:
     (``--deductible -5``, ``--zip -inf``) reaches the option's own check instead of looking like an option."""
     takes_value = {spec.option for spec in REGISTRY} | {
         "--input", "--output", "-o", "--prices", "--documents", "--scheduled", "--service", "--requested",
-        "--provider", "--estimate", "--billed", "--bill-date", "--data-dir", "--count", "--weeks-apart"}
+        "--provider", "--estimate", "--billed", "--bill-date", "--data-dir", "--count", "--weeks-apart", "--lang"}
     out: list[str] = []
     i = 0
     while i < len(argv):
@@ -93,6 +94,11 @@ def _joined(argv: Sequence[str]) -> list[str]:
 
 
 def _add_quote_options(p: argparse.ArgumentParser) -> None:
+    """The scenario's options (one per registry field) and --lang, for every command that quotes."""
+    p.add_argument("--lang", dest="lang", metavar="{" + ",".join(i18n.LANGUAGES) + "}",
+                   help="language of the steps, warnings and summary: "
+                        + ", ".join(f"{c} ({n})" for c, n in i18n.LANGUAGES.items())
+                        + "; JSON keys and warning codes are the same in every language (default en)")
     for spec in REGISTRY:
         if spec.kind == "flag":  # --grandfathered alone means yes; --grandfathered no is accepted too
             p.add_argument(spec.option, dest=spec.name, metavar=spec.metavar(), nargs="?", const="yes",
@@ -102,38 +108,45 @@ def _add_quote_options(p: argparse.ArgumentParser) -> None:
 
 
 def format_quote(q: Quote) -> str:
-    """A readable summary of a quote for the terminal."""
+    """A readable summary of a quote for the terminal, in the current language (estimator.i18n)."""
     sc = q.scenario
     loc = q.place.locality
+    bill, allowed, likely, billed = _("Bill"), _("Allowed (typical)"), _("Likely range"), _("Billed (typical)")
+    total = _("Total")
+    w = max([46, len(bill) + 2, len(total) + 2] + [len(c["label"]) + 2 for c in q.components])  # label column
+    network = ""
+    if sc.coverage == "commercial":
+        network = ", " + (_("in network") if sc.network == "in" else _("out of network"))
     out = [f"{q.code_name} ({q.code}), {q.year}",
-           f"{loc.label} (Medicare locality {loc.key}); {SITE_LABELS[sc.site]}; "
-           f"{SEDATION_LABELS[sc.sedation]}; {COVERAGE_LABELS[sc.coverage]}"
-           + (f", {'in' if sc.network == 'in' else 'out of'} network" if sc.coverage == "commercial" else ""),
-           "", f"{'Bill':<46}{'Allowed (typical)':>18}  {'Likely range':<20}{'Billed (typical)':>17}"]
+           _("{locality} (Medicare locality {key})").format(locality=loc.label, key=loc.key)
+           + f"; {_(SITE_LABELS[sc.site])}; {_(SEDATION_LABELS[sc.sedation])}; {_(COVERAGE_LABELS[sc.coverage])}"
+           + network,
+           "", f"{bill:<{w}}{allowed:>18}  {likely:<20}{billed:>17}"]
     for c in q.components:
         a, b = c["allowed"], c["billed"]
-        out.append(f"{c['label']:<46}{usd(a['typical'], True):>18}  {usd_range(a['low'], a['high']):<20}"
+        out.append(f"{c['label']:<{w}}{usd(a['typical'], True):>18}  {usd_range(a['low'], a['high']):<20}"
                    f"{usd(b['typical'], True):>17}")
     ta, tb = q.total_allowed, q.total_billed
-    out.append(f"{'Total':<46}{usd(ta['typical'], True):>18}  {usd_range(ta['low'], ta['high']):<20}"
+    out.append(f"{total:<{w}}{usd(ta['typical'], True):>18}  {usd_range(ta['low'], ta['high']):<20}"
                f"{usd(tb['typical'], True):>17}")
     p = q.patient_pays
-    out += ["", f"You would likely pay {usd(p['typical'], True)} "
-                f"({between(p['low'], p['high'])}). "
-                f"The plan pays about {usd(q.plan_pays['typical'], True)}.", "", "How this was worked out:"]
+    out += ["", _("You would likely pay {amount} ({range}). The plan pays about {plan}.").format(
+                amount=usd(p['typical'], True), range=between(p['low'], p['high']),
+                plan=usd(q.plan_pays['typical'], True)), "", _("How this was worked out:")]
     out += [f"  {i}. {s}" for i, s in enumerate(q.steps, 1)]
     if q.warnings:
-        out += ["", "Please note:"]
+        out += ["", _("Please note:")]
         out += [f"  {'!' if w['severity'] == 'warning' else '-'} {w['message']}" for w in q.warnings]
-    out += ["", f"Data version {q.data_version}. Sources:"] + [f"  - {s}" for s in q.sources]
-    out += ["", "This is an estimate, not a bill or a promise of payment, and it is not medical advice."]
+    out += ["", _("Data version {version}. Sources:").format(version=q.data_version)]
+    out += [f"  - {s}" for s in q.sources]
+    out += ["", _("This is an estimate, not a bill or a promise of payment, and it is not medical advice.")]
     return "\n".join(out)
 
 
 def _scenario_values(args: argparse.Namespace) -> dict[str, str]:
     """The quote options given, as typed; an empty one is an error naming it."""
     values = {f: getattr(args, f) for f in FIELDS if getattr(args, f) is not None}
-    empty = [FieldError(f, f"is empty: give {FIELDS[f].allowed()}, or leave the option out")
+    empty = [FieldError(f, _("is empty: give {allowed}, or leave the option out").format(allowed=FIELDS[f].allowed()))
              for f, v in values.items() if not str(v).strip()]
     if empty:
         raise ScenarioError(empty)
@@ -415,7 +428,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not getattr(args, "func", None):
             parser.print_help()
             return EXIT_USAGE
-        status = args.func(args)
+        lang = getattr(args, "lang", None)
+        with i18n.use(i18n.DEFAULT if lang is None else i18n.check(lang)):
+            status = args.func(args)
         sys.stdout.flush()  # a closed pipe shows here, inside the handler below, not at exit
         return status
     except BrokenPipeError:  # e.g. `... | head`: the reader has gone; stop quietly (see the signal docs)

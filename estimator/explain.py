@@ -7,10 +7,13 @@ This text informs; it is not medical, legal or insurance advice.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from .engine import ANESTHESIA, DEFAULT_PLAN_COINSURANCE, FACILITY, PROFESSIONAL, Result
 from .geography import Place
+from .i18n import N_, _, ngettext
 from .money import between, pct, usd
 from .scenario import Scenario
 from .tables import GENERIC_LCD, PROCEDURE_CODES, RefData
@@ -42,14 +45,22 @@ def _sum(a: np.ndarray, level: int = TYP) -> float:
     return float(a[:, level, 0].sum())
 
 
-def _allowed_phrase(sc: Scenario, noncovered: bool) -> str:
+def _total_sentence(sc: Scenario, noncovered: bool, charges: bool) -> str:
+    """The first step's sentence, with {amount}, {range} and {parts} to fill: one whole sentence per
+    kind of total (a translation may need its own grammar for each)."""
+    if charges:
+        return _("The total of the providers' charges for this visit are about {amount}{range}: {parts}.")
     if sc.coverage == "self_pay" or noncovered:
-        return "cash price"
-    return {"commercial": ("amount your plan allows" if sc.network == "in"
-                           else "amount your plan allows for out-of-network care"),
-            "medicare": "Medicare-approved amount",
-            "medicare_advantage": "amount your plan allows (it follows Medicare's rates)",
-            "medicaid": "Medicaid rate"}[sc.coverage]
+        return _("The cash price for this visit is about {amount}{range}: {parts}.")
+    if sc.coverage == "commercial":
+        return (_("The amount your plan allows for this visit is about {amount}{range}: {parts}.")
+                if sc.network == "in" else
+                _("The amount your plan allows for out-of-network care for this visit is about "
+                  "{amount}{range}: {parts}."))
+    return {"medicare": _("The Medicare-approved amount for this visit is about {amount}{range}: {parts}."),
+            "medicare_advantage": _("The amount your plan allows (it follows Medicare's rates) for this visit is "
+                                    "about {amount}{range}: {parts}."),
+            "medicaid": _("The Medicaid rate for this visit is about {amount}{range}: {parts}.")}[sc.coverage]
 
 
 def _claims_sum(part: np.ndarray, mask: np.ndarray, level: int = TYP) -> float:
@@ -57,31 +68,37 @@ def _claims_sum(part: np.ndarray, mask: np.ndarray, level: int = TYP) -> float:
     return float(part[:, level, 0][mask].sum())
 
 
-_CLAIM_NAMES = ("the doctor's", "the facility's", "the anesthesia provider's")
+#: The bills (doctor, facility, anesthesia) a sentence names, by which of them it names.
+_BILLS = {(True, False, False): N_("the doctor's bill"), (False, True, False): N_("the facility's bill"),
+          (False, False, True): N_("the anesthesia provider's bill"),
+          (True, True, False): N_("the doctor's and the facility's bills"),
+          (True, False, True): N_("the doctor's and the anesthesia provider's bills"),
+          (False, True, True): N_("the facility's and the anesthesia provider's bills"),
+          (True, True, True): N_("the doctor's, the facility's and the anesthesia provider's bills")}
 
 
-def _who(mask: np.ndarray) -> tuple[str, str]:
-    """('the doctor's and the facility's bills', 'go') for the claims in ``mask``."""
-    names = [n for n, m in zip(_CLAIM_NAMES, mask) if m] or ["the"]
-    many = len(names) > 1
-    return (", ".join(names[:-1]) + " and " + names[-1] + " bills" if many else names[0] + " bill",
-            "go" if many else "goes")
+def _who(mask: np.ndarray) -> tuple[str, int]:
+    """('the doctor's and the facility's bills', 2): the bills in ``mask`` in words, and how many."""
+    key = tuple(bool(m) for m in mask)
+    return _(_BILLS[key]) if key in _BILLS else _("the bill"), max(sum(key), 1)
 
 
 def _band_words(b: np.ndarray) -> str:
     """'about $672 (between $311 and $1,299)' from a (3,) low/typical/high."""
-    rng = "" if np.isclose(b[0], b[2]) else f" ({between(float(b[0]), float(b[2]))})"
-    return f"about {usd(float(b[1]))}{rng}"
+    if np.isclose(b[0], b[2]):
+        return _("about {amount}").format(amount=usd(float(b[1])))
+    return _("about {amount} ({range})").format(amount=usd(float(b[1])), range=between(float(b[0]), float(b[2])))
 
 
 def steps(sc: Scenario, res: Result, ref: RefData) -> list[str]:
-    """The benefit math in plain words, in the order it is applied."""
+    """The benefit math in plain words, in the order it is applied (in the current language)."""
     sh = res.shares
     noncovered = bool(res.noncovered[0])
     self_pay = sc.coverage == "self_pay" or noncovered
-    parts = [f"{label} {usd(res.allowed[c, TYP, 0])}" for c, label in
-             ((PROFESSIONAL, "doctor"), (FACILITY, "facility"), (ANESTHESIA, "anesthesia"))
-             if res.allowed[c, TYP, 0] > 0]
+    part_words = {PROFESSIONAL: N_("doctor {amount}"), FACILITY: N_("facility {amount}"),
+                  ANESTHESIA: N_("anesthesia {amount}")}
+    parts = [_(part_words[c]).format(amount=usd(res.allowed[c, TYP, 0]))
+             for c in (PROFESSIONAL, FACILITY, ANESTHESIA) if res.allowed[c, TYP, 0] > 0]
     total = res.total_allowed[:, 0]
     billed_claims = res.claims[:, TYP, 0] > 0
     oon_pay = res.oon_pay[:, 0] & billed_claims
@@ -89,85 +106,86 @@ def steps(sc: Scenario, res: Result, ref: RefData) -> list[str]:
     in_net = ~(oon_pay | oon_none)
     out = []
     if sc.allowed is not None:
-        out.append(f"You entered a total allowed amount of {usd(sc.allowed)}; it replaces the estimate.")
+        out.append(_("You entered a total allowed amount of {amount}; it replaces the estimate.").format(
+            amount=usd(sc.allowed)))
     else:
-        rng = "" if total[0] == total[2] else f" (likely {between(total[0], total[2])})"
-        charges = oon_none.any() and not (in_net & billed_claims).any()
-        phrase = "total of the providers' charges" if charges else _allowed_phrase(sc, noncovered)
-        out.append(f"The {phrase} for this visit {'are' if phrase.endswith('charges') else 'is'} about "
-                   f"{usd(total[TYP])}"
-                   f"{rng}: " + ", ".join(parts) + ".")
+        rng = "" if total[0] == total[2] else " " + _("(likely {range})").format(range=between(total[0], total[2]))
+        charges = bool(oon_none.any() and not (in_net & billed_claims).any())
+        out.append(_total_sentence(sc, noncovered, charges).format(amount=usd(total[TYP]), range=rng,
+                                                                   parts=", ".join(parts)))
     if oon_pay.any() and sc.coverage == "commercial":
         pct_m = ref.param("oon_allowance_pct_of_medicare", sc.year)
-        out.append(f"Out of network, a PPO or POS plan pays on its own allowance, taken here as {pct_m:g}% of the "
-                   "Medicare amount for the same service (a stated assumption: plans set their own basis; enter "
-                   "your plan's allowed amount if you know it).")
+        out.append(_("Out of network, a PPO or POS plan pays on its own allowance, taken here as {pct}% of the "
+                     "Medicare amount for the same service (a stated assumption: plans set their own basis; enter "
+                     "your plan's allowed amount if you know it).").format(pct=f"{pct_m:g}"))
     elif oon_pay.any() and sc.coverage == "medicare_advantage":
-        out.append("Out of network, a Medicare Advantage PPO pays on its out-of-network terms on Medicare's "
-                   "amount; a provider that takes Medicare may not charge you more than that amount "
-                   "(assumed here).")
+        out.append(_("Out of network, a Medicare Advantage PPO pays on its out-of-network terms on Medicare's "
+                     "amount; a provider that takes Medicare may not charge you more than that amount "
+                     "(assumed here)."))
     if res.plan_type_unknown[0]:
         c = res.cases
-        out.append("You did not say your plan type. Out of network a PPO or POS plan pays on its out-of-network "
-                   "terms and an HMO or EPO pays nothing (except emergencies): as a PPO you would pay "
-                   f"{_band_words(c['ppo'][:, 0])}; as an HMO {_band_words(c['hmo'][:, 0])}. The figures "
-                   "below follow a PPO's terms.")
+        out.append(_("You did not say your plan type. Out of network a PPO or POS plan pays on its out-of-network "
+                     "terms and an HMO or EPO pays nothing (except emergencies): as a PPO you would pay "
+                     "{ppo}; as an HMO {hmo}. The figures below follow a PPO's terms.").format(
+            ppo=_band_words(c['ppo'][:, 0]), hmo=_band_words(c['hmo'][:, 0])))
     elif oon_none.any():
-        kind = "HMO or EPO" if sc.plan_type in ("hmo", "epo") else "plan"
-        out.append(f"Out of network your {kind} pays nothing (this is not an emergency): you owe "
-                   f"{_who(oon_none)[0]} in full, about {usd(_claims_sum(sh.patient, oon_none))}, which counts "
-                   "toward no deductible or maximum.")
+        text = (_("Out of network your HMO or EPO pays nothing (this is not an emergency): you owe {bills} in "
+                  "full, about {amount}, which counts toward no deductible or maximum.")
+                if sc.plan_type in ("hmo", "epo") else
+                _("Out of network your plan pays nothing (this is not an emergency): you owe {bills} in full, "
+                  "about {amount}, which counts toward no deductible or maximum."))
+        out.append(text.format(bills=_who(oon_none)[0], amount=usd(_claims_sum(sh.patient, oon_none))))
     if res.doctor_protected[0]:
-        out.append("The doctor is out of network, but at an in-network hospital or surgery center and without "
-                   "your signed notice-and-consent form the No Surprises Act limits you to in-network cost "
-                   "sharing, with no balance bill.")
+        out.append(_("The doctor is out of network, but at an in-network hospital or surgery center and without "
+                     "your signed notice-and-consent form the No Surprises Act limits you to in-network cost "
+                     "sharing, with no balance bill."))
     elif (sc.signed_consent and sc.coverage == "commercial" and (sc.doctor_network or sc.network) == "out"
           and sc.network == "in" and sc.site != "office"):
-        out.append("You signed the out-of-network doctor's notice-and-consent form, so the doctor's bill is "
-                   "on out-of-network terms and may include a balance bill.")
+        out.append(_("You signed the out-of-network doctor's notice-and-consent form, so the doctor's bill is "
+                     "on out-of-network terms and may include a balance bill."))
     if res.nonpar[0]:
-        nonpar = ref.param("medicare_nonpar_pct", sc.year)
+        nonpar = f"{ref.param('medicare_nonpar_pct', sc.year):g}"
         anes = res.allowed[ANESTHESIA, TYP, 0] > 0
-        out.append(f"The doctor does not participate in Medicare, so Medicare approves {nonpar:g}% of its "
-                   "usual amount for the doctor's bill" + (" (and, as assumed here, the anesthesia "
-                                                           "provider's)" if anes else "") + ".")
+        out.append((_("The doctor does not participate in Medicare, so Medicare approves {pct}% of its usual "
+                      "amount for the doctor's bill (and, as assumed here, the anesthesia provider's).") if anes
+                    else _("The doctor does not participate in Medicare, so Medicare approves {pct}% of its usual "
+                           "amount for the doctor's bill.")).format(pct=nonpar))
     if noncovered:
         out.append(_noncovered_step(sc, ref))
     if self_pay:
         if not noncovered:
-            out.append(f"As a self-pay patient you pay the cash price in full: about "
-                       f"{usd(float(res.patient[TYP, 0]))}. Full charges would be about "
-                       f"{usd(float(res.total_billed[TYP, 0]))}, so ask each provider for its cash price "
-                       "before the visit.")
+            out.append(_("As a self-pay patient you pay the cash price in full: about {amount}. Full charges would "
+                         "be about {charges}, so ask each provider for its cash price before the visit.").format(
+                amount=usd(float(res.patient[TYP, 0])), charges=usd(float(res.total_billed[TYP, 0]))))
         return out
 
     medicare = sc.coverage == "medicare"
     if medicare and sc.qmb:
-        out.append("As a Qualified Medicare Beneficiary (QMB) you owe no Medicare deductible or coinsurance: "
-                   "Medicaid pays them, and providers may not bill you for them (Social Security Act "
-                   "1902(n)(3)(B)). A doctor must accept Medicare's amount, so no excess charge either.")
+        out.append(_("As a Qualified Medicare Beneficiary (QMB) you owe no Medicare deductible or coinsurance: "
+                     "Medicaid pays them, and providers may not bill you for them (Social Security Act "
+                     "1902(n)(3)(B)). A doctor must accept Medicare's amount, so no excess charge either."))
     if res.deductible_unknown[0]:
         c = res.cases
         typical = ref.param("typical_single_deductible", sc.year)
-        out.append("You did not enter your deductible or how much of it is left. If it is already met you would "
-                   f"pay {_band_words(c['deductible_met'][:, 0])}; if it is not yet met, at a typical deductible "
-                   f"of {usd(typical)} (the average for one person in an employer plan, KFF 2024), "
-                   f"{_band_words(c['deductible_not_met'][:, 0])}. The figures below assume it is not yet met.")
+        out.append(_("You did not enter your deductible or how much of it is left. If it is already met you would "
+                     "pay {met}; if it is not yet met, at a typical deductible of {typical} (the average for one "
+                     "person in an employer plan, KFF 2024), {not_met}. The figures below assume it is not yet "
+                     "met.").format(met=_band_words(c['deductible_met'][:, 0]), typical=usd(typical),
+                                    not_met=_band_words(c['deductible_not_met'][:, 0])))
     if sc.hdhp:
-        out.append("Your HSA-qualified high-deductible plan pays nothing for this service before the deductible "
-                   "is met.")
+        out.append(_("Your HSA-qualified high-deductible plan pays nothing for this service before the deductible "
+                     "is met."))
     ded_rem = float(res.ded_remaining[0])
     ded = _claims_sum(sh.deductible, in_net)
     cop = _sum(sh.copay)
     co = _claims_sum(sh.coinsurance, in_net)
-    which = "Part B deductible" if medicare else "deductible"
     if sc.copay_timing == "before_deductible" and cop > 0:
-        out.append(f"First your {usd(cop)} copay for the procedure; under your plan it does not count "
-                   "toward the deductible.")
+        out.append(_("First your {amount} copay for the procedure; under your plan it does not count toward the "
+                     "deductible.").format(amount=usd(cop)))
     if not in_net.any():
         pass
     elif sc.copay_timing == "instead_of_deductible" and not medicare:
-        out.append("Your plan's copay for this service replaces the deductible: none of this goes to it.")
+        out.append(_("Your plan's copay for this service replaces the deductible: none of this goes to it."))
     elif medicare and sc.qmb:
         pass
     elif ded_rem <= 0:
@@ -175,103 +193,150 @@ def steps(sc: Scenario, res: Result, ref: RefData) -> list[str]:
                     or (sc.deductible is not None and sc.deductible_met >= sc.deductible > 0)
                     or (sc.deductible is None and sc.deductible_met > 0))
         if said_met:
-            out.append(f"Your {which} is already met, so none of this goes to it.")
+            out.append(_("Your Part B deductible is already met, so none of this goes to it.") if medicare
+                       else _("Your deductible is already met, so none of this goes to it."))
         elif sc.deductible == 0:
-            out.append("You entered no deductible, so none of this goes to one.")
+            out.append(_("You entered no deductible, so none of this goes to one."))
         elif sc.coverage == "medicaid":
-            out.append("No deductible was entered; Medicaid usually has none, so none is applied.")
+            out.append(_("No deductible was entered; Medicaid usually has none, so none is applied."))
         else:
-            out.append(f"None of this goes to your {which}.")
+            out.append(_("None of this goes to your Part B deductible.") if medicare
+                       else _("None of this goes to your deductible."))
     elif ded > 0:
         left = ded_rem - ded
-        tail = f"; {usd(left)} of it will still be left to meet" if left > 0.005 else ", which meets it"
-        out.append(f"Your first {usd(ded)} goes to your {which} ({usd(ded_rem)} left before this visit)"
-                   f"{tail}.")
+        if left > 0.005:
+            text = (_("Your first {amount} goes to your Part B deductible ({before} left before this visit); "
+                      "{left} of it will still be left to meet.") if medicare else
+                    _("Your first {amount} goes to your deductible ({before} left before this visit); {left} of "
+                      "it will still be left to meet."))
+        else:
+            text = (_("Your first {amount} goes to your Part B deductible ({before} left before this visit), "
+                      "which meets it.") if medicare else
+                    _("Your first {amount} goes to your deductible ({before} left before this visit), which "
+                      "meets it."))
+        out.append(text.format(amount=usd(ded), before=usd(ded_rem), left=usd(left)))
     if sc.copay_timing in ("after_deductible", "instead_of_deductible") and cop > 0:
-        out.append(f"{'Then your' if sc.copay_timing == 'after_deductible' else 'You pay your'} {usd(cop)} "
-                   "copay for the procedure.")
+        out.append((_("Then your {amount} copay for the procedure.") if sc.copay_timing == "after_deductible"
+                    else _("You pay your {amount} copay for the procedure.")).format(amount=usd(cop)))
     elif sc.copay > 0 and cop == 0 and sc.copay_timing == "after_deductible" and in_net.any():
-        out.append("The deductible takes the whole allowed amount, so no copay is left to charge.")
+        out.append(_("The deductible takes the whole allowed amount, so no copay is left to charge."))
     if res.copay_only[0]:
-        out.append("You entered a copay and no coinsurance, so the copay is taken as your whole cost sharing "
-                   "for this service: no coinsurance is added.")
+        out.append(_("You entered a copay and no coinsurance, so the copay is taken as your whole cost sharing "
+                     "for this service: no coinsurance is added."))
     coins = float(res.coinsurance_fraction[0])
     if medicare and co > 0:
-        out.append(f"Medicare pays 80% of the rest; you pay {pct(coins)} coinsurance: {usd(co)}.")
+        out.append(_("Medicare pays 80% of the rest; you pay {pct} coinsurance: {amount}.").format(
+            pct=pct(coins), amount=usd(co)))
         cap = ref.param("hopd_copay_cap", sc.year)
         if sc.site == "hopd" and np.isclose(float(sh.coinsurance[FACILITY, TYP, 0]), cap):
-            out.append(f"Your hospital coinsurance for this one service is capped at the Part A deductible "
-                       f"({usd(cap)}).")
+            out.append(_("Your hospital coinsurance for this one service is capped at the Part A deductible "
+                         "({amount}).").format(amount=usd(cap)))
         if sc.medigap == "g":
-            out.append(f"Your Medigap Plan G pays that coinsurance ({usd(_sum(sh.coinsurance))}), "
-                       "so you pay only what goes to the deductible.")
+            out.append(_("Your Medigap Plan G pays that coinsurance ({amount}), so you pay only what goes to the "
+                         "deductible.").format(amount=usd(_sum(sh.coinsurance))))
         elif sc.medigap == "n":
             kept = _sum(sh.coinsurance) - _sum(sh.supplemental)
             office = ref.param("medigap_n_office_copay", sc.year)
-            tail = (f" except up to {usd(office)} for an office visit: you pay {usd(max(kept, 0.0))} of it"
-                    if sc.site == "office" else "")
-            out.append(f"Your Medigap Plan N pays that coinsurance{tail}. Plan N does not pay a doctor's excess "
-                       "charges.")
+            out.append(_("Your Medigap Plan N pays that coinsurance except up to {office} for an office visit: you "
+                         "pay {amount} of it. Plan N does not pay a doctor's excess charges.").format(
+                office=usd(office), amount=usd(max(kept, 0.0))) if sc.site == "office" else
+                _("Your Medigap Plan N pays that coinsurance. Plan N does not pay a doctor's excess charges."))
     elif co > 0:
-        base = "what is left after the deductible" + (" and copay" if sc.coinsurance_base == "after_copay"
-                                                      else "")
         if sc.copay_timing == "instead_of_deductible":
-            base = "what is left after the copay" if sc.coinsurance_base == "after_copay" else "the allowed amount"
-        out.append(f"Then you pay {pct(coins)} coinsurance on {base}: {usd(co)}.")
+            text = (_("Then you pay {pct} coinsurance on what is left after the copay: {amount}.")
+                    if sc.coinsurance_base == "after_copay" else
+                    _("Then you pay {pct} coinsurance on the allowed amount: {amount}."))
+        else:
+            text = (_("Then you pay {pct} coinsurance on what is left after the deductible and copay: {amount}.")
+                    if sc.coinsurance_base == "after_copay" else
+                    _("Then you pay {pct} coinsurance on what is left after the deductible: {amount}."))
+        out.append(text.format(pct=pct(coins), amount=usd(co)))
     elif coins == 0 and not medicare and in_net.any() and not res.copay_only[0]:
-        out.append("Your plan has no coinsurance for this service.")
+        out.append(_("Your plan has no coinsurance for this service."))
     if oon_pay.any():
         oon_ded = _claims_sum(sh.deductible, oon_pay)
         oon_co = _claims_sum(sh.coinsurance, oon_pay)
-        ded_note = ", taken as twice the in-network deductible" if sc.oon_deductible is None else ""
-        co_note = " (assumed)" if sc.oon_coinsurance is None else ""
-        max_note = ("no out-of-network maximum" if np.isinf(res.oon_oop_remaining[0])
-                    else f"{usd(float(res.oon_oop_remaining[0]))} left to the out-of-network maximum"
-                    + (", taken as twice the in-network one" if sc.oon_oop_max is None else ""))
-        who, verb = _who(oon_pay)
-        out.append(f"Out of network, {who} {verb} to your out-of-network deductible "
-                   f"({usd(float(res.oon_ded_remaining[0]))} left{ded_note}): {usd(oon_ded)}; then "
-                   f"{pct(float(res.oon_coinsurance_fraction[0]))} coinsurance{co_note}: {usd(oon_co)}; "
-                   f"{max_note}.")
+        left = usd(float(res.oon_ded_remaining[0]))
+        ded_note = (_("{amount} left, taken as twice the in-network deductible").format(amount=left)
+                    if sc.oon_deductible is None else _("{amount} left").format(amount=left))
+        coins_words = pct(float(res.oon_coinsurance_fraction[0]))
+        co_note = (_("{pct} coinsurance (assumed)") if sc.oon_coinsurance is None
+                   else _("{pct} coinsurance")).format(pct=coins_words)
+        if np.isinf(res.oon_oop_remaining[0]):
+            max_note = _("no out-of-network maximum")
+        else:
+            max_note = (_("{amount} left to the out-of-network maximum, taken as twice the in-network one")
+                        if sc.oon_oop_max is None else
+                        _("{amount} left to the out-of-network maximum")).format(
+                amount=usd(float(res.oon_oop_remaining[0])))
+        who, n = _who(oon_pay)
+        out.append(ngettext("Out of network, {bills} goes to your out-of-network deductible ({deductible_note}): "
+                            "{deductible}; then {coinsurance_note}: {coinsurance}; {maximum_note}.",
+                            "Out of network, {bills} go to your out-of-network deductible ({deductible_note}): "
+                            "{deductible}; then {coinsurance_note}: {coinsurance}; {maximum_note}.", n).format(
+            bills=who, deductible_note=ded_note, deductible=usd(oon_ded), coinsurance_note=co_note,
+            coinsurance=usd(oon_co), maximum_note=max_note))
     over = _sum(sh.over_max)
     if res.medicaid_capped[0]:
         limit = ref.param("medicaid_max_coinsurance_pct", sc.year)
-        out.append(f"Federal rules allow Medicaid cost sharing of at most {limit:g}% of what Medicaid pays "
-                   f"(42 CFR 447.52): your share is cut by {usd(over)}.")
+        out.append(_("Federal rules allow Medicaid cost sharing of at most {pct}% of what Medicaid pays "
+                     "(42 CFR 447.52): your share is cut by {amount}.").format(pct=f"{limit:g}", amount=usd(over)))
     elif over > 0.005:
-        aca = ref.param("aca_max_oop", sc.year)
-        why = (f" (your plan's maximum, or the {sc.year} ACA limit of {usd(aca)} for a plan that is not "
-               "grandfathered, whichever is less)" if sc.coverage == "commercial" and not sc.grandfathered else "")
-        out.append(f"Your out-of-pocket maximum caps your share: with {usd(float(res.oop_remaining[0]))} "
-                   f"left to reach it{why}, you pay {usd(ded + cop + co - over)} instead of "
-                   f"{usd(ded + cop + co)}." if not oon_pay.any() else
-                   f"Your out-of-pocket maximums cap your share, by {usd(over)}{why}.")
+        aca = usd(ref.param("aca_max_oop", sc.year))
+        why = sc.coverage == "commercial" and not sc.grandfathered
+        if oon_pay.any():
+            text = (_("Your out-of-pocket maximums cap your share, by {amount} (your plan's maximum, or the {year} "
+                      "ACA limit of {limit} for a plan that is not grandfathered, whichever is less).") if why else
+                    _("Your out-of-pocket maximums cap your share, by {amount}."))
+            out.append(text.format(amount=usd(over), year=sc.year, limit=aca))
+        else:
+            text = (_("Your out-of-pocket maximum caps your share: with {left} left to reach it (your plan's "
+                      "maximum, or the {year} ACA limit of {limit} for a plan that is not grandfathered, whichever "
+                      "is less), you pay {capped} instead of {uncapped}.") if why else
+                    _("Your out-of-pocket maximum caps your share: with {left} left to reach it, you pay {capped} "
+                      "instead of {uncapped}."))
+            out.append(text.format(left=usd(float(res.oop_remaining[0])), year=sc.year, limit=aca,
+                                   capped=usd(ded + cop + co - over), uncapped=usd(ded + cop + co)))
     if res.nsa_protected[0]:
-        out.append("The anesthesia provider is out of network, but at an in-network hospital or surgery "
-                   "center the No Surprises Act limits you to in-network cost sharing, with no balance bill.")
+        out.append(_("The anesthesia provider is out of network, but at an in-network hospital or surgery "
+                     "center the No Surprises Act limits you to in-network cost sharing, with no balance bill."))
     bal = _sum(sh.balance)
     if res.limiting_charge[0] and bal > 0.005:
-        who = "your Medigap Plan G pays" if sc.medigap == "g" else "you pay" + (
-            " (Plan N does not pay excess charges)" if sc.medigap == "n" else "")
-        out.append(f"The doctor does not accept Medicare's approved amount as full payment, so may charge "
-                   f"up to Medicare's limiting charge: {usd(bal)} more than the approved amount, which {who}.")
+        text = {"g": _("The doctor does not accept Medicare's approved amount as full payment, so may charge up to "
+                       "Medicare's limiting charge: {amount} more than the approved amount, which your Medigap "
+                       "Plan G pays."),
+                "n": _("The doctor does not accept Medicare's approved amount as full payment, so may charge up to "
+                       "Medicare's limiting charge: {amount} more than the approved amount, which you pay (Plan N "
+                       "does not pay excess charges).")}.get(
+            sc.medigap, _("The doctor does not accept Medicare's approved amount as full payment, so may charge up "
+                          "to Medicare's limiting charge: {amount} more than the approved amount, which you pay."))
+        out.append(text.format(amount=usd(bal)))
     elif bal > 0.005:
-        out.append(f"Out-of-network providers may also bill you the difference between their charges and "
-                   f"what your plan allows: about {usd(bal)}. This balance bill counts toward no maximum.")
+        out.append(_("Out-of-network providers may also bill you the difference between their charges and what your "
+                     "plan allows: about {amount}. This balance bill counts toward no maximum.").format(
+            amount=usd(bal)))
     pays = res.patient[:, 0]
-    payer = "Medicare and your Medigap plan pay" if (medicare and sc.medigap != "none") else (
-        "Medicare and Medicaid pay" if (medicare and sc.qmb) else "Medicare pays" if medicare else "Your plan pays")
+    if medicare and sc.medigap != "none":
+        payer = _("Medicare and your Medigap plan pay about {amount}.")
+    elif medicare and sc.qmb:
+        payer = _("Medicare and Medicaid pay about {amount}.")
+    else:
+        payer = _("Medicare pays about {amount}.") if medicare else _("Your plan pays about {amount}.")
     rng = "" if np.isclose(pays[0], pays[2]) else f" ({between(pays[0], pays[2])})"
-    cond = []
-    if res.deductible_unknown[0]:
-        cond.append(f"or {usd(float(res.cases['deductible_met'][TYP, 0]))} if your deductible is already met")
-    if res.plan_type_unknown[0]:
-        cond.append(f"{usd(float(res.cases['hmo'][TYP, 0]))} with an HMO or EPO")
-    when = (" if your deductible is not yet met" if res.deductible_unknown[0] else "") + (
-        " and your plan is a PPO" if res.plan_type_unknown[0] else "")
-    extra = (", " + "; ".join(cond)) if cond else ""
-    out.append(f"In all you would likely pay {usd(float(pays[TYP]))}{when}{extra}{rng}. {payer} about "
-               f"{usd(float(res.plan[TYP, 0]))}.")
+    met = usd(float(res.cases['deductible_met'][TYP, 0])) if res.deductible_unknown[0] else ""
+    hmo = usd(float(res.cases['hmo'][TYP, 0])) if res.plan_type_unknown[0] else ""
+    if res.deductible_unknown[0] and res.plan_type_unknown[0]:
+        text = _("In all you would likely pay {amount} if your deductible is not yet met and your plan is a PPO, "
+                 "or {met} if your deductible is already met; {hmo} with an HMO or EPO{range}.")
+    elif res.deductible_unknown[0]:
+        text = _("In all you would likely pay {amount} if your deductible is not yet met, or {met} if your "
+                 "deductible is already met{range}.")
+    elif res.plan_type_unknown[0]:
+        text = _("In all you would likely pay {amount} and your plan is a PPO, {hmo} with an HMO or EPO{range}.")
+    else:
+        text = _("In all you would likely pay {amount}{range}.")
+    out.append(text.format(amount=usd(float(pays[TYP])), met=met, hmo=hmo, range=rng) + " "
+               + payer.format(amount=usd(float(res.plan[TYP, 0]))))
     return out
 
 
@@ -292,26 +357,66 @@ def lcd_name(place: Place, ref: RefData) -> str:
     """The epidural steroid injection LCD of the patient's Medicare contractor (MAC), from the
     locality's carrier number: by number where a public source names it, else in words."""
     mac = ref.macs.get(place.locality.carrier)
-    return mac.lcd_name if mac else GENERIC_LCD
+    if not mac:
+        return _(GENERIC_LCD)
+    who = _("your Medicare contractor, {contractor} (jurisdiction {jurisdiction})").format(
+        contractor=mac.contractor, jurisdiction=mac.jurisdiction)
+    if mac.lcd_id:
+        return _("LCD {lcd} of {contractor}").format(lcd=mac.lcd_id, contractor=who)
+    return _("the epidural injection coverage rule (local coverage determination, LCD) of {contractor}").format(
+        contractor=who)
 
 
 def _abn(sc: Scenario) -> str:
     if sc.coverage == "medicare_advantage":
-        return ("only if the plan told you in writing before the visit that it would not pay (ask for an "
-                "advance coverage decision)")
-    return "only if you signed an Advance Beneficiary Notice (ABN) before the visit"
+        return _("only if the plan told you in writing before the visit that it would not pay (ask for an "
+                 "advance coverage decision)")
+    return _("only if you signed an Advance Beneficiary Notice (ABN) before the visit")
 
 
 def _noncovered_step(sc: Scenario, ref: RefData) -> str:
     """Why Medicare will probably not pay, and what the estimate uses instead."""
     if over_frequency_limit(sc, ref):
         limit = int(ref.param("lcd_max_sessions_12mo", sc.year))
-        return (f"Medicare covers at most {limit} sessions per spine region in 12 months and you have "
-                f"had {sc.prior_sessions}, so Medicare will probably not pay: the estimate uses the "
-                "providers' cash prices, which you would owe in full.")
-    return (f"Medicare covers these injections only with imaging guidance, so it will probably not pay for "
-            f"{sc.billed_code} (no imaging): the estimate uses the providers' cash prices, which you would owe "
-            f"in full {_abn(sc)}.")
+        return _("Medicare covers at most {limit} sessions per spine region in 12 months and you have had {count}, "
+                 "so Medicare will probably not pay: the estimate uses the providers' cash prices, which you would "
+                 "owe in full.").format(limit=limit, count=sc.prior_sessions)
+    return _("Medicare covers these injections only with imaging guidance, so it will probably not pay for {code} "
+             "(no imaging): the estimate uses the providers' cash prices, which you would owe in full "
+             "{condition}.").format(code=sc.billed_code, condition=_abn(sc))
+
+
+#: The wordings of the data's notes on estimated figures (data/facility_rates.csv and
+#: data/anesthesia_cf.csv, column ``estimate``, written by the data build), with their translatable
+#: templates. A note in another wording is shown as the data has it.
+_ESTIMATE_NOTES = (
+    (re.compile(r"The (?P<year>\d{4}) hospital rate is an estimate: CMS's (?P=year) payment weight for APC "
+                r"(?P<apc>\w+) is not in the project's data, so (?P<prior>\d{4})'s weight \((?P<weight>[\d.]+)\) "
+                r"is priced at (?P=year)'s conversion factor \((?P<factor>\$[\d,.]+)\)\."),
+     N_("The {year} hospital rate is an estimate: CMS's {year} payment weight for APC {apc} is not in the "
+        "project's data, so {prior}'s weight ({weight}) is priced at {year}'s conversion factor ({factor}).")),
+    (re.compile(r"The (?P<year>\d{4}) anesthesia conversion factor for this locality is an estimate: CMS's "
+                r"(?P=year) factor is in the project's data only for (?P<known>[^,]+), so (?P<prior>\d{4})'s "
+                r"factor is scaled by the change in the national factor \(which misses those two by "
+                r"(?P<miss>[\d.%-]+)\)\."),
+     N_("The {year} anesthesia conversion factor for this locality is an estimate: CMS's {year} factor is in the "
+        "project's data only for {known}, so {prior}'s factor is scaled by the change in the national factor "
+        "(which misses those two by {miss}).")),
+)
+
+
+def _estimate_note(note: str) -> str:
+    """A data note on an estimated figure in the current language (as the data has it if unknown)."""
+    for pattern, template in _ESTIMATE_NOTES:
+        m = pattern.fullmatch(note)
+        if m:
+            parts = m.groupdict()
+            if parts.get("known"):  # state names: kept as written, joined in the current language
+                names = parts["known"].split(" and ")
+                parts["known"] = names[0] if len(names) == 1 else _("{first} and {last}").format(
+                    first=" and ".join(names[:-1]), last=names[-1])
+            return _(template).format(**parts)
+    return note
 
 
 def year_estimates(sc: Scenario, place: Place, ref: RefData) -> list[str]:
@@ -322,7 +427,7 @@ def year_estimates(sc: Scenario, place: Place, ref: RefData) -> list[str]:
         keys.append(f"facility:{sc.year}:{sc.site}:{sc.billed_code}")
     if sc.sedation == "anesthesia":
         keys.append(f"anes_cf:{sc.year}:{place.locality.key}")
-    return [ref.estimates[k] for k in keys if k in ref.estimates]
+    return [_estimate_note(ref.estimates[k]) for k in keys if k in ref.estimates]
 
 
 def _w(code: str, severity: str, message: str) -> dict[str, str]:
@@ -331,158 +436,164 @@ def _w(code: str, severity: str, message: str) -> dict[str, str]:
 
 def warnings(sc: Scenario, place: Place, res: Result, ref: RefData,
              split_totals: list[tuple[int, float]] | None = None) -> list[dict[str, str]]:
-    """Coverage warnings and notes, most important first."""
+    """Coverage warnings and notes, most important first (messages in the current language; codes and
+    severities never change with it)."""
     out = []
     medicare_like = sc.coverage in ("medicare", "medicare_advantage")
     insured = sc.coverage != "self_pay"
     lcd = lcd_name(place, ref) if medicare_like else ""
     owed = usd(float(res.patient[TYP, 0]))
+    sessions = int(ref.param('lcd_max_sessions_12mo', sc.year))
     if over_frequency_limit(sc, ref):
         out.append(_w("frequency_limit_reached", "warning",
-                      f"Under {lcd}, Medicare covers at most "
-                      f"{int(ref.param('lcd_max_sessions_12mo', sc.year))} sessions per spine region in "
-                      "12 months. This one would likely be denied: the provider should ask you to sign an "
-                      "Advance Beneficiary Notice before charging you."))
+                      _("Under {lcd}, Medicare covers at most {limit} sessions per spine region in 12 months. This "
+                        "one would likely be denied: the provider should ask you to sign an Advance Beneficiary "
+                        "Notice before charging you.").format(lcd=lcd, limit=sessions)))
     if without_required_imaging(sc, ref):
         out.append(_w("medicare_imaging_required", "warning",
-                      f"Under {lcd}, Medicare covers these injections only with imaging guidance (live X-ray "
-                      f"or CT). Without imaging ({sc.billed_code}) Medicare will likely deny the claim. You "
-                      f"would owe the whole bill, about {owed}, {_abn(sc)}; otherwise the provider may not "
-                      "bill you for it. Ask whether imaging will be used."))
+                      _("Under {lcd}, Medicare covers these injections only with imaging guidance (live X-ray or "
+                        "CT). Without imaging ({code}) Medicare will likely deny the claim. You would owe the whole "
+                        "bill, about {amount}, {condition}; otherwise the provider may not bill you for it. Ask "
+                        "whether imaging will be used.").format(lcd=lcd, code=sc.billed_code, amount=owed,
+                                                                condition=_abn(sc))))
     if insured and sc.coverage != "medicare":
         out.append(_w("prior_authorization", "warning",
-                      "Most plans require prior authorization for epidural injections, often with proof of "
-                      "several weeks of medication or physical therapy first. Ask your insurer before you "
-                      "book, or the plan may not pay."))
+                      _("Most plans require prior authorization for epidural injections, often with proof of "
+                        "several weeks of medication or physical therapy first. Ask your insurer before you "
+                        "book, or the plan may not pay.")))
     if medicare_like and not over_frequency_limit(sc, ref):
         out.append(_w("medicare_frequency", "info",
-                      "Medicare covers at most "
-                      f"{int(ref.param('lcd_max_sessions_12mo', sc.year))} sessions per spine region in a "
-                      f"rolling 12 months, under {lcd}."))
+                      _("Medicare covers at most {limit} sessions per spine region in a rolling 12 months, under "
+                        "{lcd}.").format(limit=sessions, lcd=lcd)))
     if medicare_like and sc.sedation != "local" and not res.noncovered[0]:
         rc = res.reference_cents
         amount = (res.allowed[ANESTHESIA, TYP, 0] if sc.sedation == "anesthesia"
                   else (rc["units_99152"][0] * rc["fee_99152"][0] + rc["units_99153"][0] * rc["fee_99153"][0]) / 100)
         out.append(_w("medicare_sedation", "warning",
-                      f"Under {lcd}, Medicare usually does not consider sedation necessary for these "
-                      f"injections. If it is denied you may owe it yourself: about {usd(float(amount))}."))
+                      _("Under {lcd}, Medicare usually does not consider sedation necessary for these injections. "
+                        "If it is denied you may owe it yourself: about {amount}.").format(
+                          lcd=lcd, amount=usd(float(amount)))))
     if int(res.reference_cents["sedation_99153_unpaid"][0]):
         out.append(_w("sedation_time_not_paid", "info",
-                      "Sedation past the first 22 minutes (code 99153) is not paid separately in a hospital or "
-                      "surgery center: the facility's staff monitor you and its fee covers them, so there is no "
-                      "99153 line here. Only a doctor's office is paid for it."))
+                      _("Sedation past the first 22 minutes (code 99153) is not paid separately in a hospital or "
+                        "surgery center: the facility's staff monitor you and its fee covers them, so there is no "
+                        "99153 line here. Only a doctor's office is paid for it.")))
     if res.limiting_charge[0]:
         out.append(_w("medicare_limiting_charge", "warning",
-                      "A doctor who does not accept assignment may ask you to pay the whole bill at the visit; "
-                      "Medicare then sends its share to you. The doctor may not charge more than Medicare's "
-                      "limiting charge: ask for a doctor who accepts assignment to pay less."))
+                      _("A doctor who does not accept assignment may ask you to pay the whole bill at the visit; "
+                        "Medicare then sends its share to you. The doctor may not charge more than Medicare's "
+                        "limiting charge: ask for a doctor who accepts assignment to pay less.")))
     if sc.effective_imaging == "none":
         out.append(_w("no_imaging", "warning",
-                      f"Without imaging guidance the injection is billed as {sc.billed_code}, a different "
-                      "code, and priced as such. Most epidural injections are done with imaging."))
+                      _("Without imaging guidance the injection is billed as {code}, a different code, and priced "
+                        "as such. Most epidural injections are done with imaging.").format(code=sc.billed_code)))
     elif sc.billed_code != sc.code:
-        out.append(_w("code_changed", "info", f"With imaging guidance the injection is billed as "
-                                              f"{sc.billed_code}, and priced as such."))
+        out.append(_w("code_changed", "info", _("With imaging guidance the injection is billed as {code}, and "
+                                                "priced as such.").format(code=sc.billed_code)))
     if sc.effective_imaging in ("fluoroscopy", "ct"):
         out.append(_w("imaging_included", "info",
-                      "Live X-ray (fluoroscopy) and CT guidance are both included in the injection's code: "
-                      "same code, same price."))
+                      _("Live X-ray (fluoroscopy) and CT guidance are both included in the injection's code: "
+                        "same code, same price.")))
     if sc.sedation == "moderate" and sc.sedation_minutes < 10:
-        out.append(_w("sedation_short", "info", "Moderate sedation shorter than 10 minutes is not billed "
-                                                "separately."))
+        out.append(_w("sedation_short", "info", _("Moderate sedation shorter than 10 minutes is not billed "
+                                                  "separately.")))
     if res.nsa_protected[0]:
         out.append(_w("nsa_protected", "info",
-                      "No Surprises Act: an out-of-network anesthesia provider at an in-network hospital or "
-                      "surgery center cannot bill you more than your in-network cost sharing."))
+                      _("No Surprises Act: an out-of-network anesthesia provider at an in-network hospital or "
+                        "surgery center cannot bill you more than your in-network cost sharing.")))
     anes_exposed = (sc.sedation == "anesthesia" and sc.effective_anesthesia_network == "out"
                     and not res.nsa_protected[0])
     doctor_exposed = (sc.doctor_network or sc.network) == "out" and not res.doctor_protected[0]
     if res.doctor_protected[0]:
         out.append(_w("nsa_doctor_protected", "info",
-                      "No Surprises Act: an out-of-network doctor at an in-network hospital or surgery center "
-                      "cannot bill you more than your in-network cost sharing unless you signed a "
-                      "notice-and-consent form. You may refuse to sign."))
+                      _("No Surprises Act: an out-of-network doctor at an in-network hospital or surgery center "
+                        "cannot bill you more than your in-network cost sharing unless you signed a "
+                        "notice-and-consent form. You may refuse to sign.")))
     if res.oon_none[:, 0].any() and not res.plan_type_unknown[0]:
         out.append(_w("out_of_network_not_covered", "warning",
-                      "An HMO or EPO plan pays nothing out of network except for emergencies: you would owe "
-                      "the out-of-network provider's whole charge. Ask for an in-network provider or a referral."))
+                      _("An HMO or EPO plan pays nothing out of network except for emergencies: you would owe "
+                        "the out-of-network provider's whole charge. Ask for an in-network provider or a "
+                        "referral.")))
     if res.plan_type_unknown[0]:
         out.append(_w("plan_type_assumed", "warning",
-                      "You did not say your plan type. Out of network a PPO or POS plan pays on its own terms but "
-                      "an HMO or EPO pays nothing: the range runs from a PPO's terms to an HMO's. Your card or "
-                      "plan documents say which you have."))
+                      _("You did not say your plan type. Out of network a PPO or POS plan pays on its own terms but "
+                        "an HMO or EPO pays nothing: the range runs from a PPO's terms to an HMO's. Your card or "
+                        "plan documents say which you have.")))
     if sc.coverage == "commercial" and (sc.network == "out" or anes_exposed or doctor_exposed):
         out.append(_w("balance_billing", "warning",
-                      "Out-of-network providers can bill you the difference between their charge and what "
-                      "your plan allows. That balance bill counts toward no out-of-pocket maximum."))
+                      _("Out-of-network providers can bill you the difference between their charge and what "
+                        "your plan allows. That balance bill counts toward no out-of-pocket maximum.")))
         if sc.site == "office":
             out.append(_w("office_not_protected", "warning",
-                          "A doctor's own office is not a facility covered by the No Surprises Act's "
-                          "balance-billing protections."))
+                          _("A doctor's own office is not a facility covered by the No Surprises Act's "
+                            "balance-billing protections.")))
     elif sc.coverage == "commercial" and sc.site != "office":
         out.append(_w("nsa_consent", "info",
-                      "If a doctor at your in-network facility turns out to be out of network, they can bill "
-                      "you more than in-network cost sharing only if you signed a notice-and-consent form. "
-                      "You may refuse to sign."))
+                      _("If a doctor at your in-network facility turns out to be out of network, they can bill "
+                        "you more than in-network cost sharing only if you signed a notice-and-consent form. "
+                        "You may refuse to sign.")))
     if res.aca_capped[0]:
         aca = ref.param("aca_max_oop", sc.year)
         out.append(_w("oop_max_above_aca_limit", "warning",
-                      f"The out-of-pocket maximum you entered is above the {sc.year} ACA limit for in-network "
-                      f"care ({usd(aca)} for one person), so the limit was used. A plan bought before March "
-                      "2010 and not changed since (grandfathered) need not keep to it: say so if yours is."))
+                      _("The out-of-pocket maximum you entered is above the {year} ACA limit for in-network care "
+                        "({limit} for one person), so the limit was used. A plan bought before March 2010 and not "
+                        "changed since (grandfathered) need not keep to it: say so if yours is.").format(
+                          year=sc.year, limit=usd(aca))))
     if res.copay_only[0]:
         out.append(_w("copay_only_assumed", "warning",
-                      "You entered a copay and no coinsurance, so the copay was taken as your whole cost sharing "
-                      "for this service. If your plan also charges coinsurance, you will pay more: enter it."))
+                      _("You entered a copay and no coinsurance, so the copay was taken as your whole cost sharing "
+                        "for this service. If your plan also charges coinsurance, you will pay more: enter it.")))
     if res.medicaid_capped[0]:
         out.append(_w("medicaid_cost_sharing_capped", "info",
-                      "Federal rules (42 CFR 447.52) limit Medicaid cost sharing for a service to at most "
-                      f"{ref.param('medicaid_max_coinsurance_pct', sc.year):g}% of what Medicaid pays (less for "
-                      "lower incomes): your share was cut to that limit."))
+                      _("Federal rules (42 CFR 447.52) limit Medicaid cost sharing for a service to at most {pct}% "
+                        "of what Medicaid pays (less for lower incomes): your share was cut to that limit.").format(
+                          pct=f"{ref.param('medicaid_max_coinsurance_pct', sc.year):g}")))
     if res.coinsurance_assumed[0]:
         out.append(_w("coinsurance_assumed", "warning",
-                      f"You did not enter a coinsurance, so {DEFAULT_PLAN_COINSURANCE:g}% was assumed. Enter your "
-                      "plan's figure for a closer estimate."))
+                      _("You did not enter a coinsurance, so {pct}% was assumed. Enter your plan's figure for a "
+                        "closer estimate.").format(pct=f"{DEFAULT_PLAN_COINSURANCE:g}")))
     if res.deductible_unknown[0]:
         met = res.cases["deductible_met"][TYP, 0]
         not_met = res.cases["deductible_not_met"][TYP, 0]
         out.append(_w("deductible_assumed", "warning",
-                      "You did not enter your deductible or how much of it is left, so the estimate covers both: "
-                      f"about {usd(float(not_met))} if it is not yet met, about {usd(float(met))} if it is "
-                      "already met. Your insurer's app or latest Explanation of Benefits shows what is left."))
+                      _("You did not enter your deductible or how much of it is left, so the estimate covers both: "
+                        "about {not_met} if it is not yet met, about {met} if it is already met. Your insurer's app "
+                        "or latest Explanation of Benefits shows what is left.").format(
+                          not_met=usd(float(not_met)), met=usd(float(met)))))
     if sc.coverage == "medicare_advantage":
         out.append(_w("medicare_advantage_rules", "info",
-                      "Medicare Advantage plans pay Medicare's rates but set their own copays, coinsurance "
-                      "and yearly maximum; check your plan's Evidence of Coverage."))
+                      _("Medicare Advantage plans pay Medicare's rates but set their own copays, coinsurance "
+                        "and yearly maximum; check your plan's Evidence of Coverage.")))
     if sc.coverage == "medicaid":
         out.append(_w("medicaid_cost_sharing", "info",
-                      "Medicaid cost sharing is small or none and depends on your state; providers that take "
-                      "Medicaid may not bill you the difference."))
+                      _("Medicaid cost sharing is small or none and depends on your state; providers that take "
+                        "Medicaid may not bill you the difference.")))
     if sc.coverage == "self_pay":
         threshold = usd(ref.param("gfe_dispute_threshold", sc.year))
         days = int(ref.param("gfe_dispute_window_days", sc.year))
         out.append(_w("good_faith_estimate", "info",
-                      "Uninsured or paying yourself, you have the right to a written Good Faith Estimate "
-                      f"from each provider. If a bill comes in {threshold} or more above it, you can dispute "
-                      f"it within {days} days of the bill."))
+                      _("Uninsured or paying yourself, you have the right to a written Good Faith Estimate from "
+                        "each provider. If a bill comes in {threshold} or more above it, you can dispute it within "
+                        "{days} days of the bill.").format(threshold=threshold, days=days)))
     if place.split_localities and split_totals:
         totals = dict(split_totals)
         here = totals[place.index]
         named = "; ".join(f"{ref.localities[i].label} {usd(totals[i])}" for i in place.split_localities)
         lo, hi = min(totals.values()), max(totals.values())
         out.append(_w("zip_split_localities", "info",
-                      f"CMS splits ZIP code {place.query} between Medicare localities by ZIP+4: {named} "
-                      f"(typical total). It was priced for {place.locality.label} ({usd(here)}), as CMS "
-                      f"assigns the 5-digit ZIP; across the localities the typical total runs from {usd(lo)} "
-                      f"to {usd(hi)}, {usd(hi - lo)} apart. Enter the ZIP+4 (e.g. {place.query}-1234) to "
-                      "price your own."))
+                      _("CMS splits ZIP code {zip} between Medicare localities by ZIP+4: {localities} (typical "
+                        "total). It was priced for {locality} ({amount}), as CMS assigns the 5-digit ZIP; across "
+                        "the localities the typical total runs from {low} to {high}, {spread} apart. Enter the "
+                        "ZIP+4 (e.g. {zip}-1234) to price your own.").format(
+                          zip=place.query, localities=named, locality=place.locality.label, amount=usd(here),
+                          low=usd(lo), high=usd(hi), spread=usd(hi - lo))))
     elif place.ambiguous and place.matched_by == "state":
         out.append(_w("locality_approximate", "info",
-                      f"This state has more than one Medicare locality: priced for {place.locality.label}. "
-                      "Enter a ZIP code for a closer estimate."))
+                      _("This state has more than one Medicare locality: priced for {locality}. Enter a ZIP code "
+                        "for a closer estimate.").format(locality=place.locality.label)))
     if sc.allowed is not None or any(getattr(sc, f"allowed_{c}") is not None
                                      for c in ("professional", "facility", "anesthesia")):
-        out.append(_w("allowed_entered", "info", "The allowed amounts you entered replace the estimate."))
+        out.append(_w("allowed_entered", "info", _("The allowed amounts you entered replace the estimate.")))
     for note in year_estimates(sc, place, ref):
         out.append(_w("year_estimate", "info", note))
     return out
@@ -550,10 +661,9 @@ def named_hospital(sc: Scenario, hp: object, res: Result) -> tuple[dict, str, st
     if noncovered and sc.coverage != "self_pay":  # priced as self-pay (not covered by Medicare)
         basis, amount = figure(hp, "self_pay", sc.network)
     uses_own = sc.coverage == "self_pay" or noncovered or (sc.coverage == "commercial" and sc.network != "out")
-    who = hp.name.title() if hp.name else f"hospital {hp.ccn}"
+    who = hp.name.title() if hp.name else _("hospital {ccn}").format(ccn=hp.ccn)
     where = f"{who} ({', '.join(x.title() if len(x) > 2 else x for x in (hp.city, hp.state) if x)})"
     dated = f"file dated {hp.file_date}" if hp.file_date else "file undated"
-    origin = "your imported price file" if hp.origin == IMPORTED else "its published price file"
     info = {"ccn": hp.ccn, "name": hp.name, "city": hp.city, "state": hp.state, "file_date": hp.file_date or None,
             "figure": None if amount is None or np.isnan(amount) else round(float(amount), 2), "basis": basis,
             "cash_price": None if np.isnan(hp.cash) else hp.cash,
@@ -561,21 +671,32 @@ def named_hospital(sc: Scenario, hp: object, res: Result) -> tuple[dict, str, st
             "payer": hp.payer or None, "origin": hp.origin, "source": hp.source or None,
             "published": hp.published}
     warning = None
+    words = (_("{payer}'s published negotiated rate").format(payer=hp.payer)
+             if hp.payer and basis == f"{hp.payer}'s published negotiated rate" else _(basis))
+    local = between(float(fac[0]), float(fac[2]))
     if uses_own and info["figure"] is None:
         warning = _w("hospital_price_not_published", "warning",
-                     f"{where} publishes no {basis} for code {sc.billed_code}: the facility fee is the local "
-                     f"range, {between(float(fac[0]), float(fac[2]))}.")
-        step = (f"Facility fee at {where}: it publishes no {basis} for code {sc.billed_code}, so the local range "
-                f"is used ({between(float(fac[0]), float(fac[2]))}).")
+                     _("{hospital} publishes no {basis} for code {code}: the facility fee is the local range, "
+                       "{range}.").format(hospital=where, basis=words, code=sc.billed_code, range=local))
+        step = _("Facility fee at {hospital}: it publishes no {basis} for code {code}, so the local range is used "
+                 "({range}).").format(hospital=where, basis=words, code=sc.billed_code, range=local)
     elif uses_own:
-        what = (f"the median of its published negotiated rates, {usd(float(fac[TYP]))} (lowest "
-                f"{usd(float(fac[0]))}, highest {usd(float(fac[2]))})" if basis.startswith("published range")
-                else f"its {basis}, {usd(float(fac[TYP]))}")
-        step = f"Facility fee at {where}: {what}, from {origin} ({dated})."
+        what = (_("the median of its published negotiated rates, {amount} (lowest {low}, highest {high})").format(
+                    amount=usd(float(fac[TYP])), low=usd(float(fac[0])), high=usd(float(fac[2])))
+                if basis.startswith("published range")
+                else _("its {basis}, {amount}").format(basis=words, amount=usd(float(fac[TYP]))))
+        origin_words = _("your imported price file") if hp.origin == IMPORTED else _("its published price file")
+        dated_words = (_("file dated {date}").format(date=hp.file_date) if hp.file_date else _("file undated"))
+        step = _("Facility fee at {hospital}: {what}, from {origin} ({dated}).").format(
+            hospital=where, what=what, origin=origin_words, dated=dated_words)
     else:
-        step = (f"Facility fee at {where}: {basis}; its published gross charge "
-                f"{usd(hp.gross) if not np.isnan(hp.gross) else '(not published)'} is the billed amount "
-                f"({dated}).")
+        dated_words = (_("file dated {date}").format(date=hp.file_date) if hp.file_date else _("file undated"))
+        step = (_("Facility fee at {hospital}: {basis}; its published gross charge {amount} is the billed amount "
+                  "({dated}).") if not np.isnan(hp.gross) else
+                _("Facility fee at {hospital}: {basis}; its published gross charge (not published) is the billed "
+                  "amount ({dated}).")).format(hospital=where, basis=words,
+                                               amount=usd(hp.gross) if not np.isnan(hp.gross) else "",
+                                               dated=dated_words)
     source = (f"{who}, CCN {hp.ccn}: {'imported' if hp.origin == IMPORTED else 'published'} hospital price file "
               f"({dated}){': ' + hp.source if hp.source else ''}; {basis} for code {sc.billed_code}.")
     return info, step, source, warning

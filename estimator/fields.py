@@ -27,6 +27,7 @@ from decimal import Decimal, InvalidOperation
 
 import numpy as np
 
+from .i18n import N_, _
 from .tables import PROCEDURE_CODES, SITES, YEARS
 
 # -- allowed values ---------------------------------------------------------------------------------
@@ -48,30 +49,31 @@ _FLAG_WORDS = {"no": False, "n": False, "false": False, "0": False, "off": False
 #: or, if not, accepts assignment (Medicare's approved amount as full payment) on this bill.
 MEDICARE_PROVIDER = ("participating", "nonpar_assigned", "nonpar_unassigned")
 
-SITE_LABELS = {"hopd": "Hospital outpatient department", "asc": "Ambulatory surgery center",
-               "office": "Doctor's office or clinic"}
-SITE_PHRASES = {"hopd": "a hospital outpatient department", "asc": "an ambulatory surgery center",
-                "office": "a doctor's office or clinic"}
-SITE_SHORT_LABELS = {"hopd": "Hospital", "asc": "Surgery center", "office": "Office"}
-COVERAGE_LABELS = {"commercial": "Employer or marketplace plan", "medicare": "Original Medicare",
-                   "medicare_advantage": "Medicare Advantage", "medicaid": "Medicaid",
-                   "self_pay": "Uninsured / self-pay"}
-SEDATION_LABELS = {"local": "Local numbing only", "moderate": "Moderate sedation by the doctor",
-                   "anesthesia": "Anesthesia provider (monitored anesthesia care)"}
-NETWORK_LABELS = {"in": "In network", "out": "Out of network"}
+SITE_LABELS = {"hopd": N_("Hospital outpatient department"), "asc": N_("Ambulatory surgery center"),
+               "office": N_("Doctor's office or clinic")}
+SITE_PHRASES = {"hopd": N_("a hospital outpatient department"), "asc": N_("an ambulatory surgery center"),
+                "office": N_("a doctor's office or clinic")}
+SITE_SHORT_LABELS = {"hopd": N_("Hospital"), "asc": N_("Surgery center"), "office": N_("Office")}
+COVERAGE_LABELS = {"commercial": N_("Employer or marketplace plan"), "medicare": N_("Original Medicare"),
+                   "medicare_advantage": N_("Medicare Advantage"), "medicaid": N_("Medicaid"),
+                   "self_pay": N_("Uninsured / self-pay")}
+SEDATION_LABELS = {"local": N_("Local numbing only"), "moderate": N_("Moderate sedation by the doctor"),
+                   "anesthesia": N_("Anesthesia provider (monitored anesthesia care)")}
+NETWORK_LABELS = {"in": N_("In network"), "out": N_("Out of network")}
 MEDICARE_PROVIDER_LABELS = {
-    "participating": "Takes Medicare's approved amount (participating)",
-    "nonpar_assigned": "Does not participate, but accepts assignment for this visit",
-    "nonpar_unassigned": "Does not participate or accept assignment (may charge more)"}
-IMAGING_LABELS = {"fluoroscopy": "Live X-ray (fluoroscopy)", "ct": "CT scan", "none": "No imaging"}
-MEDIGAP_LABELS = {"none": "None", "g": "Plan G", "n": "Plan N"}
-COPAY_TIMING_LABELS = {"after_deductible": "After the deductible", "before_deductible": "Before the deductible",
-                       "instead_of_deductible": "Instead of the deductible (the deductible does not apply)"}
-PLAN_TYPE_LABELS = {"hmo": "HMO", "ppo": "PPO", "epo": "EPO", "pos": "POS (point of service)",
-                    "unknown": "Not sure"}
-FLAG_LABELS = {"no": "No", "yes": "Yes"}
-COINSURANCE_BASE_LABELS = {"after_copay": "On what is left after the copay",
-                           "including_copay": "On the amount before the copay"}
+    "participating": N_("Takes Medicare's approved amount (participating)"),
+    "nonpar_assigned": N_("Does not participate, but accepts assignment for this visit"),
+    "nonpar_unassigned": N_("Does not participate or accept assignment (may charge more)")}
+IMAGING_LABELS = {"fluoroscopy": N_("Live X-ray (fluoroscopy)"), "ct": N_("CT scan"), "none": N_("No imaging")}
+MEDIGAP_LABELS = {"none": N_("None"), "g": N_("Plan G"), "n": N_("Plan N")}
+COPAY_TIMING_LABELS = {"after_deductible": N_("After the deductible"),
+                       "before_deductible": N_("Before the deductible"),
+                       "instead_of_deductible": N_("Instead of the deductible (the deductible does not apply)")}
+PLAN_TYPE_LABELS = {"hmo": N_("HMO"), "ppo": N_("PPO"), "epo": N_("EPO"), "pos": N_("POS (point of service)"),
+                    "unknown": N_("Not sure")}
+FLAG_LABELS = {"no": N_("No"), "yes": N_("Yes")}
+COINSURANCE_BASE_LABELS = {"after_copay": N_("On what is left after the copay"),
+                           "including_copay": N_("On the amount before the copay")}
 
 #: Typical minutes, used when none are given: moderate sedation is billed in 15-minute blocks
 #: (99152 covers the first 15); anesthesia time is counted in 15-minute units.
@@ -90,9 +92,9 @@ PLANS = frozenset({"commercial", "medicare_advantage", "medicaid"})
 NETWORKED = frozenset({"commercial", "medicare_advantage"})
 MEDICARE_ONLY = frozenset({"medicare"})
 COMMERCIAL_ONLY = frozenset({"commercial"})
-_NO_NETWORK = {"medicare": "Original Medicare has no network",
-               "medicaid": "Medicaid pays only providers that take Medicaid",
-               "self_pay": "a self-pay patient has no plan network"}
+_NO_NETWORK = {"medicare": N_("Original Medicare has no network"),
+               "medicaid": N_("Medicaid pays only providers that take Medicaid"),
+               "self_pay": N_("a self-pay patient has no plan network")}
 
 
 @dataclass(frozen=True)
@@ -148,20 +150,20 @@ class FieldSpec:
         return self.neutral if self.neutral is not None else (self.default,)
 
     def allowed(self) -> str:
-        """What is allowed, in words (ends every message about this field)."""
+        """What is allowed, in words (ends every message about this field), in the current language."""
         if self.kind == "choice":
-            return "one of " + ", ".join(self.choices)
+            return _("one of {values}").format(values=", ".join(self.choices))
         if self.kind == "flag":
-            return "yes or no (also true/false, 1/0)"
+            return _("yes or no (also true/false, 1/0)")
         if self.kind == "year":
-            return "one of " + ", ".join(map(str, YEARS))
+            return _("one of {values}").format(values=", ".join(map(str, YEARS)))
         if self.kind == "money":
-            return f"an amount in dollars from 0 to {self.high:,.0f}"
+            return _("an amount in dollars from 0 to {high}").format(high=f"{self.high:,.0f}")
         if self.kind == "percent":
-            return f"a percentage from {self.low:g} to {self.high:g}"
+            return _("a percentage from {low} to {high}").format(low=f"{self.low:g}", high=f"{self.high:g}")
         if self.kind == "count":
-            return f"a whole number from {self.low:g} to {self.high:g}"
-        return self.example
+            return _("a whole number from {low} to {high}").format(low=f"{self.low:g}", high=f"{self.high:g}")
+        return _(self.example)
 
     def metavar(self) -> str:
         if self.kind == "choice":
@@ -173,203 +175,204 @@ class FieldSpec:
         return {"money": "N", "percent": "PCT", "count": "N"}.get(self.kind, "TEXT")
 
 
-_ZIP_HELP = ("Your ZIP code sets local prices (the Medicare payment area it falls in): 5 digits, or ZIP+4 "
-             "(35203-1234) where Medicare splits a ZIP code between payment areas.")
+_ZIP_HELP = (N_("Your ZIP code sets local prices (the Medicare payment area it falls in): 5 digits, or ZIP+4 "
+             "(35203-1234) where Medicare splits a ZIP code between payment areas."))
 REGISTRY: tuple[FieldSpec, ...] = (
-    FieldSpec("zip", "place", "ZIP code", _ZIP_HELP, pattern=r"[0-9]{5}(-[0-9]{4})?",
-              example="5 digits (35203) or ZIP+4 with a hyphen (35203-1234)",
-              blank="give a locality or a state instead"),
-    FieldSpec("locality", "place", "Medicare locality", "A Medicare payment locality, carrier-locality.",
-              pattern=r"[0-9]{5}-[0-9]{2}", example="carrier-locality, e.g. 10112-00",
-              blank="give a ZIP code or a state instead"),
-    FieldSpec("state", "place", "State", "If you prefer not to give a ZIP code, your state "
-              "(priced for the state's main Medicare locality).", pattern=r"[A-Za-z]{2}",
-              example="two letters, e.g. AL", blank="give a ZIP code or a locality instead"),
-    FieldSpec("code", "choice", "Procedure code",
-              "62321 is the neck or upper back with imaging; 62320 without imaging; 62322/62323 lower back.",
+    FieldSpec("zip", "place", N_("ZIP code"), _ZIP_HELP, pattern=r"[0-9]{5}(-[0-9]{4})?",
+              example=N_("5 digits (35203) or ZIP+4 with a hyphen (35203-1234)"),
+              blank=N_("give a locality or a state instead")),
+    FieldSpec("locality", "place", N_("Medicare locality"), N_("A Medicare payment locality, carrier-locality."),
+              pattern=r"[0-9]{5}-[0-9]{2}", example=N_("carrier-locality, e.g. 10112-00"),
+              blank=N_("give a ZIP code or a state instead")),
+    FieldSpec("state", "place", N_("State"), N_("If you prefer not to give a ZIP code, your state "
+              "(priced for the state's main Medicare locality)."), pattern=r"[A-Za-z]{2}",
+              example=N_("two letters, e.g. AL"), blank=N_("give a ZIP code or a locality instead")),
+    FieldSpec("code", "choice", N_("Procedure code"),
+              N_("62321 is the neck or upper back with imaging; 62320 without imaging; 62322/62323 lower back."),
               choices=PROCEDURE_CODES, choice_labels={c: c for c in PROCEDURE_CODES}, default="62321"),
-    FieldSpec("site", "choice", "Where will it be done?",
-              "A hospital outpatient department adds a facility fee; a surgery center charges a smaller one; "
+    FieldSpec("site", "choice", N_("Where will it be done?"),
+              N_("A hospital outpatient department adds a facility fee; a surgery center charges a smaller one; "
               "a doctor's office includes its costs in the doctor's fee. A clinic owned by a hospital (a "
               "\"provider-based\" office) bills a hospital facility fee too: choose the hospital outpatient "
-              "department for it.",
+              "department for it."),
               choices=SITES, choice_labels=SITE_LABELS, default="asc",
               aliases={**{v: k for k, v in SITE_SHORT_LABELS.items()}, "surgery center": "asc",
                        "ambulatory surgery centre": "asc", "hospital outpatient": "hopd", "clinic": "office"}),
-    FieldSpec("imaging", "choice", "Imaging guidance",
-              "Live X-ray or CT guidance is part of code 62321 and costs the same either way. Without "
-              "imaging the injection is billed under a different code (62320).",
-              choices=IMAGING, choice_labels=IMAGING_LABELS, blank="what the procedure code implies"),
-    FieldSpec("sedation", "choice", "Sedation",
-              "Most injections need only numbing medicine. Sedation by the doctor or an anesthesia provider "
-              "adds a charge (and a separate bill for an anesthesia provider).",
+    FieldSpec("imaging", "choice", N_("Imaging guidance"),
+              N_("Live X-ray or CT guidance is part of code 62321 and costs the same either way. Without "
+              "imaging the injection is billed under a different code (62320)."),
+              choices=IMAGING, choice_labels=IMAGING_LABELS, blank=N_("what the procedure code implies")),
+    FieldSpec("sedation", "choice", N_("Sedation"),
+              N_("Most injections need only numbing medicine. Sedation by the doctor or an anesthesia provider "
+              "adds a charge (and a separate bill for an anesthesia provider)."),
               choices=SEDATION, choice_labels=SEDATION_LABELS, default="local"),
-    FieldSpec("sedation_minutes", "count", "Sedation minutes", "Minutes of moderate sedation by the doctor.",
+    FieldSpec("sedation_minutes", "count", N_("Sedation minutes"), N_("Minutes of moderate sedation by the doctor."),
               unit="minutes", low=0, high=MAX_MINUTES, default=DEFAULT_SEDATION_MINUTES,
               sedations=frozenset({"moderate"}), blank=f"{DEFAULT_SEDATION_MINUTES} minutes"),
-    FieldSpec("anesthesia_minutes", "count", "Anesthesia minutes", "Anesthesia time in minutes.",
+    FieldSpec("anesthesia_minutes", "count", N_("Anesthesia minutes"), N_("Anesthesia time in minutes."),
               unit="minutes", low=0, high=MAX_MINUTES, default=DEFAULT_ANESTHESIA_MINUTES,
               sedations=frozenset({"anesthesia"}), blank=f"{DEFAULT_ANESTHESIA_MINUTES} minutes"),
-    FieldSpec("year", "year", "Price year", "The fee schedule year.", default=YEARS[-1],
+    FieldSpec("year", "year", N_("Price year"), N_("The fee schedule year."), default=YEARS[-1],
               blank=f"{YEARS[-1]}"),
-    FieldSpec("coverage", "choice", "Your coverage",
-              "Employer or marketplace plans, Medicare, Medicare Advantage, Medicaid, or paying yourself.",
+    FieldSpec("coverage", "choice", N_("Your coverage"),
+              N_("Employer or marketplace plans, Medicare, Medicare Advantage, Medicaid, or paying yourself."),
               choices=COVERAGE, choice_labels=COVERAGE_LABELS, default="commercial",
               aliases={"self pay": "self_pay", "uninsured": "self_pay", "cash": "self_pay",
                        "employer plan": "commercial", "marketplace plan": "commercial", "private": "commercial",
                        "original medicare": "medicare", "medicare part b": "medicare"}),
-    FieldSpec("network", "choice", "Are the providers in your plan's network?",
-              "In-network providers have agreed prices with your plan. Out-of-network providers may bill "
-              "you the difference between their charge and what your plan pays.",
+    FieldSpec("network", "choice", N_("Are the providers in your plan's network?"),
+              N_("In-network providers have agreed prices with your plan. Out-of-network providers may bill "
+              "you the difference between their charge and what your plan pays."),
               choices=NETWORK, choice_labels=NETWORK_LABELS, default="in", coverages=NETWORKED,
               not_applicable=_NO_NETWORK),
-    FieldSpec("plan_type", "choice", "Plan type",
-              "On your insurance card. Out of network an HMO or EPO pays nothing (except emergencies); a PPO "
-              "or POS plan pays on its own out-of-network terms. Not sure: the estimate covers both.",
+    FieldSpec("plan_type", "choice", N_("Plan type"),
+              N_("On your insurance card. Out of network an HMO or EPO pays nothing (except emergencies); a PPO "
+              "or POS plan pays on its own out-of-network terms. Not sure: the estimate covers both."),
               choices=PLAN_TYPE, choice_labels=PLAN_TYPE_LABELS, default="unknown", coverages=NETWORKED,
-              blank="not sure: out of network, the range runs from a PPO's terms to an HMO's (nothing paid)",
+              blank=N_("not sure: out of network, the range runs from a PPO's terms to an HMO's (nothing paid)"),
               not_applicable=_NO_NETWORK),
-    FieldSpec("anesthesia_network", "choice", "Anesthesia provider's network",
-              "At an in-network hospital or surgery center, the No Surprises Act protects you from an "
-              "out-of-network anesthesia provider's balance bill.",
+    FieldSpec("anesthesia_network", "choice", N_("Anesthesia provider's network"),
+              N_("At an in-network hospital or surgery center, the No Surprises Act protects you from an "
+              "out-of-network anesthesia provider's balance bill."),
               choices=NETWORK, choice_labels=NETWORK_LABELS, coverages=NETWORKED, neutral=(None, "in"),
-              blank="the same as the other providers", not_applicable=_NO_NETWORK),
-    FieldSpec("doctor_network", "choice", "The doctor's own network",
-              "A doctor can be out of network at an in-network hospital or surgery center. Without your "
+              blank=N_("the same as the other providers"), not_applicable=_NO_NETWORK),
+    FieldSpec("doctor_network", "choice", N_("The doctor's own network"),
+              N_("A doctor can be out of network at an in-network hospital or surgery center. Without your "
               "signed notice-and-consent form such a doctor may charge you only in-network cost sharing "
-              "(No Surprises Act); a doctor's own office is not covered.",
+              "(No Surprises Act); a doctor's own office is not covered."),
               choices=NETWORK, choice_labels=NETWORK_LABELS, coverages=NETWORKED, neutral=(None, "in"),
-              blank="the same as --network", not_applicable=_NO_NETWORK),
-    FieldSpec("signed_consent", "flag", "Signed a notice-and-consent form",
-              "Whether you signed the out-of-network doctor's notice-and-consent form, giving up the No "
-              "Surprises Act's protection for this visit. You may refuse to sign.",
-              default=False, coverages=NETWORKED, blank="no (not signed)", not_applicable=_NO_NETWORK),
-    FieldSpec("deductible", "money", "Yearly deductible ($)",
-              "What you pay before your plan starts sharing costs. It is on your plan's Summary of "
-              "Benefits and Coverage, your insurance card or the insurer's app.",
+              blank=N_("the same as --network"), not_applicable=_NO_NETWORK),
+    FieldSpec("signed_consent", "flag", N_("Signed a notice-and-consent form"),
+              N_("Whether you signed the out-of-network doctor's notice-and-consent form, giving up the No "
+              "Surprises Act's protection for this visit. You may refuse to sign."),
+              default=False, coverages=NETWORKED, blank=N_("no (not signed)"), not_applicable=_NO_NETWORK),
+    FieldSpec("deductible", "money", N_("Yearly deductible ($)"),
+              N_("What you pay before your plan starts sharing costs. It is on your plan's Summary of "
+              "Benefits and Coverage, your insurance card or the insurer's app."),
               unit="USD", low=0, high=MAX_DOLLARS, coverages=INSURED,
-              blank="not known: the estimate runs from already met to not yet met at a typical deductible "
-                    "(Original Medicare: the Part B deductible; Medicaid: none)"),
-    FieldSpec("deductible_met", "money", "Deductible paid so far this year ($)",
-              "Your insurer's app or latest Explanation of Benefits shows how much you have met.",
-              unit="USD", low=0, high=MAX_DOLLARS, default=0.0, coverages=INSURED, blank="$0"),
-    FieldSpec("deductible_remaining", "money", "Deductible left to pay ($)",
-              "What is still left of your deductible this year, instead of the deductible and what you "
-              "have paid toward it.", unit="USD", low=0, high=MAX_DOLLARS, coverages=INSURED,
-              blank="worked out from the deductible and what is met"),
-    FieldSpec("copay", "money", "Copay for an outpatient procedure ($)",
-              "A fixed amount per service, if your plan has one for outpatient procedures.",
-              unit="USD", low=0, high=MAX_DOLLARS, default=0.0, coverages=PLANS, blank="no copay",
-              not_applicable={"medicare": "Original Medicare has no copay: Part B cost sharing is the "
-                                          "deductible and 20% coinsurance"}),
-    FieldSpec("coinsurance", "percent", "Coinsurance (%)",
-              "Your share of the cost after the deductible, e.g. 20%. Leave blank if you are not sure: "
-              "20% is assumed and the estimate says so.",
+              blank=N_("not known: the estimate runs from already met to not yet met at a typical deductible "
+                    "(Original Medicare: the Part B deductible; Medicaid: none)")),
+    FieldSpec("deductible_met", "money", N_("Deductible paid so far this year ($)"),
+              N_("Your insurer's app or latest Explanation of Benefits shows how much you have met."),
+              unit="USD", low=0, high=MAX_DOLLARS, default=0.0, coverages=INSURED, blank=N_("$0")),
+    FieldSpec("deductible_remaining", "money", N_("Deductible left to pay ($)"),
+              N_("What is still left of your deductible this year, instead of the deductible and what you "
+              "have paid toward it."), unit="USD", low=0, high=MAX_DOLLARS, coverages=INSURED,
+              blank=N_("worked out from the deductible and what is met")),
+    FieldSpec("copay", "money", N_("Copay for an outpatient procedure ($)"),
+              N_("A fixed amount per service, if your plan has one for outpatient procedures."),
+              unit="USD", low=0, high=MAX_DOLLARS, default=0.0, coverages=PLANS, blank=N_("no copay"),
+              not_applicable={"medicare": N_("Original Medicare has no copay: Part B cost sharing is the "
+                                             "deductible and 20% coinsurance")}),
+    FieldSpec("coinsurance", "percent", N_("Coinsurance (%)"),
+              N_("Your share of the cost after the deductible, e.g. 20%. Leave blank if you are not sure: "
+              "20% is assumed and the estimate says so."),
               unit="percent", low=0, high=100, coverages=PLANS, neutral=(None, 20.0),
-              blank="20% assumed; with a copay entered, none (copay only); Medicaid: none",
-              not_applicable={"medicare": "Original Medicare's coinsurance is set by law at 20%"}),
-    FieldSpec("oop_max", "money", "Out-of-pocket maximum ($)",
-              "The most you pay in a year for covered in-network care; after it, the plan pays in full.",
+              blank=N_("20% assumed; with a copay entered, none (copay only); Medicaid: none"),
+              not_applicable={"medicare": N_("Original Medicare's coinsurance is set by law at 20%")}),
+    FieldSpec("oop_max", "money", N_("Out-of-pocket maximum ($)"),
+              N_("The most you pay in a year for covered in-network care; after it, the plan pays in full."),
               unit="USD", low=0, high=MAX_DOLLARS, coverages=PLANS,
-              blank="employer or marketplace plan: the year's ACA limit (unless grandfathered); otherwise none",
-              not_applicable={"medicare": "Original Medicare has no yearly out-of-pocket maximum"}),
-    FieldSpec("oop_met", "money", "Out-of-pocket paid so far this year ($)",
-              "Deductible, copays and coinsurance you have already paid this year.",
-              unit="USD", low=0, high=MAX_DOLLARS, default=0.0, coverages=PLANS, blank="$0",
-              not_applicable={"medicare": "Original Medicare has no yearly out-of-pocket maximum"}),
-    FieldSpec("oop_remaining", "money", "Out-of-pocket left before the maximum ($)",
-              "What you can still pay this year before the plan pays in full, instead of the maximum and "
-              "what you have paid.", unit="USD", low=0, high=MAX_DOLLARS, coverages=PLANS,
-              blank="worked out from the maximum and what is met",
-              not_applicable={"medicare": "Original Medicare has no yearly out-of-pocket maximum"}),
-    FieldSpec("oon_deductible", "money", "Out-of-network deductible ($)",
-              "A PPO or POS plan's separate yearly deductible for out-of-network care.",
+              blank=N_("employer or marketplace plan: the year's ACA limit (unless grandfathered); otherwise none"),
+              not_applicable={"medicare": N_("Original Medicare has no yearly out-of-pocket maximum")}),
+    FieldSpec("oop_met", "money", N_("Out-of-pocket paid so far this year ($)"),
+              N_("Deductible, copays and coinsurance you have already paid this year."),
+              unit="USD", low=0, high=MAX_DOLLARS, default=0.0, coverages=PLANS, blank=N_("$0"),
+              not_applicable={"medicare": N_("Original Medicare has no yearly out-of-pocket maximum")}),
+    FieldSpec("oop_remaining", "money", N_("Out-of-pocket left before the maximum ($)"),
+              N_("What you can still pay this year before the plan pays in full, instead of the maximum and "
+              "what you have paid."), unit="USD", low=0, high=MAX_DOLLARS, coverages=PLANS,
+              blank=N_("worked out from the maximum and what is met"),
+              not_applicable={"medicare": N_("Original Medicare has no yearly out-of-pocket maximum")}),
+    FieldSpec("oon_deductible", "money", N_("Out-of-network deductible ($)"),
+              N_("A PPO or POS plan's separate yearly deductible for out-of-network care."),
               unit="USD", low=0, high=MAX_DOLLARS, coverages=NETWORKED,
-              blank="twice the in-network deductible (a stated assumption)", not_applicable=_NO_NETWORK),
-    FieldSpec("oon_deductible_met", "money", "Out-of-network deductible paid so far ($)",
-              unit="USD", low=0, high=MAX_DOLLARS, default=0.0, coverages=NETWORKED, blank="$0",
+              blank=N_("twice the in-network deductible (a stated assumption)"), not_applicable=_NO_NETWORK),
+    FieldSpec("oon_deductible_met", "money", N_("Out-of-network deductible paid so far ($)"),
+              unit="USD", low=0, high=MAX_DOLLARS, default=0.0, coverages=NETWORKED, blank=N_("$0"),
               not_applicable=_NO_NETWORK),
-    FieldSpec("oon_coinsurance", "percent", "Out-of-network coinsurance (%)",
-              "Your share of the plan's out-of-network allowance after the out-of-network deductible.",
+    FieldSpec("oon_coinsurance", "percent", N_("Out-of-network coinsurance (%)"),
+              N_("Your share of the plan's out-of-network allowance after the out-of-network deductible."),
               unit="percent", low=0, high=100, coverages=NETWORKED,
-              blank="40% assumed (a stated assumption)", not_applicable=_NO_NETWORK),
-    FieldSpec("oon_oop_max", "money", "Out-of-network out-of-pocket maximum ($)",
-              "The most you pay in a year for covered out-of-network care (balance bills do not count).",
+              blank=N_("40% assumed (a stated assumption)"), not_applicable=_NO_NETWORK),
+    FieldSpec("oon_oop_max", "money", N_("Out-of-network out-of-pocket maximum ($)"),
+              N_("The most you pay in a year for covered out-of-network care (balance bills do not count)."),
               unit="USD", low=0, high=MAX_DOLLARS, coverages=NETWORKED,
-              blank="twice the in-network maximum (none if there is none)", not_applicable=_NO_NETWORK),
-    FieldSpec("oon_oop_met", "money", "Out-of-network out-of-pocket paid so far ($)",
-              unit="USD", low=0, high=MAX_DOLLARS, default=0.0, coverages=NETWORKED, blank="$0",
+              blank=N_("twice the in-network maximum (none if there is none)"), not_applicable=_NO_NETWORK),
+    FieldSpec("oon_oop_met", "money", N_("Out-of-network out-of-pocket paid so far ($)"),
+              unit="USD", low=0, high=MAX_DOLLARS, default=0.0, coverages=NETWORKED, blank=N_("$0"),
               not_applicable=_NO_NETWORK),
-    FieldSpec("copay_timing", "choice", "When the copay applies",
-              "Whether the copay is charged after the deductible (most plans), before it, or instead of it "
-              "(the deductible does not apply to this service).",
+    FieldSpec("copay_timing", "choice", N_("When the copay applies"),
+              N_("Whether the copay is charged after the deductible (most plans), before it, or instead of it "
+              "(the deductible does not apply to this service)."),
               choices=COPAY_TIMING, choice_labels=COPAY_TIMING_LABELS, default="after_deductible",
-              coverages=PLANS, blank="after the deductible"),
-    FieldSpec("coinsurance_base", "choice", "What coinsurance is taken on",
-              "Coinsurance on what is left after the deductible and the copay (most plans), or on what is "
-              "left after the deductible only.", choices=COINSURANCE_BASE,
+              coverages=PLANS, blank=N_("after the deductible")),
+    FieldSpec("coinsurance_base", "choice", N_("What coinsurance is taken on"),
+              N_("Coinsurance on what is left after the deductible and the copay (most plans), or on what is "
+              "left after the deductible only."), choices=COINSURANCE_BASE,
               choice_labels=COINSURANCE_BASE_LABELS, default="after_copay", coverages=PLANS,
-              blank="after the copay"),
-    FieldSpec("grandfathered", "flag", "Grandfathered plan",
-              "A plan bought before March 23, 2010 and not changed since need not keep in-network cost "
-              "sharing within the ACA's yearly limit.", default=False, coverages=COMMERCIAL_ONLY,
-              blank="no: the ACA limit applies",
-              not_applicable={c: "the ACA out-of-pocket limit concerns employer and marketplace plans"
+              blank=N_("after the copay")),
+    FieldSpec("grandfathered", "flag", N_("Grandfathered plan"),
+              N_("A plan bought before March 23, 2010 and not changed since need not keep in-network cost "
+              "sharing within the ACA's yearly limit."), default=False, coverages=COMMERCIAL_ONLY,
+              blank=N_("no: the ACA limit applies"),
+              not_applicable={c: N_("the ACA out-of-pocket limit concerns employer and marketplace plans")
                               for c in COVERAGE}),
-    FieldSpec("hdhp", "flag", "HSA-qualified high-deductible plan",
-              "A high-deductible plan that goes with a health savings account pays nothing for this service "
-              "before the deductible is met.", default=False, coverages=COMMERCIAL_ONLY, blank="no",
-              not_applicable={c: "an HSA-qualified high-deductible plan is an employer or marketplace plan"
+    FieldSpec("hdhp", "flag", N_("HSA-qualified high-deductible plan"),
+              N_("A high-deductible plan that goes with a health savings account pays nothing for this service "
+              "before the deductible is met."), default=False, coverages=COMMERCIAL_ONLY, blank=N_("no"),
+              not_applicable={c: N_("an HSA-qualified high-deductible plan is an employer or marketplace plan")
                               for c in COVERAGE}),
-    FieldSpec("medigap", "choice", "Medigap (supplement) plan",
-              "Medigap Plan G pays Medicare's 20% coinsurance and a doctor's excess charges; Plan N pays the "
+    FieldSpec("medigap", "choice", N_("Medigap (supplement) plan"),
+              N_("Medigap Plan G pays Medicare's 20% coinsurance and a doctor's excess charges; Plan N pays the "
               "coinsurance except up to a $20 copay for an office visit, and no excess charges. With either "
-              "you still pay the Part B deductible.",
+              "you still pay the Part B deductible."),
               choices=MEDIGAP, choice_labels=MEDIGAP_LABELS, default="none", coverages=MEDICARE_ONLY,
-              blank="no Medigap plan",
-              not_applicable={c: "a Medigap plan goes with Original Medicare only" for c in COVERAGE}),
-    FieldSpec("medicare_provider", "choice", "Does the doctor take Medicare's approved amount?",
-              "Most doctors do. One who does not participate is paid 5% less by Medicare; if they also do not "
+              blank=N_("no Medigap plan"),
+              not_applicable={c: N_("a Medigap plan goes with Original Medicare only") for c in COVERAGE}),
+    FieldSpec("medicare_provider", "choice", N_("Does the doctor take Medicare's approved amount?"),
+              N_("Most doctors do. One who does not participate is paid 5% less by Medicare; if they also do not "
               "accept assignment they may charge you up to 15% over that (the limiting charge). Ask the office, "
-              "or look the doctor up on Medicare's Care Compare.",
+              "or look the doctor up on Medicare's Care Compare."),
               choices=MEDICARE_PROVIDER, choice_labels=MEDICARE_PROVIDER_LABELS, default="participating",
-              coverages=MEDICARE_ONLY, blank="participating",
-              not_applicable={c: "a doctor's Medicare participation matters with Original Medicare only"
+              coverages=MEDICARE_ONLY, blank=N_("participating"),
+              not_applicable={c: N_("a doctor's Medicare participation matters with Original Medicare only")
                               for c in COVERAGE}),
-    FieldSpec("qmb", "flag", "Qualified Medicare Beneficiary (QMB)",
-              "Medicare and Medicaid together: in the QMB program you owe no Medicare deductible or "
-              "coinsurance, and providers may not bill you for them.", default=False, coverages=MEDICARE_ONLY,
-              blank="no", not_applicable={c: "the QMB program goes with Original Medicare" for c in COVERAGE}),
-    FieldSpec("prior_sessions", "count", "Injections in the same area in the last 12 months",
-              "Medicare covers at most four sessions per spine region in 12 months.",
+    FieldSpec("qmb", "flag", N_("Qualified Medicare Beneficiary (QMB)"),
+              N_("Medicare and Medicaid together: in the QMB program you owe no Medicare deductible or "
+              "coinsurance, and providers may not bill you for them."), default=False, coverages=MEDICARE_ONLY,
+              blank=N_("no"), not_applicable={c: N_("the QMB program goes with Original Medicare") for c in COVERAGE}),
+    FieldSpec("prior_sessions", "count", N_("Injections in the same area in the last 12 months"),
+              N_("Medicare covers at most four sessions per spine region in 12 months."),
               unit="sessions", low=0, high=MAX_PRIOR_SESSIONS, default=0,
-              coverages=frozenset({"medicare", "medicare_advantage"}), blank="none",
-              not_applicable={c: "the session limit is Medicare's coverage rule" for c in COVERAGE}),
-    FieldSpec("allowed", "money", "Known total allowed amount ($)",
-              "A total allowed amount you already know (e.g. from the insurer's estimate); it replaces the "
-              "estimate.", unit="USD", low=0, high=MAX_DOLLARS, blank="estimated"),
-    FieldSpec("allowed_professional", "money", "Known allowed amount for the doctor's bill ($)", unit="USD",
-              low=0, high=MAX_DOLLARS, blank="estimated"),
-    FieldSpec("allowed_facility", "money", "Known allowed amount for the facility bill ($)", unit="USD",
-              low=0, high=MAX_DOLLARS, blank="estimated"),
-    FieldSpec("allowed_anesthesia", "money", "Known allowed amount for the anesthesia bill ($)", unit="USD",
+              coverages=frozenset({"medicare", "medicare_advantage"}), blank=N_("none"),
+              not_applicable={c: N_("the session limit is Medicare's coverage rule") for c in COVERAGE}),
+    FieldSpec("allowed", "money", N_("Known total allowed amount ($)"),
+              N_("A total allowed amount you already know (e.g. from the insurer's estimate); it replaces the "
+              "estimate."), unit="USD", low=0, high=MAX_DOLLARS, blank=N_("estimated")),
+    FieldSpec("allowed_professional", "money", N_("Known allowed amount for the doctor's bill ($)"), unit="USD",
+              low=0, high=MAX_DOLLARS, blank=N_("estimated")),
+    FieldSpec("allowed_facility", "money", N_("Known allowed amount for the facility bill ($)"), unit="USD",
+              low=0, high=MAX_DOLLARS, blank=N_("estimated")),
+    FieldSpec("allowed_anesthesia", "money", N_("Known allowed amount for the anesthesia bill ($)"), unit="USD",
               low=0, high=MAX_DOLLARS, sedations=frozenset({"anesthesia"}), neutral=(None, 0.0),
-              blank="estimated"),
-    FieldSpec("billed", "money", "Known total billed charges ($)",
-              "The providers' total charges, if known.", unit="USD", low=0, high=MAX_DOLLARS, blank="estimated"),
-    FieldSpec("hospital", "text", "Hospital (CMS Certification Number)",
-              "A named hospital's 6-character CMS Certification Number (CCN): its facility fee is then priced "
-              "at the prices it publishes (cash price, gross charge, negotiated rates). Only with site hopd.",
-              pattern=r"[0-9A-Za-z]{6}", example="a 6-character CMS Certification Number, e.g. 010001",
-              blank="the local range of hospital prices"),
-    FieldSpec("payer", "text", "Insurer",
-              "The patient's insurer or plan as named in the clinic's contract prices or a hospital's price "
+              blank=N_("estimated")),
+    FieldSpec("billed", "money", N_("Known total billed charges ($)"),
+              N_("The providers' total charges, if known."), unit="USD", low=0, high=MAX_DOLLARS,
+              blank=N_("estimated")),
+    FieldSpec("hospital", "text", N_("Hospital (CMS Certification Number)"),
+              N_("A named hospital's 6-character CMS Certification Number (CCN): its facility fee is then priced "
+              "at the prices it publishes (cash price, gross charge, negotiated rates). Only with site hopd."),
+              pattern=r"[0-9A-Za-z]{6}", example=N_("a 6-character CMS Certification Number, e.g. 010001"),
+              blank=N_("the local range of hospital prices")),
+    FieldSpec("payer", "text", N_("Insurer"),
+              N_("The patient's insurer or plan as named in the clinic's contract prices or a hospital's price "
               "file (matched ignoring case). At a named hospital with a commercial plan in network, its "
               "published negotiated rate for this insurer; without one published, its range of negotiated "
-              "rates.", pattern=r"(?!(?i:inf|infinity|nan)$)[A-Za-z][A-Za-z0-9 &.,'()/+:-]{0,79}",
-              example="an insurer's name starting with a letter, e.g. Aetna (letters, digits, spaces and "
-                      "& . , ' ( ) / + : -; at most 80 characters)",
-              blank="no insurer named (the hospital's range of negotiated rates)"),
+              "rates."), pattern=r"(?!(?i:inf|infinity|nan)$)[A-Za-z][A-Za-z0-9 &.,'()/+:-]{0,79}",
+              example=N_("an insurer's name starting with a letter, e.g. Aetna (letters, digits, spaces and "
+                      "& . , ' ( ) / + : -; at most 80 characters)"),
+              blank=N_("no insurer named (the hospital's range of negotiated rates)")),
 )
 FIELDS: dict[str, FieldSpec] = {f.name: f for f in REGISTRY}
 NAMES: tuple[str, ...] = tuple(FIELDS)
@@ -458,23 +461,23 @@ def read(spec: FieldSpec, value: object) -> tuple[object, str | None]:
     """One raw value -> (the field's value, None) or (None, what is wrong and what is allowed).
 
     ``value`` is text (CLI, CSV cell, URL parameter, widget) or a Python value. A blank gives the
-    field's default. This is the only parser of scenario fields.
+    field's default. This is the only parser of scenario fields. Messages are in the current language.
     """
     if is_blank(value):
         return spec.default, None
     if spec.is_number:
         v = _number(spec, value)
         if v is None:
-            what = {"money": "an amount in dollars, e.g. 1500", "percent": "a percentage from 0 to 100",
-                    "count": "a whole number", "year": "a year"}[spec.kind]
-            return None, f"'{show(value)}' is not a number: {what}" if not isinstance(value, (int, float)) \
-                else f"'{show(value)}' is not allowed: {spec.allowed()}"
+            what = {"money": N_("an amount in dollars, e.g. 1500"), "percent": N_("a percentage from 0 to 100"),
+                    "count": N_("a whole number"), "year": N_("a year")}[spec.kind]
+            return None, _("'{value}' is not a number: {allowed}").format(value=show(value), allowed=_(what)) \
+                if not isinstance(value, (int, float)) else _not_allowed(spec, value)
         if spec.kind == "year":
-            return (int(v), None) if v in YEARS else (None, f"'{show(value)}' is not allowed: {spec.allowed()}")
+            return (int(v), None) if v in YEARS else (None, _not_allowed(spec, value))
         if spec.kind == "count" and v != int(v):
-            return None, f"'{show(value)}' is not allowed: {spec.allowed()}"
+            return None, _not_allowed(spec, value)
         if not spec.low <= v <= spec.high:
-            return None, f"'{show(value)}' is not allowed: {spec.allowed()}"
+            return None, _not_allowed(spec, value)
         return (int(v) if spec.kind == "count" else v + 0.0), None
     if (spec.name == "zip" and isinstance(value, (int, float)) and not isinstance(value, bool)
             and math.isfinite(value) and value == int(value) and 0 <= value < 100_000):
@@ -482,23 +485,29 @@ def read(spec: FieldSpec, value: object) -> tuple[object, str | None]:
     if spec.kind == "flag":
         return _flag(spec, value)
     if not isinstance(value, str):
-        return None, f"'{show(value)}' is not allowed: {spec.allowed()}"
+        return None, _not_allowed(spec, value)
     text = value.strip()
     if len(text) > MAX_TEXT:
-        return None, f"'{show(text)}' is too long: {spec.allowed()}"
+        return None, _("'{value}' is too long: {allowed}").format(value=show(text), allowed=spec.allowed())
     if spec.kind == "choice":
         key = text if spec.name in _CASE_SENSITIVE else _spelling(text)
         code = _CHOICE_LOOKUP[spec.name].get(key)
         if code is None:
-            return None, f"'{show(text)}' is not allowed: {spec.allowed()}"
+            return None, _not_allowed(spec, text)
         return code, None
     # place and text fields
     if not _PATTERNS[spec.name].fullmatch(text):
-        what = {"zip": "is not a ZIP code", "locality": "is not a Medicare locality",
-                "state": "is not a state", "hospital": "is not a CMS Certification Number"}.get(
-            spec.name, "is not allowed")
-        return None, f"'{show(text)}' {what}: use {spec.example}"
+        what = {"zip": N_("'{value}' is not a ZIP code: use {example}"),
+                "locality": N_("'{value}' is not a Medicare locality: use {example}"),
+                "state": N_("'{value}' is not a state: use {example}"),
+                "hospital": N_("'{value}' is not a CMS Certification Number: use {example}")}.get(
+            spec.name, N_("'{value}' is not allowed: use {example}"))
+        return None, _(what).format(value=show(text), example=_(spec.example))
     return (text.upper() if spec.name in ("state", "hospital") else text), None
+
+
+def _not_allowed(spec: FieldSpec, value: object) -> str:
+    return _("'{value}' is not allowed: {allowed}").format(value=show(value), allowed=spec.allowed())
 
 
 def _flag(spec: FieldSpec, value: object) -> tuple[object, str | None]:
@@ -511,7 +520,7 @@ def _flag(spec: FieldSpec, value: object) -> tuple[object, str | None]:
         word = _FLAG_WORDS.get(value.strip().lower())
         if word is not None:
             return word, None
-    return None, f"'{show(value)}' is not allowed: {spec.allowed()}"
+    return None, _not_allowed(spec, value)
 
 
 # -- which fields apply --------------------------------------------------------------------------------
@@ -537,11 +546,11 @@ def applicable(coverage: str, sedation: str | None = None) -> dict[str, FieldUse
             continue
         blank = spec.blank
         if spec.name == "deductible" and coverage == "medicare":
-            blank = "the Part B deductible, set by law"
+            blank = N_("the Part B deductible, set by law")
         elif spec.name in ("coinsurance", "deductible", "copay") and coverage == "medicaid":
-            blank = "none (many states charge nothing for this service)"
+            blank = N_("none (many states charge nothing for this service)")
         elif spec.name == "oop_max" and coverage != "commercial":
-            blank = "no maximum applied"
+            blank = N_("no maximum applied")
         out[spec.name] = FieldUse(spec, blank)
     return out
 

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import FieldError
+from .i18n import _
 from .tables import Locality, RefData
 
 
@@ -46,12 +47,13 @@ def resolve(ref: RefData, zip: str | None = None, locality: str | None = None,
         text = str(zip).strip()
         m = ZIP_PATTERN.fullmatch(text)
         if m is None:
-            raise PlaceError(FieldError("zip", f"'{text}' is not a ZIP code: use 5 digits (35203) or "
-                                               "ZIP+4 with a hyphen (35203-1234)"))
+            raise PlaceError(FieldError("zip", _("'{value}' is not a ZIP code: use 5 digits (35203) or ZIP+4 with a "
+                                                 "hyphen (35203-1234)").format(value=text)))
         z = int(m.group(1))
         i = int(ref.zip_locality[z])
         if i < 0:
-            raise PlaceError(FieldError("zip", f"{m.group(1)} is not a US ZIP code in the CMS ZIP file"))
+            raise PlaceError(FieldError("zip", _("{value} is not a US ZIP code in the CMS ZIP file").format(
+                value=m.group(1))))
         state = str(ref.zip_state[z])
         if m.group(2):
             i = int(zip9_localities(ref, np.array([z * 10000 + int(m.group(2))]), np.array([i]))[0])
@@ -61,15 +63,15 @@ def resolve(ref: RefData, zip: str | None = None, locality: str | None = None,
     if locality:
         i = ref.locality_index.get(str(locality))
         if i is None:
-            raise PlaceError(FieldError("locality", f"{locality} is not a Medicare locality; "
-                                                    "see data/gpci.csv for the list, e.g. 10112-00"))
+            raise PlaceError(FieldError("locality", _("{value} is not a Medicare locality; see data/gpci.csv for the "
+                                                      "list, e.g. 10112-00").format(value=locality)))
         loc = ref.localities[i]
         return Place(loc, i, loc.state, "locality", str(locality), False)
     st = str(state or "").upper()
     s = ref.state_index.get(st)
     if s is None:
-        raise PlaceError(FieldError("state", f"{state} is not a US state or territory code: "
-                                             "allowed: " + ", ".join(ref.states)))
+        raise PlaceError(FieldError("state", _("{value} is not a US state or territory code: allowed: {values}").format(
+            value=state, values=", ".join(ref.states))))
     i = int(ref.state_default_locality[s])
     return Place(ref.localities[i], i, st, "state", st, bool(ref.state_locality_count[s] > 1))
 

@@ -1,8 +1,13 @@
-"""Formatting of dollar amounts for people (the engine works in float dollars)."""
+"""Formatting of dollar amounts for people (the engine works in float dollars).
+
+Amounts are US dollars in the US format ($1,234.56) in every language; the words around them
+('between ... and ...') follow the current language (estimator.i18n)."""
 
 from __future__ import annotations
 
 import math
+
+from .i18n import _
 
 
 def usd(x: float, cents: bool | None = None) -> str:
@@ -10,7 +15,7 @@ def usd(x: float, cents: bool | None = None) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "-"
     if math.isinf(x):
-        return "no limit"
+        return _("no limit")
     show_cents = (abs(x - round(x)) >= 0.005) if cents is None else cents
     sign = "-" if x < 0 else ""
     return f"{sign}${abs(x):,.2f}" if show_cents else f"{sign}${abs(round(x)):,.0f}"
@@ -20,7 +25,7 @@ def usd_range(low: float, high: float) -> str:
     """'$500 to $2,000' (rounded to whole dollars), or one amount when they are equal."""
     if abs(high - low) < 0.5:
         return usd(low)
-    return f"{usd(low, cents=False)} to {usd(high, cents=False)}"
+    return _("{low} to {high}").format(low=usd(low, cents=False), high=usd(high, cents=False))
 
 
 def pct(fraction: float) -> str:
@@ -32,5 +37,5 @@ def pct(fraction: float) -> str:
 def between(low: float, high: float) -> str:
     """'between $500 and $2,000', or 'exactly $500' when the two are equal."""
     if abs(high - low) < 0.5:
-        return f"exactly {usd(low)}"
-    return f"between {usd(low, cents=False)} and {usd(high, cents=False)}"
+        return _("exactly {amount}").format(amount=usd(low))
+    return _("between {low} and {high}").format(low=usd(low, cents=False), high=usd(high, cents=False))

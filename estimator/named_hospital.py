@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from . import hospitals as hosp
+from .i18n import N_
 from .tables import RefData, load
 
 IMPORTED = "imported"
@@ -187,15 +188,15 @@ def encode(ccns: np.ndarray, codes: np.ndarray, payers: np.ndarray,
 def figure(hp: HospitalPrice, coverage: str, network: str) -> tuple[str, float | None]:
     """(what the facility fee is priced at, in words; the figure in dollars or None) for a coverage."""
     if coverage == "self_pay":
-        return "published cash price", None if np.isnan(hp.cash) else hp.cash
+        return N_("published cash price"), None if np.isnan(hp.cash) else hp.cash
     if coverage == "commercial" and network != "out":
         if hp.payer:
-            return f"{hp.payer}'s published negotiated rate", hp.negotiated[1]
-        return ("published range of negotiated rates (lowest, median, highest)",
+            return f"{hp.payer}'s published negotiated rate", hp.negotiated[1]  # explain.py words it per language
+        return (N_("published range of negotiated rates (lowest, median, highest)"),
                 None if np.isnan(hp.negotiated[1]) else hp.negotiated[1])
     if coverage in ("medicare", "medicare_advantage", "medicaid"):
-        return "the program's own rate (the hospital's prices do not set it)", None
-    return "published gross charge (out of network)", None if np.isnan(hp.gross) else hp.gross
+        return N_("the program's own rate (the hospital's prices do not set it)"), None
+    return N_("published gross charge (out of network)"), None if np.isnan(hp.gross) else hp.gross
 
 
 __all__ = ["HospitalPrice", "encode", "figure", "imported", "known_ccns", "lookup"]

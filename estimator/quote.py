@@ -13,12 +13,25 @@ import numpy as np
 
 from . import engine, explain, geography, named_hospital
 from .fields import MEDIGAP, PLAN_TYPE
+from .i18n import N_, _
 from .scenario import COVERAGE, MEDICARE_PROVIDER, SEDATION, Scenario, ScenarioError
 from .tables import COMPONENTS, LEVELS, PROCEDURE_CODES, SITES, YEARS, RefData, code_names, load
 
-COMPONENT_LABELS = {"professional": "Doctor's fee (professional)",
-                    "facility": "Facility fee (hospital or surgery center)",
-                    "anesthesia": "Anesthesia provider"}
+#: Each bill's label in English (the msgid); a quote carries it in the current language.
+COMPONENT_LABELS = {"professional": N_("Doctor's fee (professional)"),
+                    "facility": N_("Facility fee (hospital or surgery center)"),
+                    "anesthesia": N_("Anesthesia provider")}
+
+
+#: The codes' plain names as data/codes.csv words them (column plain_name), marked for translation:
+#: a quote names the codes in the current language (tests/test_i18n.py checks the data still matches).
+CODE_NAMES = (N_("Epidural injection, neck or upper back, without imaging guidance"),
+              N_("Epidural injection, neck or upper back, with X-ray or CT guidance"),
+              N_("Epidural injection, lower back, without imaging guidance"),
+              N_("Epidural injection, lower back, with X-ray or CT guidance"),
+              N_("Moderate sedation by the doctor doing the procedure, first 15 minutes"),
+              N_("Moderate sedation, each further 15 minutes"),
+              N_("Anesthesia care for a neck or upper-back spine injection"))
 
 
 def band(values: np.ndarray) -> dict[str, float]:
@@ -140,7 +153,9 @@ def _split_totals(sc: Scenario, place: geography.Place, res: engine.Result,
 
 
 def quote(sc: Scenario, ref: RefData | None = None) -> Quote:
-    """Price one scenario. Raises ScenarioError (listing every bad field) on invalid input."""
+    """Price one scenario. Raises ScenarioError (listing every bad field) on invalid input. The words
+    (steps, warnings, component labels) are in the current language (estimator.i18n); the numbers,
+    codes and keys are the same in every language."""
     ref = ref or load()
     if sc.hospital and not (sc.zip or sc.locality or sc.state):  # priced where the hospital is
         zip_code = named_hospital.hospital_zips(ref).get(str(sc.hospital).strip().upper())
@@ -151,13 +166,13 @@ def quote(sc: Scenario, ref: RefData | None = None) -> Quote:
     except geography.PlaceError as e:
         raise ScenarioError([e.error]) from None
     res = engine.compute(ref, encode(sc, place, ref))
-    names = code_names(ref)
+    names = {code: _(name) for code, name in code_names(ref).items()}
     components = []
     for c, comp in enumerate(COMPONENTS):
         if res.allowed[c, 1, 0] == 0 and res.billed[c, 1, 0] == 0:
             continue
         components.append({
-            "name": comp, "label": COMPONENT_LABELS[comp],
+            "name": comp, "label": _(COMPONENT_LABELS[comp]),
             "lines": explain.lines(comp, res, sc, names),
             "medicare": round(float(res.reference_cents[comp][0]) / 100, 2),
             "allowed": band(res.allowed[c, :, 0]), "billed": band(res.billed[c, :, 0]),

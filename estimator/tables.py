@@ -20,6 +20,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .i18n import N_
+
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 
 YEARS = (2025, 2026)
@@ -87,7 +89,7 @@ class Mac:
         return f"the epidural injection coverage rule (local coverage determination, LCD) of {who}"
 
 
-GENERIC_LCD = "your Medicare contractor's epidural injection coverage rule (local coverage determination, LCD)"
+GENERIC_LCD = N_("your Medicare contractor's epidural injection coverage rule (local coverage determination, LCD)")
 
 
 @dataclass

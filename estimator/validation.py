@@ -33,6 +33,7 @@ from .fields import (
     read,
     show,
 )
+from .i18n import _
 from .tables import SITES, YEARS, RefData
 
 _SMALL = 16  # columns this short are read value by value (no pandas factorising)
@@ -204,7 +205,8 @@ def _read_numbers(spec: FieldSpec, s: pd.Series, cols: Columns) -> None:
     messages = []
     for u in uniq:
         _, msg = read(spec, float(u))
-        messages.append(msg or f"'{show(float(u))}' is not allowed: {spec.allowed()}")
+        messages.append(msg or _("'{value}' is not allowed: {allowed}").format(value=show(float(u)),
+                                                                               allowed=spec.allowed()))
     problem[bad_rows] = inverse
     cols.problem[spec.name] = problem
     cols.messages[spec.name] = messages
@@ -273,13 +275,24 @@ def _not_applicable_rule(spec: FieldSpec) -> Rule:
     def message(c: Columns, i: int) -> str:
         cov = COVERAGE[c.idx["coverage"][i]]
         if cov not in spec.coverages:
-            why = spec.not_applicable.get(cov) or f"does not apply to {COVERAGE_LABELS[cov]}"
+            why = (_(spec.not_applicable[cov]) if spec.not_applicable.get(cov)
+                   else _("does not apply to {coverage}").format(coverage=_(COVERAGE_LABELS[cov])))
         else:
-            why = "applies only with sedation " + " or ".join(s for s in SEDATION if s in spec.sedations)
+            why = _("applies only with sedation {values}").format(
+                values=_or([s for s in SEDATION if s in spec.sedations]))
         shown = [show(x) for x in spec.neutral_values if x is not None]
-        return f"{why}: " + (f"allowed: {' or '.join(shown)} or leave it out" if shown else "leave it out")
+        return (_("{why}: allowed: {values} or leave it out").format(why=why, values=_or(shown)) if shown
+                else _("{why}: leave it out").format(why=why))
 
     return Rule(spec.name, broken, message)
+
+
+def _or(words: list[str]) -> str:
+    """'a', 'a or b', 'a or b or c' in the current language."""
+    out = words[0] if words else ""
+    for w in words[1:]:
+        out = _("{first} or {last}").format(first=out, last=w)
+    return out
 
 
 def _medicaid_limit(name: str) -> float:
@@ -295,44 +308,44 @@ def _place_count(c: Columns) -> np.ndarray:
 
 
 RULES: tuple[Rule, ...] = (
-    Rule("zip", _place_count, lambda c, i: "give exactly one of zip (5 digits or ZIP+4), locality (e.g. 10112-00) "
-                                           "or state (two letters)"),
+    Rule("zip", _place_count, lambda c, i: _("give exactly one of zip (5 digits or ZIP+4), locality (e.g. "
+                                             "10112-00) or state (two letters)")),
     Rule("deductible_remaining", lambda c: c.has("deductible_remaining") & c.has("deductible"),
-         lambda c, i: "give either deductible (with deductible_met) or deductible_remaining, not both"),
+         lambda c, i: _("give either deductible (with deductible_met) or deductible_remaining, not both")),
     Rule("deductible_met", lambda c: c.has("deductible") & (c.num["deductible_met"] > c.num["deductible"]),
-         lambda c, i: f"{_money(c, 'deductible_met', i)} is more than the deductible "
-                      f"({_money(c, 'deductible', i)})"),
+         lambda c, i: _("{amount} is more than the deductible ({limit})").format(
+             amount=_money(c, 'deductible_met', i), limit=_money(c, 'deductible', i))),
     Rule("oop_remaining", lambda c: c.has("oop_remaining") & c.has("oop_max"),
-         lambda c, i: "give either oop_max (with oop_met) or oop_remaining, not both"),
+         lambda c, i: _("give either oop_max (with oop_met) or oop_remaining, not both")),
     Rule("oop_met", lambda c: c.has("oop_max") & (c.num["oop_met"] > c.num["oop_max"]),
-         lambda c, i: f"{_money(c, 'oop_met', i)} is more than the out-of-pocket maximum "
-                      f"({_money(c, 'oop_max', i)})"),
+         lambda c, i: _("{amount} is more than the out-of-pocket maximum ({limit})").format(
+             amount=_money(c, 'oop_met', i), limit=_money(c, 'oop_max', i))),
     Rule("oon_deductible_met", lambda c: c.has("oon_deductible")
          & (c.num["oon_deductible_met"] > c.num["oon_deductible"]),
-         lambda c, i: f"{_money(c, 'oon_deductible_met', i)} is more than the out-of-network deductible "
-                      f"({_money(c, 'oon_deductible', i)})"),
+         lambda c, i: _("{amount} is more than the out-of-network deductible ({limit})").format(
+             amount=_money(c, 'oon_deductible_met', i), limit=_money(c, 'oon_deductible', i))),
     Rule("oon_oop_met", lambda c: c.has("oon_oop_max") & (c.num["oon_oop_met"] > c.num["oon_oop_max"]),
-         lambda c, i: f"{_money(c, 'oon_oop_met', i)} is more than the out-of-network out-of-pocket maximum "
-                      f"({_money(c, 'oon_oop_max', i)})"),
+         lambda c, i: _("{amount} is more than the out-of-network out-of-pocket maximum ({limit})").format(
+             amount=_money(c, 'oon_oop_met', i), limit=_money(c, 'oon_oop_max', i))),
     Rule("copay_timing", lambda c: (c.idx["hdhp"] == 1) & c.isin(
         "copay_timing", frozenset({"before_deductible", "instead_of_deductible"})),
-         lambda c, i: "an HSA-qualified high-deductible plan (hdhp) pays nothing before the deductible, so a "
-                      "copay cannot come before or instead of it: use after_deductible, or leave hdhp out"),
+         lambda c, i: _("an HSA-qualified high-deductible plan (hdhp) pays nothing before the deductible, so a "
+                        "copay cannot come before or instead of it: use after_deductible, or leave hdhp out")),
     Rule("coinsurance", lambda c: c.isin("coverage", frozenset({"medicaid"}))
          & (c.num["coinsurance"] > _medicaid_limit("medicaid_max_coinsurance_pct")),
-         lambda c, i: f"{c.num['coinsurance'][i]:g}% is over the federal limit for Medicaid: at most "
-                      f"{_medicaid_limit('medicaid_max_coinsurance_pct'):g}% of what Medicaid pays "
-                      "(42 CFR 447.52(b), for family income over 150% of the poverty line)"),
+         lambda c, i: _("{pct} is over the federal limit for Medicaid: at most {limit} of what Medicaid pays "
+                        "(42 CFR 447.52(b), for family income over 150% of the poverty line)").format(
+             pct=f"{c.num['coinsurance'][i]:g}%", limit=f"{_medicaid_limit('medicaid_max_coinsurance_pct'):g}%")),
     Rule("allowed", lambda c: c.has("allowed") & (c.has("allowed_professional") | c.has("allowed_facility")
                                                   | c.has("allowed_anesthesia")),
-         lambda c, i: "give either the total allowed amount or the amounts per bill (professional, facility, "
-                      "anesthesia), not both"),
+         lambda c, i: _("give either the total allowed amount or the amounts per bill (professional, facility, "
+                        "anesthesia), not both")),
     Rule("allowed_facility", lambda c: c.has("allowed_facility") & (c.num["allowed_facility"] != 0)
          & (c.idx["site"] == SITES.index("office")),
-         lambda c, i: "an office visit has no separate facility bill: leave it out or choose site hopd or asc"),
+         lambda c, i: _("an office visit has no separate facility bill: leave it out or choose site hopd or asc")),
     Rule("hospital", lambda c: c.has("hospital") & (c.idx["site"] != SITES.index("hopd")),
-         lambda c, i: "a named hospital prices a hospital outpatient department's facility fee: choose site hopd "
-                      "or leave the hospital out"),
+         lambda c, i: _("a named hospital prices a hospital outpatient department's facility fee: choose site "
+                        "hopd or leave the hospital out")),
     *(_not_applicable_rule(spec) for spec in REGISTRY
       if spec.coverages != frozenset(COVERAGE) or spec.sedations != frozenset(SEDATION)),
 )
@@ -396,7 +409,7 @@ def _resolve_places(c: Columns, ref: RefData) -> None:
         for k in np.flatnonzero(~ok):
             try:
                 geography.resolve(ref, **{name: str(values[k])})
-                msg = f"'{values[k]}' is not known"
+                msg = _("'{value}' is not known").format(value=values[k])
             except geography.PlaceError as e:
                 msg = e.error.message
             problem_u[k] = len(msgs)
@@ -422,8 +435,8 @@ def _resolve_hospitals(c: Columns, ref: RefData | None) -> None:
     problem_u = np.full(len(values), -1, dtype=np.int64)
     for k in np.flatnonzero(unknown_u):
         problem_u[k] = len(msgs)
-        msgs.append(f"'{values[k]}' is no hospital we know: give a CMS Certification Number from the hospital list "
-                    "(data/hospitals.csv) or from the hospital files you imported")
+        msgs.append(_("'{value}' is no hospital we know: give a CMS Certification Number from the hospital list "
+                      "(data/hospitals.csv) or from the hospital files you imported").format(value=values[k]))
     unknown = _gather(problem_u, codes, -1)
     c.problem["hospital"] = np.where(unknown >= 0, unknown, c.problem["hospital"])
 
