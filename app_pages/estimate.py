@@ -93,7 +93,7 @@ with right:
         if qs["insurer"]:
             with c2:
                 st.markdown("**Your insurer**\n" + "\n".join(f"- {x}" for x in qs["insurer"]))
-        views.downloads(q)
+        views.downloads(q, series.to_dict() if series is not None else None)
         st.caption(f"Prices for {q.place.locality.label} (Medicare locality {q.place.locality.key}), "
                    f"{q.year}. Data version {q.data_version}; sources on the Data & methods page.")
     views.disclaimer()

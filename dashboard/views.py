@@ -87,9 +87,10 @@ def plot(fig_and_alt: tuple, key: str) -> None:
     st.caption(alt)
 
 
-def downloads(q: Quote) -> None:
+def downloads(q: Quote, series: dict | None = None) -> None:
+    """The summary as PDF (with a planned series of injections, when there is one) and as CSV."""
     c1, c2 = st.columns(2)
-    c1.download_button("Download a one-page summary (PDF)", lambda: summary_pdf(q.to_dict()),
+    c1.download_button("Download a one-page summary (PDF)", lambda: summary_pdf(q.to_dict(), series=series),
                        file_name="cost-estimate.pdf", mime="application/pdf", icon=":material/picture_as_pdf:",
                        on_click="ignore", key="dl_pdf")
     c2.download_button("Download the numbers (CSV)", lambda: summary_csv(q), file_name="cost-estimate.csv",

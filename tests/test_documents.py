@@ -353,3 +353,18 @@ def test_the_desk_copy_header_from_a_record_header():
     header = RecordHeader("Q-ABC123", "JD", datetime(2026, 11, 23, 15, 0, tzinfo=UTC), None, None, None, 2, "Q-OLD1")
     text = text_of(summary_pdf(q, record=header))
     assert "Patient: (not given)" in text and "Quote ID: Q-ABC123 (version 2, replaces Q-OLD1)" in text
+
+
+def test_the_summary_prints_a_planned_series_of_injections():
+    from estimator.money import usd
+    from estimator.series import plan_series
+
+    sc = Scenario(zip="35203", site="asc", deductible=1500, coinsurance=20)
+    plan = plan_series(sc, 3, 4)
+    pdf = summary_pdf(quote(sc).to_dict(), series=plan.to_dict())
+    text = text_of(pdf)
+    assert len(PdfReader(io.BytesIO(pdf)).pages) == 1
+    for inj in plan.injections:
+        assert usd(inj.patient_pays["typical"], True) in text
+    assert usd(plan.total_patient_pays["typical"], True) in text
+    assert "Injection" not in text_of(summary_pdf(quote(sc).to_dict()))  # no series asked for, none printed

@@ -22,6 +22,7 @@ from ..scenario import COVERAGE_LABELS, NETWORK_LABELS, SEDATION_LABELS, SITE_LA
 from ..tables import SITES, RefData, load
 from . import Document
 from .plain_sources import plain_sources
+from .series_section import add_series
 
 #: Amounts within this many dollars are "about the same" when sites are compared.
 TIE_DOLLARS = 1.0
@@ -112,12 +113,13 @@ def gfe_rights(ref: RefData | None = None, year: int | None = None) -> str:
 
 
 def summary_pdf(q: dict, today: date | None = None, record: RecordHeader | None = None,
-                sites: dict[str, float] | None = None) -> bytes:
+                sites: dict[str, float] | None = None, series: dict | None = None) -> bytes:
     """A one-page PDF from a quote's JSON (Quote.to_dict(), fresh or as stored in the quote log).
 
     ``record`` makes it the front desk's copy (patient, quote ID, who saved it and when, in the
     clinic's local time). ``sites`` is the patient's typical amount at each site ($); by default
-    it is worked out where a fair comparison can be made (``comparable_sites``).
+    it is worked out where a fair comparison can be made (``comparable_sites``). ``series`` is a
+    planned series of injections (``SeriesPlan.to_dict()``), printed after the steps.
     """
     ref = load()
     sc = Scenario(**{k: v for k, v in q["inputs"].items() if k in Scenario.field_names()})
@@ -160,6 +162,8 @@ def summary_pdf(q: dict, today: date | None = None, record: RecordHeader | None 
         doc.para(gfe_rights(ref, q.get("year")), 9)
     doc.heading("How the estimate was worked out", 10)
     doc.bullets(q["steps"])
+    if series and len(series.get("injections", [])) > 1:
+        add_series(doc, series)
     warn = [w["message"] for w in q["warnings"] if w["severity"] == "warning"]
     if warn:
         doc.heading("Please check", 10)
