@@ -387,21 +387,22 @@ def _noncovered_step(sc: Scenario, ref: RefData) -> str:
 
 
 #: The wordings of the data's notes on estimated figures (data/facility_rates.csv and
-#: data/anesthesia_cf.csv, column ``estimate``, written by the data build), with their translatable
-#: templates. A note in another wording is shown as the data has it.
+#: data/anesthesia_cf.csv, column ``estimate``, written by the data build), with what a patient reads
+#: instead: the same fact in plain words (the technical note stays in the data and on the methods
+#: page). A note in another wording is shown as the data has it.
 _ESTIMATE_NOTES = (
     (re.compile(r"The (?P<year>\d{4}) hospital rate is an estimate: CMS's (?P=year) payment weight for APC "
                 r"(?P<apc>\w+) is not in the project's data, so (?P<prior>\d{4})'s weight \((?P<weight>[\d.]+)\) "
                 r"is priced at (?P=year)'s conversion factor \((?P<factor>\$[\d,.]+)\)\."),
-     N_("The {year} hospital rate is an estimate: CMS's {year} payment weight for APC {apc} is not in the "
-        "project's data, so {prior}'s weight ({weight}) is priced at {year}'s conversion factor ({factor}).")),
+     N_("The {year} hospital rate is an estimate: Medicare's {year} figure for this service is not yet in the "
+        "data we use, so the {prior} figure is updated by Medicare's general {year} increase.")),
     (re.compile(r"The (?P<year>\d{4}) anesthesia conversion factor for this locality is an estimate: CMS's "
                 r"(?P=year) factor is in the project's data only for (?P<known>[^,]+), so (?P<prior>\d{4})'s "
                 r"factor is scaled by the change in the national factor \(which misses those two by "
                 r"(?P<miss>[\d.%-]+)\)\."),
-     N_("The {year} anesthesia conversion factor for this locality is an estimate: CMS's {year} factor is in the "
-        "project's data only for {known}, so {prior}'s factor is scaled by the change in the national factor "
-        "(which misses those two by {miss}).")),
+     N_("The {year} anesthesia rate for your area is an estimate: Medicare's {year} figure is in the data we "
+        "use only for {known}, so the {prior} figure is updated by the national change (which is off by {miss} "
+        "for those two).")),
 )
 
 
