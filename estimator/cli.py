@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from . import batch_csv, clinic_prices, gfe, i18n, readers, series
+from . import batch_csv, cli_log, clinic_prices, gfe, i18n, readers, series
 from .clinic_prices import PriceList
 from .documents.gfe_pdf import gfe_pdf, gfe_text
 from .fields import COVERAGE, FIELDS, REGISTRY, SEDATION, FieldSpec, one_line, read, show
@@ -30,11 +30,14 @@ from .scenario import (
     FieldError,
     ScenarioError,
 )
+from .storage import StorageError
 
 EXIT_USAGE = 2
 #: Options of the other subcommands, so their messages name them as typed.
 OTHER_OPTIONS = {"input", "output", "prices", "documents", "scheduled", "service", "requested", "estimate", "billed",
-                 "bill_date", "provider", "count", "weeks_apart", "lang"}
+                 "bill_date", "provider", "count", "weeks_apart", "lang",
+                 # the quote log (estimator.cli_log)
+                 "save", "by", "patient_name", "patient_dob", "patient_ref", "app_role", "from", "to"}
 
 def option(field: str) -> str:
     """The command-line option for a scenario field: deductible_met -> --deductible-met."""
@@ -79,7 +82,8 @@ def _joined(argv: Sequence[str]) -> list[str]:
     (``--deductible -5``, ``--zip -inf``) reaches the option's own check instead of looking like an option."""
     takes_value = {spec.option for spec in REGISTRY} | {
         "--input", "--output", "-o", "--prices", "--documents", "--scheduled", "--service", "--requested",
-        "--provider", "--estimate", "--billed", "--bill-date", "--data-dir", "--count", "--weeks-apart", "--lang"}
+        "--provider", "--estimate", "--billed", "--bill-date", "--data-dir", "--count", "--weeks-apart", "--lang",
+        "--by", "--patient-name", "--patient-dob", "--patient-ref", "--app-role", "--from", "--to"}
     out: list[str] = []
     i = 0
     while i < len(argv):
@@ -154,11 +158,16 @@ def _scenario_values(args: argparse.Namespace) -> dict[str, str]:
 
 
 def cmd_quote(args: argparse.Namespace) -> int:
-    q = quote(scenario_from_strings(_scenario_values(args)))
+    values = _scenario_values(args)
+    saving = cli_log.save_request(args)
+    q = quote(scenario_from_strings(values))
+    saved = cli_log.save_quote(q, *saving) if saving else None
     if args.json:
-        print(json.dumps(q.to_dict(), indent=2))
+        print(json.dumps({**q.to_dict(), "quote_id": saved.id} if saved else q.to_dict(), indent=2))
     else:
         print(format_quote(q))
+        if saved:
+            print(f"\nSaved as quote {saved.id}")
     return 0
 
 
@@ -359,6 +368,7 @@ def build_parser() -> argparse.ArgumentParser:
     q = sub.add_parser("quote", help="estimate one visit")
     _add_quote_options(q)
     q.add_argument("--json", action="store_true", help="print the quote as JSON")
+    cli_log.add_save_options(q)
     q.set_defaults(func=cmd_quote)
 
     s = sub.add_parser("series", help="estimate a series of injections (the deductible fills as they go)")
@@ -409,6 +419,7 @@ def build_parser() -> argparse.ArgumentParser:
     hr.add_argument("hospital", help="the hospital's CCN or id, as `hospital-prices list` shows it")
     hr.add_argument("--data-dir", dest="data_dir", help=data_dir)
     hr.set_defaults(func=cmd_hospital_remove)
+    cli_log.add_log_commands(sub, _Parser)
     return parser
 
 
@@ -445,3 +456,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as e:
         print(f"error: {e.strerror or e}: {getattr(e, 'filename', '') or ''}", file=sys.stderr)
         return EXIT_USAGE
+    except StorageError as e:  # the database failed: its message holds no SQL and no patient details
+        print(f"error: quote log: {one_line(str(e))}", file=sys.stderr)
+        return cli_log.EXIT_BROKEN

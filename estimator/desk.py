@@ -36,7 +36,7 @@ from .errors import InputError, fail
 from .parsing import scenario_from_strings
 from .readers import parse_birth_date, parse_date
 from .scenario import Scenario
-from .storage import QuoteLog, Saved
+from .storage import QuoteLog, Saved, StorageError  # StorageError: re-exported as desk.StorageError
 
 #: The date formats staff may type (ISO first; US month/day/year also read).
 DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y")
@@ -55,14 +55,6 @@ def _text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
-
-
-class StorageError(RuntimeError):
-    """The quote log could not be read or written.
-
-    The message says what failed and what to do; it never holds SQL, query parameters or patient
-    details (a database driver's own message can hold all three, so it is not passed on).
-    """
 
 
 @dataclass(frozen=True)
@@ -245,6 +237,8 @@ def _save(log: QuoteLog, kind: str, inputs: dict, outputs: dict, staff: str, pat
         raise StorageError(f"Saving {what} failed: the quote log's database could not be written "
                            f"({type(e).__name__}). Nothing was saved; try again, or ask whoever runs the "
                            "server to check the database.") from None
+    except StorageError:
+        raise  # already says what failed, without SQL or patient details
     except KeyError:
         raise fail("replaces", f"quote {replaces} is not in the quote log, so it cannot be corrected; "
                                "nothing was saved") from None

@@ -34,8 +34,9 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture
-def postgres_url():
-    """A fresh schema in the test PostgreSQL server (scripts/postgres starts it; scripts/test sets the URL)."""
+def postgres_schema():
+    """A fresh, empty schema in the test PostgreSQL server (scripts/postgres starts it; scripts/test
+    sets the URL), as the URL of its owner, the role of ESTIMATOR_TEST_DATABASE_URL."""
     import uuid
 
     from sqlalchemy import create_engine, text
@@ -51,6 +52,17 @@ def postgres_url():
     with admin.begin() as conn:
         conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
     admin.dispose()
+
+
+@pytest.fixture
+def postgres_url(postgres_schema):
+    """A fresh schema holding the quote log's tables (``log init`` run by the owner)."""
+    from estimator.log_schema import init_schema, make_engine
+
+    engine = make_engine(postgres_schema)
+    init_schema(engine)
+    engine.dispose()
+    return postgres_schema
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -2,7 +2,8 @@
 
 ``fixtures/quote_record_v1.json`` holds two records exactly as the quote log stored them before
 records carried a schema version (a commercial quote and a self-pay Good Faith Estimate, saved
-through ``QuoteLog.save`` as the front desk does). They are inserted into a fresh log row for row.
+through ``QuoteLog.save`` as the front desk does). They are inserted row for row into a log made as
+it was then (schema revision 0001, before the hash chain), which is then upgraded as a clinic's would be.
 Do not regenerate the fixture: it stands for records already in clinics' databases.
 """
 
@@ -20,6 +21,7 @@ from pypdf import PdfReader
 from sqlalchemy import insert
 
 from dashboard.safe_text import shown
+from estimator.log_schema import init_schema, make_engine
 from estimator.money import usd
 from estimator.quote import quote
 from estimator.quote_record import EXPORT_COLUMNS, SCHEMA_VERSION, QuoteRecord, UnknownSchemaVersion
@@ -40,13 +42,35 @@ def _as_stored(row: dict) -> dict:
             "patient_dob": date.fromisoformat(row["patient_dob"]) if row["patient_dob"] else None}
 
 
-@pytest.fixture
-def v1_log(store_url) -> QuoteLog:
-    log = QuoteLog(store_url)
-    with log.engine.begin() as conn:
-        for row in _stored_rows():
+def _legacy_log(url: str, rows: list[dict]) -> QuoteLog:
+    """A log holding ``rows`` as the program stored them before the hash chain, then upgraded."""
+    engine = make_engine(url)
+    init_schema(engine, revision="0001")
+    with engine.begin() as conn:
+        for row in rows:
             conn.execute(insert(quotes).values(**_as_stored(row)))
-    return log
+    engine.dispose()
+    return QuoteLog(url, init=True)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def old_store_url(request, tmp_path) -> str:
+    """An empty database (no tables yet), SQLite or PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'quotes.sqlite3'}"
+    return request.getfixturevalue("postgres_schema")
+
+
+@pytest.fixture
+def v1_log(old_store_url) -> QuoteLog:
+    return _legacy_log(old_store_url, _stored_rows())
+
+
+def test_the_upgrade_chains_the_records_already_saved(v1_log):
+    result = v1_log.verify()
+    assert result.ok and result.quotes == len(_stored_rows())
+    by_time = sorted(_stored_rows(), key=lambda r: (r["created_at"], r["id"]))
+    assert [r.id for r in v1_log.records()] == [r["id"] for r in by_time]
 
 
 def _pdf_text(data: bytes) -> str:
@@ -108,14 +132,12 @@ def test_new_saves_are_stamped_with_the_current_schema_version(store_url):
 
 
 @pytest.mark.parametrize("version", [2, 99, "1", None])
-def test_an_unknown_schema_version_is_a_clear_error(v1_log, version):
+def test_an_unknown_schema_version_is_a_clear_error(old_store_url, version):
     row = copy.deepcopy(_stored_rows()[0])
     row["id"], row["root_id"] = "QFUTURE234", "QFUTURE234"
     row["outputs"]["schema_version"] = version
     row["outputs"].pop("patient_pays")  # a future shape: reading it as version 1 would be a KeyError
-    with v1_log.engine.begin() as conn:
-        conn.execute(insert(quotes).values(**_as_stored(row)))
-    saved = v1_log.get("QFUTURE234")
+    saved = _legacy_log(old_store_url, [*_stored_rows(), row]).get("QFUTURE234")
     with pytest.raises(UnknownSchemaVersion) as e:
         QuoteRecord(saved)
     assert not isinstance(e.value, KeyError)
@@ -133,13 +155,10 @@ def test_the_quote_log_page_lists_v1_records_and_names_an_unreadable_one(tmp_pat
     path = tmp_path / "quotes.sqlite3"
     monkeypatch.setenv("ESTIMATOR_DB_PATH", str(path))
     monkeypatch.setenv("ESTIMATOR_FRONT_DESK", "open")  # a single-user install
-    log = QuoteLog(f"sqlite:///{path}")
     future = copy.deepcopy(_stored_rows()[0])
     future["id"], future["root_id"] = "QFUTURE234", "QFUTURE234"
     future["outputs"] = {"schema_version": 2, "totals": {}}
-    with log.engine.begin() as conn:
-        for row in [*_stored_rows(), future]:
-            conn.execute(insert(quotes).values(**_as_stored(row)))
+    _legacy_log(f"sqlite:///{path}", [*_stored_rows(), future])
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.run()
     at.switch_page("app_pages/quote_log.py")
