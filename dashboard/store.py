@@ -9,12 +9,24 @@ from estimator.fields import FIELDS, read
 from estimator.gfe import ClinicProfile
 from estimator.readers import read_json_file
 from estimator.scenario import ScenarioError
-from estimator.storage import QuoteLog, database_url
+from estimator.storage import QuoteLog, StorageError, database_url
+
+from .safe_text import md
+
+
+def _unavailable(e: StorageError) -> None:
+    """Stop the page with the storage problem in words (no SQL, no patient data, no traceback)."""
+    st.error(md(f"The quote log cannot be used: {e}"), icon=":material/database:")
+    st.stop()
 
 
 def quote_log() -> QuoteLog:
-    """The quote log at the configured database (one connection pool per database, per process)."""
-    return _open(database_url())
+    """The quote log at the configured database (one connection pool per database, per process);
+    the page stops with the reason when the database cannot be opened."""
+    try:
+        return _open(database_url())
+    except StorageError as e:
+        _unavailable(e)
 
 
 @st.cache_resource
@@ -24,7 +36,10 @@ def _open(url: str) -> QuoteLog:
 
 def price_list() -> PriceList | None:
     """The clinic's latest saved price list, or None."""
-    latest = quote_log().latest_price_set()
+    try:
+        latest = quote_log().latest_price_set()
+    except StorageError as e:
+        _unavailable(e)
     if not latest:
         return None
     set_id, created, text = latest

@@ -152,7 +152,11 @@ def database_url() -> str:
     if url:
         return url
     path = Path(os.environ.get("ESTIMATOR_DB_PATH", DEFAULT_SQLITE))
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise StorageError(f"The quote log's folder cannot be created ({type(e).__name__}): check ESTIMATOR_DB_PATH, "
+                           "which must name a file in a folder this app may write to.") from None
     return f"sqlite:///{path}"
 
 

@@ -515,3 +515,17 @@ def test_the_clinic_prices_page_shows_the_list_just_saved(db):
     assert not any("No clinic prices saved yet" in i.value for i in at.info)
     assert any(shown(h.value).startswith("In use: Clinic price list #1") for h in at.subheader)
     assert not any(b.label == "Save as the clinic's prices" for b in at.button)  # the upload box is empty again
+
+
+@pytest.mark.parametrize("page", ["front_desk", "quote_log", "batch_quotes", "clinic_prices"])
+def test_an_unusable_quote_log_is_named_on_every_desk_page(tmp_path, monkeypatch, page):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("ESTIMATOR_DB_PATH", str(blocker / "quotes.sqlite3"))  # its folder is a file
+    monkeypatch.setenv("ESTIMATOR_FRONT_DESK", "open")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page(f"app_pages/{page}.py")
+    at.run()
+    assert not at.exception, [str(e.value)[:200] for e in at.exception]
+    assert any("ESTIMATOR_DB_PATH" in shown(e.value) for e in at.error)
