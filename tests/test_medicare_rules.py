@@ -28,7 +28,7 @@ from estimator.batch import quote_frame
 from estimator.databuild import mac
 from estimator.quote import quote
 from estimator.scenario import Scenario
-from estimator.tables import data_dir
+from estimator.tables import data_dir, load
 
 from .strategies import scenarios
 
@@ -188,7 +188,10 @@ def test_2026_hospital_rate_says_it_is_estimated_and_2025_does_not():
     q26 = quote(Scenario(zip=AL, site="hopd", year=2026))
     q25 = quote(Scenario(zip=AL, site="hopd", year=2025))
     notes = [w["message"] for w in q26.warnings if w["code"] == "year_estimate"]
-    assert len(notes) == 1 and "2026 hospital rate is an estimate" in notes[0] and "7.7664" in notes[0]
+    assert len(notes) == 1 and "2026 hospital rate is an estimate" in notes[0]
+    assert "APC" not in notes[0] and "weight" not in notes[0]  # said in plain words to the patient
+    key = f"facility:2026:hopd:{q26.scenario.billed_code}"
+    assert "7.7664" in load().estimates[key]  # the technical note stays in the data
     assert "year_estimate" not in q25.warning_codes()
     assert "year_estimate" not in quote(Scenario(zip=AL, site="asc", year=2026)).warning_codes()
 
@@ -197,7 +200,8 @@ def test_2026_anesthesia_factor_caveat_only_where_scaled():
     published = quote(Scenario(zip=AL, site="office", sedation="anesthesia", year=2026))  # CMS's own row
     scaled = quote(Scenario(zip="90210", site="office", sedation="anesthesia", year=2026))
     assert "year_estimate" not in published.warning_codes()
-    assert any("anesthesia conversion factor" in w["message"] for w in scaled.warnings if w["code"] == "year_estimate")
+    assert any("2026 anesthesia rate for your area is an estimate" in w["message"]
+               for w in scaled.warnings if w["code"] == "year_estimate")
 
 
 def test_resolved_gpci_caveat_is_gone_from_the_assumptions(ref):
