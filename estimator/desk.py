@@ -97,9 +97,10 @@ def parse_day(text: str, field: str, required: bool = False, *, birth: bool = Fa
 
 
 def record_inputs(scenario: Scenario, payer: str | None = None) -> dict:
-    """A saved record's ``inputs``: every scenario field, and ``payer``, the clinic contract priced
-    with (None when the market estimate was used)."""
-    return {**scenario.to_dict(), "payer": payer or None}
+    """A saved record's ``inputs``: every scenario field, and ``payer``, the insurer the quote was
+    priced for: the clinic contract used (``payer``), else the scenario's own insurer (a named
+    hospital's negotiated rate), else None."""
+    return {**scenario.to_dict(), "payer": payer or scenario.payer or None}
 
 
 def gfe_case(scenario: Scenario, patient: Patient, *, service_date: str = "", scheduled_on: str = "",

@@ -268,3 +268,10 @@ def test_log_times_are_shown_in_the_configured_zone():
     server = datetime.now().astimezone().tzinfo
     for bad in (None, "", "Mars/Olympus", "../../etc/passwd"):
         assert desk.display_zone(bad).utcoffset(moment) == server.utcoffset(moment)
+
+
+def test_a_saved_record_keeps_the_insurer_a_named_hospital_was_priced_for():
+    sc = Scenario(zip="35203", site="hopd", coverage="commercial", hospital="010001", payer="Aetna")
+    assert desk.record_inputs(sc)["payer"] == "Aetna"
+    assert desk.record_inputs(sc, "Blue Cross")["payer"] == "Blue Cross"  # the clinic contract priced with
+    assert desk.record_inputs(Scenario(zip="35203"))["payer"] is None
