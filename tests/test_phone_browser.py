@@ -100,7 +100,7 @@ def test_a_bad_number_is_explained_next_to_its_field_without_hover(server, phone
 
 def test_no_chart_toolbar_and_no_sideways_scroll_on_a_phone(server, phone):
     phone.goto(f"{server}/?zip=35203&coverage=commercial")
-    expect(phone.locator(".js-plotly-plot")).to_have_count(3, timeout=TIMEOUT)
+    expect(phone.locator(".js-plotly-plot")).to_have_count(4, timeout=TIMEOUT)
     expect(phone.locator(".js-plotly-plot .main-svg").first).to_be_visible(timeout=TIMEOUT)
     assert phone.locator(".modebar-container .modebar").count() == 0
     overflow = phone.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
