@@ -442,6 +442,14 @@ def _resolve_hospitals(c: Columns, ref: RefData | None) -> None:
 
 
 def _blank_cells(raw: object, n: int) -> np.ndarray:
+    """Which of ``n`` cells are blank (missing, or only spaces); all of them when the column is not ``n`` long."""
+    if n <= 64 and not isinstance(raw, pd.Series):  # one quote or a few: no pandas round trip
+        cells = list(raw) if isinstance(raw, (list, tuple, np.ndarray)) else [raw]
+        if len(cells) != n:
+            return np.ones(n, bool)
+        return np.array([not c.strip() if isinstance(c, str) else c is None or (pd.api.types.is_scalar(c)
+                                                                                 and bool(pd.isna(c)))
+                         for c in cells], bool)
     s = pd.Series(raw, dtype=object) if not isinstance(raw, pd.Series) else raw.astype(object)
     return (s.isna() | s.astype(str).str.strip().eq("")).to_numpy(bool) if len(s) == n else np.ones(n, bool)
 

@@ -172,3 +172,16 @@ def test_read_never_raises_and_either_reads_or_explains(text):
         assert (msg is None) or (value is None and msg)
         if spec.is_number and msg is None and value is not None:
             assert math.isfinite(value)
+
+
+@given(st.lists(st.one_of(st.none(), st.just(float("nan")), st.text(alphabet=" \t\nab0", max_size=3),
+                          st.floats(allow_nan=False), st.integers()), min_size=1, max_size=80))
+@settings(max_examples=200, deadline=None)
+def test_blank_cells_read_alike_for_one_quote_and_a_frame(cells):
+    """The validator's small-batch shortcut for blank cells agrees with its pandas path."""
+    from estimator.validation import _blank_cells
+
+    s = pd.Series(cells, dtype=object)
+    expected = (s.isna() | s.astype(str).str.strip().eq("")).to_numpy(bool)
+    assert list(_blank_cells(cells, len(cells))) == list(expected)
+    assert list(_blank_cells(s, len(cells))) == list(expected)
