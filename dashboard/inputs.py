@@ -44,8 +44,9 @@ def _error_under(name: str, where) -> None:  # noqa: ANN001
 
 
 def _choice_names(f: Field):  # noqa: ANN202 - a format_func
-    """The choices' names in the current language (the widget's values stay the codes)."""
-    return lambda code: _(f.options.get(code, code))
+    """The choices' names in the current language (the widget's values stay the codes), translated
+    now: a format function may be called outside the script run, where another language is current."""
+    return {code: _(name) for code, name in f.options.items()}.get
 
 
 def widget(name: str, where=st, **kwargs) -> object:

@@ -109,9 +109,9 @@ def downloads(q: Quote, series: dict | None = None) -> None:
 
 
 def ordinal(n: int) -> str:
-    """1 -> '1st', 2 -> '2nd', 11 -> '11th', 23 -> '23rd' (Spanish: "1.ª", "23.ª": areas are feminine)."""
+    """1 -> '1st', 2 -> '2nd', 11 -> '11th', 23 -> '23rd' (Spanish: "1.º", "23.º", as in "el lugar 23.º")."""
     if i18n.get_language() == "es":
-        return f"{n}.ª"  # of an area (feminine)
+        return f"{n}.º"
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
 

@@ -151,11 +151,13 @@ def summary_pdf(q: dict, today: date | None = None, record: RecordHeader | None 
     doc.para(_("{procedure} (code {code}). Prepared {date} with {year} prices for the {area} area.").format(
         procedure=q["code_name"], code=q["code"], date=(today or date.today()).isoformat(), year=q["year"],
         area=loc["name"]), 8.5)
-    coverage = _(COVERAGE_LABELS[q["coverage"]])
-    if q["coverage"] == "commercial":
-        coverage = _("{coverage}, {network}").format(coverage=coverage, network=_(NETWORK_LABELS[q["network"]]).lower())
+    site, sedation, cov = SITE_LABELS[q["site"]], SEDATION_LABELS[q["sedation"]], q["coverage"]
+    coverage = _(COVERAGE_LABELS[cov])
+    if cov == "commercial":
+        network = NETWORK_LABELS[q["network"]]
+        coverage = _("{coverage}, {network}").format(coverage=coverage, network=_(network).lower())
     doc.para(_("Site: {site}. Sedation: {sedation}. Coverage: {coverage}.").format(
-        site=_(SITE_LABELS[q["site"]]), sedation=_(SEDATION_LABELS[q["sedation"]]), coverage=coverage))
+        site=_(site), sedation=_(sedation), coverage=coverage))
     if q.get("hospital"):
         doc.para(_("Hospital: {hospital}.").format(
             hospital=str(q["hospital"].get("name") or q["hospital"].get("ccn")).title()))
