@@ -19,6 +19,7 @@ in Spanish (Streamlit AppTest):
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections import Counter
 from functools import cache
@@ -277,3 +278,29 @@ def test_series_summary_on_the_command_line_in_spanish():
 def test_series_labels_name_the_limits_they_check():
     """The series inputs' help is catalogue text with the limits written out: it must say the real ones."""
     assert f"1 to {MAX_COUNT}." in COUNT.help and f"to {MAX_WEEKS_APART}." in WEEKS_APART.help
+
+
+def _chart_texts(at: AppTest) -> list[tuple[str, list[str]]]:
+    """Each chart's title and its other words: trace names, category labels, hover and alt text."""
+    out = []
+    for chart in at.get("plotly_chart"):
+        spec = json.loads(chart.proto.spec)
+        words = [chart.proto.alt]
+        for trace in spec["data"]:
+            words += [trace.get("name") or "", trace.get("hovertemplate") or ""]
+            for axis in ("x", "y"):
+                if isinstance(trace.get(axis), list):
+                    words += [v for v in trace[axis] if isinstance(v, str)]
+        out.append((spec["layout"]["title"]["text"], words))
+    return out
+
+
+@pytest.mark.parametrize("name", ["estimate-commercial", "prices"])
+def test_charts_titles_labels_hover_and_alt_text_are_in_spanish(name):
+    en, es = both(name)
+    en_charts, es_charts = _chart_texts(en), _chart_texts(es)
+    assert len(en_charts) == len(es_charts) >= 2
+    for (en_title, _w), (es_title, es_words) in zip(en_charts, es_charts, strict=True):
+        assert en_title != es_title and not english_words(es_title), (en_title, es_title)
+        english_left = [w[:120] for w in es_words if len(english_words(w)) >= 2]
+        assert not english_left, f"{es_title}: {english_left}"
