@@ -7,22 +7,29 @@ The "Front desk" menu appears only to staff: when the desk is open on this insta
 front-desk pages are still registered at their addresses (``/desk``, ``/log``, ``/batch``,
 ``/clinic-prices``) but hidden from the menu, so staff who go to ``/desk`` reach the sign-in (or the
 reason the desk is closed) while patients never see the group.
+
+The patient pages speak the language the page address names (``?lang=es``; the switch in the menu
+row sets it, and dashboard/state.py keeps it in the address like every other input). The language
+is set at the top of every run, before the pages are built; the front-desk pages stay in English.
 """
 
 import streamlit as st
 
-from dashboard import access
+from dashboard import access, state
 from dashboard.layout import style
 from dashboard.nav import menu
+from estimator import i18n
+from estimator.i18n import _
 
-st.set_page_config(page_title="Epidural injection cost estimator", page_icon="static/icon.png",
+i18n.set_language(state.language())
+st.set_page_config(page_title=_("Epidural injection cost estimator"), page_icon="static/icon.png",
                    layout="wide", initial_sidebar_state="collapsed")
 
 patient_pages = [
-    st.Page("app_pages/estimate.py", title="Estimate my cost", icon=":material/calculate:", default=True),
-    st.Page("app_pages/prices.py", title="Prices near you", icon=":material/map:", url_path="prices"),
-    st.Page("app_pages/about.py", title="About the procedure", icon=":material/info:", url_path="about"),
-    st.Page("app_pages/methods.py", title="Data & methods", icon=":material/dataset:", url_path="methods"),
+    st.Page("app_pages/estimate.py", title=_("Estimate my cost"), icon=":material/calculate:", default=True),
+    st.Page("app_pages/prices.py", title=_("Prices near you"), icon=":material/map:", url_path="prices"),
+    st.Page("app_pages/about.py", title=_("About the procedure"), icon=":material/info:", url_path="about"),
+    st.Page("app_pages/methods.py", title=_("Data & methods"), icon=":material/dataset:", url_path="methods"),
 ]
 staff_visible = access.signed_in()
 desk_pages = [
@@ -35,9 +42,12 @@ desk_pages = [
     )
 ]
 # Hidden pages sit in the patients' group, so no "Front desk" heading appears for patients.
-pages = {"For patients": patient_pages, "Front desk": desk_pages} if staff_visible else \
-    {"For patients": patient_pages + desk_pages}
+pages = {_("For patients"): patient_pages, "Front desk": desk_pages} if staff_visible else \
+    {_("For patients"): patient_pages + desk_pages}
 style()
 current = st.navigation(pages, position="hidden")
-menu(pages)
+for_patients = current.url_path not in {p.url_path for p in desk_pages}
+if not for_patients:
+    i18n.set_language(i18n.DEFAULT)  # the front desk's pages and documents are in English
+menu(pages, language_switch=for_patients)
 current.run()

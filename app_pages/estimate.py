@@ -6,6 +6,7 @@ from dashboard import charts, hospital_list, inputs, state, views
 from dashboard.series_view import render_series
 from estimator import compare
 from estimator.guidance import questions
+from estimator.i18n import _
 from estimator.money import usd
 from estimator.nearby import display_name
 from estimator.quote import quote
@@ -15,9 +16,9 @@ from estimator.tables import load
 ref = load()
 state.init()
 
-st.title("What will my neck or upper-back epidural injection cost?")
-st.markdown("An estimate of what you would pay for an epidural steroid injection in the neck or upper back "
-            "(code 62321), with the range you can expect, where the money goes, and how to pay less.")
+st.title(_("What will my neck or upper-back epidural injection cost?"))
+st.markdown(_("An estimate of what you would pay for an epidural steroid injection in the neck or upper back "
+              "(code 62321), with the range you can expect, where the money goes, and how to pay less."))
 views.url_problems()
 sc, errors = state.scenario()  # the inputs as they stand (widget changes are already in)
 inputs.show_errors(errors)
@@ -25,14 +26,14 @@ summary = st.container(key="summary_bar")
 
 left, right = st.columns([2, 3], gap="large")
 with left:
-    st.header("1. Where and how")
+    st.header(_("1. Where and how"))
     inputs.place_inputs(ref.states)
     inputs.visit_inputs()
-    st.header("2. Your insurance")
+    st.header(_("2. Your insurance"))
     inputs.insurance_inputs()
     inputs.more_inputs()
-    st.caption("Your answers stay in this page's address, so you can bookmark or share the result. "
-               "Nothing is stored and nothing personal is asked.")
+    st.caption(_("Your answers stay in this page's address, so you can bookmark or share the result. "
+                 "Nothing is stored and nothing personal is asked."))
 state.sync_url()
 
 with right:
@@ -52,48 +53,53 @@ with right:
             views.problems(e.errors)
             views.summary_bar(summary, errors=e.errors)
             st.stop()
-        where = f" at {SITE_PHRASES[detail_site]}" if chosen == state.COMPARE else ""
+        where = _(" at {place}").format(place=_(SITE_PHRASES[detail_site])) if chosen == state.COMPARE else ""
         if q.hospital:
-            where = f" at {display_name(q.hospital['name']) or 'hospital ' + q.hospital['ccn']}"
+            name = display_name(q.hospital["name"]) or _("hospital {ccn}").format(ccn=q.hospital["ccn"])
+            where = _(" at {place}").format(place=name)
         views.show_headline(q, where)
         views.summary_bar(summary, q)
         if chosen == state.COMPARE and tied:
-            st.caption(f"You would pay the same at every site. Shown for {SITE_PHRASES[detail_site]}, where the "
-                       "total cost is lowest; choose a site in step 1 to see another.")
+            st.caption(_("You would pay the same at every site. Shown for {site}, where the total cost is lowest; "
+                         "choose a site in step 1 to see another.").format(site=_(SITE_PHRASES[detail_site])))
         elif chosen == state.COMPARE:
-            st.caption("Shown for the lowest-cost site for you; choose a site in step 1 to see another.")
+            st.caption(_("Shown for the lowest-cost site for you; choose a site in step 1 to see another."))
         cheapest, dearest = table["patient_pays_typical"].min(), table["patient_pays_typical"].max()
         saving = dearest - cheapest
-        best = table.loc[table["patient_pays_typical"].idxmin(), "label"]
-        worst = table.loc[table["patient_pays_typical"].idxmax(), "label"]
+        best = table.loc[table["patient_pays_typical"].idxmin(), "site"]
+        worst = table.loc[table["patient_pays_typical"].idxmax(), "site"]
         if saving >= 1:
-            st.success(f"**Biggest saving: the site of care.** A {best.lower()} would likely cost you about "
-                       f"{usd(saving, cents=False)} less than a {worst.lower()}.", icon=":material/savings:")
+            st.success(_("**Biggest saving: the site of care.** {cheaper} would likely cost you about {amount} less "
+                         "than {dearer}.").format(cheaper=_(SITE_PHRASES[best]).capitalize(),
+                                                  amount=usd(saving, cents=False), dearer=_(SITE_PHRASES[worst])),
+                       icon=":material/savings:")
         other = compare.savings(sc, ref)
         if len(other):
-            st.markdown("**Other ways you could pay less**\n" + "\n".join(
-                f"- With {r.change}: about {usd(r.saving, cents=False)} less" for r in other.itertuples()))
+            st.markdown("**" + _("Other ways you could pay less") + "**\n" + "\n".join(
+                "- " + _("With {change}: about {amount} less").format(
+                    change=_(r.change), amount=usd(r.saving, cents=False)) for r in other.itertuples()))
         views.plot(charts.sites(table), "chart_sites")
         hospital_list.render(sc, ref)
         views.plot(charts.breakdown(q), "chart_breakdown")
         views.plot(charts.waterfall(q), "chart_waterfall")
         series = render_series(sc)
 
-        st.subheader("How this was worked out")
+        st.subheader(_("How this was worked out"))
         st.markdown("\n".join(f"{i}. {s}" for i, s in enumerate(q.steps, 1)))
-        st.subheader("Please note")
+        st.subheader(_("Please note"))
         for w in q.warnings:
             (st.warning if w["severity"] == "warning" else st.info)(w["message"])
 
-        st.subheader("Questions to ask")
+        st.subheader(_("Questions to ask"))
         qs = questions(sc)
         c1, c2 = st.columns(2)
         with c1:
-            st.markdown("**The doctor's office**\n" + "\n".join(f"- {x}" for x in qs["doctor"]))
+            st.markdown("**" + _("The doctor's office") + "**\n" + "\n".join(f"- {x}" for x in qs["doctor"]))
         if qs["insurer"]:
             with c2:
-                st.markdown("**Your insurer**\n" + "\n".join(f"- {x}" for x in qs["insurer"]))
+                st.markdown("**" + _("Your insurer") + "**\n" + "\n".join(f"- {x}" for x in qs["insurer"]))
         views.downloads(q, series.to_dict() if series is not None else None)
-        st.caption(f"Prices for {q.place.locality.label} (Medicare locality {q.place.locality.key}), "
-                   f"{q.year}. Data version {q.data_version}; sources on the Data & methods page.")
+        st.caption(_("Prices for {area} (Medicare locality {locality}), {year}. Data version {version}; sources on "
+                     "the Data & methods page.").format(area=q.place.locality.label, locality=q.place.locality.key,
+                                                       year=q.year, version=q.data_version))
     views.disclaimer()

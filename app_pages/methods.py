@@ -1,20 +1,25 @@
-"""Data & methods: sources, years, assumptions and limits, generated from the data tables' metadata."""
+"""Data & methods: sources, years, assumptions and limits, generated from the data tables' metadata.
+
+The page's own words are in the current language; what the data files say (their assumptions,
+descriptions, sources and methods) is shown as the data has it.
+"""
 
 import pandas as pd
 import streamlit as st
 
+from estimator.i18n import _
 from estimator.tables import YEARS, load
 
 ref = load()
 meta = ref.metadata
 
-st.title("Data & methods")
-st.markdown(f"Every number in an estimate comes from the tables below, built from public sources by a "
-            f"script anyone can rerun. Data version **{ref.version}**; fee schedule years "
-            f"{', '.join(map(str, YEARS))}.")
+st.title(_("Data & methods"))
+st.markdown(_("Every number in an estimate comes from the tables below, built from public sources by a script anyone "
+              "can rerun. Data version **{version}**; fee schedule years {years}.").format(
+    version=ref.version, years=", ".join(map(str, YEARS))))
 
-st.header("In plain words")
-st.markdown("""
+st.header(_("In plain words"))
+st.markdown(_("""
 - **We start from Medicare's own prices** for your area, which the government publishes to the cent
   for every doctor, hospital and surgery center.
 - **Other prices are compared with Medicare's.** Insurers, hospitals and surgery centers usually
@@ -29,12 +34,12 @@ st.markdown("""
   still land outside it.
 - **This is an estimate to help you plan**, not medical advice, a bill or a promise of coverage. Ask
   each provider for a written estimate, and your insurer what it will pay.
-""")
+"""))
 
-st.header("Technical details")
-st.caption("For readers who want the formulas, sources and tests. The terms below are the fee schedules' own.")
-st.subheader("How an estimate is made")
-st.markdown("""
+st.header(_("Technical details"))
+st.caption(_("For readers who want the formulas, sources and tests. The terms below are the fee schedules' own."))
+st.subheader(_("How an estimate is made"))
+st.markdown(_("""
 1. **Medicare's price for each bill**, exact to the cent, for your Medicare payment locality:
    the doctor's fee from the physician fee schedule (relative value units x geographic indices x
    conversion factor), the hospital or surgery-center facility fee, and the anesthesia fee (base
@@ -43,9 +48,9 @@ st.markdown("""
    charge, cash prices and Medicaid rates, each as a band from the 10th to the 90th percentile.
 3. **Your plan's rules**: deductible, copay, coinsurance and out-of-pocket maximum, bill by bill;
    balance bills out of network; the No Surprises Act; Medicare's own rules.
-""")
-st.subheader("How the range is computed")
-st.markdown("""
+"""))
+st.subheader(_("How the range is computed"))
+st.markdown(_("""
 The low, typical and high figures are the 10th, 50th and 90th percentiles of prices for your
 Medicare payment area's reference price and your state: the hospital facility bands are national in
 width and shifted by state (from the published prices of about 2,000 hospitals); the doctor's,
@@ -55,10 +60,10 @@ and the anesthesia alike), so the total's percentile is the sum of the bills' pe
 pay never falls as the price rises in network, so your low, typical and high are your plan's rules
 applied to the low, typical and high totals. Out of network, where a balance bill can shrink as the
 plan's allowance grows, your range spans all three price levels.
-""")
+"""))
 
-st.subheader("Choosing the site of care")
-st.markdown("""
+st.subheader(_("Choosing the site of care"))
+st.markdown(_("""
 - **Hospital outpatient department**: the hospital bills a facility fee on top of the doctor's fee.
 - **Surgery center**: a smaller facility fee, plus the doctor's fee.
 - **Doctor's office**: no facility fee; the doctor's (higher, non-facility) fee covers the office's costs.
@@ -67,9 +72,9 @@ st.markdown("""
   looks like an office. Choose **hospital outpatient department** for such a clinic. The bill or the
   appointment letter often names the hospital; ask the office "Is the office part of a hospital? Will
   there be a separate facility fee?"
-""")
-st.subheader("Medicare's coding and coverage rules")
-st.markdown("""
+"""))
+st.subheader(_("Medicare's coding and coverage rules"))
+st.markdown(_("""
 - **Extra sedation time (99153)** is paid only in an office. CMS's fee schedule gives it no payment in
   a hospital or surgery center, where the facility's staff monitor the patient, so it is not priced
   there; the first 15 minutes (99152) is.
@@ -83,47 +88,54 @@ st.markdown("""
 - **Your MAC** comes from your Medicare locality's carrier number in CMS's ZIP file
   (data/mac_jurisdictions.csv, with CMS's "Who are the MACs" pages as the source). The quote names your
   MAC; it gives an LCD number only where a public source names that MAC's LCD.
-""")
+"""))
 
-st.subheader("Assumptions")
+st.subheader(_("Assumptions"))
 st.markdown("\n".join(f"- {a}" for a in meta["assumptions"]))
 if meta.get("figures_outside_reference"):
-    st.markdown("Figures taken from publications outside the bundled reference files:")
+    st.markdown(_("Figures taken from publications outside the bundled reference files:"))
     st.markdown("\n".join(f"- {s}" for s in meta["figures_outside_reference"]))
 
-st.subheader("Tables and their sources")
+st.subheader(_("Tables and their sources"))
 for name, info in sorted(meta["tables"].items()):
-    with st.expander(f"{name}: {info['description']} ({info['rows']:,} rows)"):
-        st.markdown("\n".join(f"- {s}" for s in info["sources"]) or "- (derived from the tables above)")
+    with st.expander(_("{table}: {description} ({rows} rows)").format(table=name, description=info["description"],
+                                                                       rows=f"{info['rows']:,}")):
+        st.markdown("\n".join(f"- {s}" for s in info["sources"]) or "- " + _("(derived from the tables above)"))
 
-st.subheader("Market bands")
+st.subheader(_("Market bands"))
 fr = ref.frames["fee_ranges"]
-st.dataframe(fr[["component", "site", "basis", "low", "typical", "high", "method", "source"]], hide_index=True,
-             width="stretch")
-st.subheader("Medicare and regulatory parameters")
+st.dataframe(fr[["component", "site", "basis", "low", "typical", "high", "method", "source"]].rename(columns={
+    "component": _("Bill"), "site": _("Site"), "basis": _("Basis"), "low": _("Low"), "typical": _("Typical"),
+    "high": _("High"), "method": _("Method"), "source": _("Source")}), hide_index=True, width="stretch")
+st.subheader(_("Medicare and regulatory parameters"))
 params = ref.frames["medicare_parameters"]
 by_year = params.pivot_table(index=["parameter", "unit"], columns="year", values="value").reset_index()
-st.dataframe(by_year.rename(columns=str), hide_index=True, width="stretch")
-st.subheader("Hospital facility bands, tested on hospitals they never saw")
+st.dataframe(by_year.rename(columns=str).rename(columns={"parameter": _("Parameter"), "unit": _("Unit")}),
+             hide_index=True, width="stretch")
+st.subheader(_("Hospital facility bands, tested on hospitals they never saw"))
 model = meta.get("hospital_facility_model", {})
 if model:
-    names = {"billed": "Gross charge", "cash": "Cash price", "commercial": "Commercial negotiated rate"}
-    st.markdown(f"Fitted on each hospital's own published price for 62321 divided by its Medicare rate, "
-                f"national -> state, a shared chargemaster counted once. Checked by {model['folds']}-fold "
-                "cross-validation, whole health systems held out together: a calibrated 10th-90th band holds "
-                "about 8 in 10 hospitals it never saw.")
-    st.dataframe(pd.DataFrame([{"price": names[b], "hospitals": v["hospitals"],
-                                "held-out share inside the band": f"{v['cv_coverage_10_90']:.0%}",
-                                "below": f"{v['cv_below']:.0%}", "above": f"{v['cv_above']:.0%}",
-                                "median width (high / low)": f"{v['cv_median_width_high_over_low']:.1f}x"}
+    names = {"billed": _("Gross charge"), "cash": _("Cash price"), "commercial": _("Commercial negotiated rate")}
+    st.markdown(_("Fitted on each hospital's own published price for 62321 divided by its Medicare rate, national -> "
+                  "state, a shared chargemaster counted once. Checked by {folds}-fold cross-validation, whole health "
+                  "systems held out together: a calibrated 10th-90th band holds about 8 in 10 hospitals it never "
+                  "saw.").format(folds=model["folds"]))
+    st.dataframe(pd.DataFrame([{_("price"): names[b], _("hospitals"): v["hospitals"],
+                                _("held-out share inside the band"): f"{v['cv_coverage_10_90']:.0%}",
+                                _("below"): f"{v['cv_below']:.0%}", _("above"): f"{v['cv_above']:.0%}",
+                                _("median width (high / low)"): f"{v['cv_median_width_high_over_low']:.1f}x"}
                                for b, v in model["bases"].items()]), hide_index=True, width="stretch")
-st.subheader("Hospital evidence (eight detailed price files)")
+st.subheader(_("Hospital evidence (eight detailed price files)"))
 hosp = ref.frames["calibration_hospitals"]
 st.dataframe(pd.DataFrame(hosp[["hospital_name", "state", "medicare_rate", "commercial_ratio", "gross_ratio",
-                                "cash_ratio", "medicare_advantage_ratio"]]), hide_index=True, width="stretch")
+                                "cash_ratio", "medicare_advantage_ratio"]]).rename(columns={
+    "hospital_name": _("Hospital"), "state": _("State"), "medicare_rate": _("Medicare rate"),
+    "commercial_ratio": _("Commercial / Medicare"), "gross_ratio": _("Gross charge / Medicare"),
+    "cash_ratio": _("Cash price / Medicare"), "medicare_advantage_ratio": _("Medicare Advantage / Medicare")}),
+    hide_index=True, width="stretch")
 
-st.subheader("Known limitations")
-st.markdown("""
+st.subheader(_("Known limitations"))
+st.markdown(_("""
 - 2026 hospital rates use 2025's payment weight with 2026's conversion factor (the 2026 weight is
   not in the data); 2026 anesthesia factors are CMS's own for Alabama and Alaska and estimated
   elsewhere. A 2026 quote that uses one of these says so in its notes. 2026 physician fees are
@@ -143,6 +155,6 @@ st.markdown("""
   providers is the better figure when you can get one.
 - Plans differ in how copays and coinsurance combine; the options under "More options" cover the
   common conventions.
-""")
-st.caption("Code descriptions are the project's own plain-language names; CPT descriptors are copyright "
-           "the American Medical Association.")
+"""))
+st.caption(_("Code descriptions are the project's own plain-language names; CPT descriptors are copyright "
+             "the American Medical Association."))

@@ -6,18 +6,19 @@ from dashboard import charts, hospital_list, inputs, state, views
 from dashboard.safe_text import md
 from estimator import compare
 from estimator.geography import resolve
+from estimator.i18n import _
 from estimator.money import usd
 from estimator.tables import load
 
 ref = load()
 state.init()
 
-st.title("Prices near you")
-st.markdown("How the same visit is priced where you live and across the country, the hospitals near you, "
-            "and which of your choices changes the price the most.")
+st.title(_("Prices near you"))
+st.markdown(_("How the same visit is priced where you live and across the country, the hospitals near you, "
+              "and which of your choices changes the price the most."))
 views.url_problems()
 inputs.place_inputs(ref.states)
-with st.expander("The visit being compared", expanded=False):
+with st.expander(_("The visit being compared"), expanded=False):
     c1, c2 = st.columns(2)
     with c1:
         inputs.visit_inputs(compare_option=False)
@@ -27,9 +28,9 @@ state.sync_url()
 
 sc, errors = state.scenario()
 place = None
-if errors and all(views.NEEDS_PLACE in e.message for e in errors):
-    st.info("Enter your ZIP code (or choose your state) to see your area highlighted and the hospitals near "
-            "you. Until then the map and the table show the whole country.", icon=":material/location_on:")
+if errors and all(state.needs_place(e) for e in errors):
+    st.info(_("Enter your ZIP code (or choose your state) to see your area highlighted and the hospitals near "
+              "you. Until then the map and the table show the whole country."), icon=":material/location_on:")
     # The map and the locality table price every place in turn: any starting place gives the same result.
     sc, errors = state.scenario(overrides={"zip": "", "state": ref.states[0]})
 elif not errors:
@@ -37,30 +38,31 @@ elif not errors:
 if not views.problems(errors):
     choice = inputs.widget("show", radio=True, horizontal=True)
     measure = {"total": "total_cost_typical", "you_pay": "patient_pays_typical"}[choice]
-    what = "total cost of care" if choice == "total" else "amount you would pay"
+    what = _("total cost of care") if choice == "total" else _("amount you would pay")
     by_state = compare.by_state(sc, ref)
     views.plot(charts.state_map(by_state, measure, what, highlight=place.state if place else None), "chart_map")
 
-    st.header("By Medicare locality")
-    st.caption("Medicare divides the country into 109 payment areas (localities); prices follow local costs.")
+    st.header(_("By Medicare locality"))
+    st.caption(_("Medicare divides the country into 109 payment areas (localities); prices follow local costs."))
     loc = compare.by_locality(sc, ref)
     loc["yours"] = loc["locality_key"] == (place.locality.key if place else None)
     if place is not None:
         mine = loc[loc["yours"]].iloc[0]
         rank = int((loc[measure] < mine[measure]).sum()) + 1
-        st.markdown(md(f"Your area: {mine['name']}. Typical {what} {usd(mine[measure], cents=False)}, "
-                       f"the {views.ordinal(rank)} lowest of {len(loc)} areas."))
+        st.markdown(md(_("Your area: {area}. Typical {what} {amount}, the {ordinal} lowest of {count} areas.").format(
+            area=mine["name"], what=what, amount=usd(mine[measure], cents=False), ordinal=views.ordinal(rank),
+            count=len(loc))))
     show = loc.sort_values(["yours", "locality_state", "name"], ascending=[False, True, True])[
         ["yours", "locality_state", "name", "locality_key", "total_allowed_low", "total_allowed_typical",
          "total_allowed_high", "patient_pays_typical"]]
-    show["yours"] = show["yours"].map({True: "Yes", False: ""})
+    show["yours"] = show["yours"].map({True: _("Yes"), False: ""})
     st.dataframe(show, hide_index=True, width="stretch", column_config={
-        "yours": st.column_config.TextColumn("Your area", width="small"),
-        "locality_state": "State", "name": "Area", "locality_key": "Code",
-        "total_allowed_low": st.column_config.NumberColumn("Price, low", format="dollar"),
-        "total_allowed_typical": st.column_config.NumberColumn("Price, typical", format="dollar"),
-        "total_allowed_high": st.column_config.NumberColumn("Price, high", format="dollar"),
-        "patient_pays_typical": st.column_config.NumberColumn("You pay, typical", format="dollar")})
+        "yours": st.column_config.TextColumn(_("Your area"), width="small"),
+        "locality_state": _("State"), "name": _("Area"), "locality_key": _("Code"),
+        "total_allowed_low": st.column_config.NumberColumn(_("Price, low"), format="dollar"),
+        "total_allowed_typical": st.column_config.NumberColumn(_("Price, typical"), format="dollar"),
+        "total_allowed_high": st.column_config.NumberColumn(_("Price, high"), format="dollar"),
+        "patient_pays_typical": st.column_config.NumberColumn(_("You pay, typical"), format="dollar")})
 
     if place is not None:
         hospital_list.render(sc, ref, choose=False, key="prices_hospitals")

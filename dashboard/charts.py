@@ -1,6 +1,7 @@
 """Plotly figures for the dashboard, built from quotes and comparison tables (no pricing here).
 
-Each function returns (figure, alt text); the alt text says in words what the chart shows.
+Each function returns (figure, alt text); the alt text says in words what the chart shows. Titles,
+labels, hover text and alt text are in the current language (estimator.i18n); amounts are US dollars.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from estimator.i18n import N_, _
 from estimator.money import usd
 from estimator.quote import Quote
 
@@ -43,31 +45,33 @@ def breakdown(q: Quote) -> tuple[go.Figure, str]:
         hovertemplate="%{y}<extra></extra>"))
     fig.update_yaxes(autorange="reversed", automargin=True)
     fig.update_xaxes(tickprefix="$", separatethousands=True, gridcolor="#e0e0e0", rangemode="tozero")
-    alt = "Bar chart of the bills: " + "; ".join(
-        f"{c['label']} about {usd(c['allowed']['typical'], cents=False)}, likely "
-        f"{usd(c['allowed']['low'], cents=False)} to {usd(c['allowed']['high'], cents=False)}" for c in comps) + "."
-    return _layout(fig, "Each bill, with its likely range", 110 + 60 * len(comps)), alt
+    alt = _("Bar chart of the bills: {bills}.").format(bills="; ".join(
+        _("{bill} about {amount}, likely {low} to {high}").format(
+            bill=c["label"], amount=usd(c["allowed"]["typical"], cents=False),
+            low=usd(c["allowed"]["low"], cents=False), high=usd(c["allowed"]["high"], cents=False)) for c in comps))
+    return _layout(fig, _("Each bill, with its likely range"), 110 + 60 * len(comps)), alt
 
 
 def waterfall(q: Quote) -> tuple[go.Figure, str]:
     """How the patient's typical share builds up: deductible, copay, coinsurance, caps, balance bill."""
     b = {k: v["typical"] for k, v in q.breakdown.items()}
-    steps = [("Deductible", b["deductible"]), ("Copay", b["copay"]), ("Coinsurance", b["coinsurance"]),
-             ("Capped by your maximum", -b["over_max"]), ("Paid by Medigap", -b["supplemental"]),
-             ("Balance bill", b["balance"])]
+    steps = [(_("Deductible"), b["deductible"]), (_("Copay"), b["copay"]), (_("Coinsurance"), b["coinsurance"]),
+             (_("Capped by your maximum"), -b["over_max"]), (_("Paid by Medigap"), -b["supplemental"]),
+             (_("Balance bill"), b["balance"])]
     if q.scenario.coverage == "self_pay" or "frequency_limit_reached" in q.warning_codes():
-        steps = [("Cash price", q.patient_pays["typical"])]
-    steps = [(name, v) for name, v in steps if abs(v) >= 0.005] or [("Nothing to pay", 0.0)]
+        steps = [(_("Cash price"), q.patient_pays["typical"])]
+    steps = [(name, v) for name, v in steps if abs(v) >= 0.005] or [(_("Nothing to pay"), 0.0)]
     fig = go.Figure(go.Waterfall(
-        x=[n for n, _ in steps] + ["You pay"], y=[v for _, v in steps] + [0],
-        measure=["relative"] * len(steps) + ["total"], text=[usd(v, cents=False) for _, v in steps]
+        x=[n for n, _v in steps] + [_("You pay")], y=[v for _n, v in steps] + [0],
+        measure=["relative"] * len(steps) + ["total"], text=[usd(v, cents=False) for _n, v in steps]
         + [usd(q.patient_pays["typical"], cents=False)], textposition="outside",
         increasing=dict(marker_color=ORANGE), decreasing=dict(marker_color=GREEN), totals=dict(marker_color=BLUE),
         connector=dict(line=dict(color=GREY)), hovertemplate="%{x}: %{y:$,.0f}<extra></extra>"))
     fig.update_yaxes(tickprefix="$", separatethousands=True, gridcolor="#e0e0e0", rangemode="tozero")
-    alt = ("Waterfall chart of your share: " + ", ".join(f"{n} {usd(v, cents=False)}" for n, v in steps)
-           + f", so you pay about {usd(q.patient_pays['typical'], cents=False)}.")
-    return _layout(fig, "How your share adds up", 340), alt
+    alt = _("Waterfall chart of your share: {parts}, so you pay about {amount}.").format(
+        parts=", ".join(f"{n} {usd(v, cents=False)}" for n, v in steps),
+        amount=usd(q.patient_pays["typical"], cents=False))
+    return _layout(fig, _("How your share adds up"), 340), alt
 
 
 def sites(table: pd.DataFrame) -> tuple[go.Figure, str]:
@@ -79,7 +83,7 @@ def sites(table: pd.DataFrame) -> tuple[go.Figure, str]:
     nothing = bool((table["patient_pays_high"] < 0.5).all())
     col = "total_allowed" if nothing else "patient_pays"
     typ, low, high = table[f"{col}_typical"], table[f"{col}_low"], table[f"{col}_high"]
-    names = [f"{s}<br>{usd(v, cents=False)}" for s, v in zip(table["short_label"], typ, strict=True)]
+    names = [f"{_(s)}<br>{usd(v, cents=False)}" for s, v in zip(table["short_label"], typ, strict=True)]
     fig = go.Figure(go.Bar(
         x=names, y=typ, marker_color=[BLUE, ORANGE, GREEN][:len(table)],
         error_y=dict(type="data", symmetric=False, color=GREY, thickness=2, array=high - typ, arrayminus=typ - low),
@@ -87,21 +91,23 @@ def sites(table: pd.DataFrame) -> tuple[go.Figure, str]:
     fig.update_yaxes(tickprefix="$", separatethousands=True, gridcolor="#e0e0e0", rangemode="tozero",
                      tickformat=",.0f")
     if nothing:
-        title = "You pay nothing at any site: what your coverage pays, by site"
-        alt = "Bar chart: you would pay nothing at any site; your coverage would pay " + "; ".join(
-            f"about {usd(v, cents=False)} at the {r.label.lower()}" for r, v in zip(table.itertuples(), typ,
-                                                                                strict=True)) + "."
+        title = _("You pay nothing at any site: what your coverage pays, by site")
+        alt = _("Bar chart: you would pay nothing at any site; your coverage would pay {amounts}.").format(
+            amounts="; ".join(_("about {amount} at the {site}").format(amount=usd(v, cents=False),
+                                                                       site=_(r.label).lower())
+                              for r, v in zip(table.itertuples(), typ, strict=True)))
     else:
-        title = "What you would pay, by site"
-        alt = "Bar chart of what you would pay by site: " + "; ".join(
-            f"{r.label} about {usd(r.patient_pays_typical, cents=False)}" for r in table.itertuples()) + "."
+        title = _("What you would pay, by site")
+        alt = _("Bar chart of what you would pay by site: {amounts}.").format(amounts="; ".join(
+            _("{site} about {amount}").format(site=_(r.label), amount=usd(r.patient_pays_typical, cents=False))
+            for r in table.itertuples()))
     return _layout(fig, title, 330), alt
 
 
 #: Places with US ZIP codes that the "albers usa" projection leaves off the map (territories and
 #: freely associated states): named in the chart's text instead.
-OFF_MAP = {"PR": "Puerto Rico", "VI": "U.S. Virgin Islands", "GU": "Guam", "AS": "American Samoa",
-           "MP": "Northern Mariana Islands", "FM": "Micronesia", "MH": "Marshall Islands", "PW": "Palau"}
+OFF_MAP = {"PR": "Puerto Rico", "VI": N_("U.S. Virgin Islands"), "GU": "Guam", "AS": N_("American Samoa"),
+           "MP": N_("Northern Mariana Islands"), "FM": "Micronesia", "MH": N_("Marshall Islands"), "PW": N_("Palau")}
 
 
 def state_map(table: pd.DataFrame, value: str, what: str, highlight: str | None = None) -> tuple[go.Figure, str]:
@@ -123,30 +129,36 @@ def state_map(table: pd.DataFrame, value: str, what: str, highlight: str | None 
         fig.add_trace(go.Choropleth(
             geojson=GEOJSON_URL, featureidkey="id", locations=mine["state"], z=[0] * len(mine), showscale=False,
             colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], marker_line_color=RED, marker_line_width=3,
-            hovertemplate="Your state, %{location}<extra></extra>"))
+            hovertemplate=_("Your state, {state}").format(state="%{location}") + "<extra></extra>"))
     fig.update_geos(visible=False, projection_type="albers usa", fitbounds="locations", bgcolor="white")
     top, bottom = t.nlargest(1, value).iloc[0], t.nsmallest(1, value).iloc[0]
-    alt = (f"Map of the United States shaded by the typical {what}: highest in {top['state']} "
-           f"({usd(top[value], cents=False)}), lowest in {bottom['state']} ({usd(bottom[value], cents=False)}).")
+    alt = _("Map of the United States shaded by the typical {what}: highest in {top} ({top_amount}), lowest in "
+            "{bottom} ({bottom_amount}).").format(what=what, top=top["state"], top_amount=usd(top[value], cents=False),
+                                                  bottom=bottom["state"],
+                                                  bottom_amount=usd(bottom[value], cents=False))
     if len(mine):
-        alt += f" Your state, {highlight}, is outlined in red: {usd(mine[value].iloc[0], cents=False)}."
+        alt += " " + _("Your state, {state}, is outlined in red: {amount}.").format(
+            state=highlight, amount=usd(mine[value].iloc[0], cents=False))
     off = t[t["state"].isin(list(OFF_MAP))]
     if len(off):
-        alt += " Not on the map: " + "; ".join(f"{OFF_MAP[r.state]} {usd(getattr(r, value), cents=False)}"
-                                               for r in off.itertuples()) + "."
-    return _layout(fig, f"Typical {what}, by state", 430), alt
+        alt += " " + _("Not on the map: {places}.").format(places="; ".join(
+            f"{_(OFF_MAP[r.state])} {usd(getattr(r, value), cents=False)}" for r in off.itertuples()))
+    return _layout(fig, _("Typical {what}, by state").format(what=what), 430), alt
 
 
 def factors(table: pd.DataFrame, what: str) -> tuple[go.Figure, str]:
     """Range bars: how far each factor moves the amount, largest first."""
+    table = table.assign(**{c: table[c].map(_) for c in ("factor", "cheapest", "dearest")})  # names shown
     t = table.iloc[::-1]
     fig = go.Figure(go.Bar(
         y=t["factor"], x=t["spread"], base=t["low"], orientation="h", marker_color=ORANGE,
         customdata=t[["cheapest", "dearest", "low", "high"]].to_numpy(),
-        hovertemplate="%{y}: %{customdata[2]:$,.0f} (%{customdata[0]}) to %{customdata[3]:$,.0f} "
-                      "(%{customdata[1]})<extra></extra>"))
+        hovertemplate=_("{factor}: {low} ({cheapest}) to {high} ({dearest})").format(
+            factor="%{y}", low="%{customdata[2]:$,.0f}", cheapest="%{customdata[0]}", high="%{customdata[3]:$,.0f}",
+            dearest="%{customdata[1]}") + "<extra></extra>"))
     fig.update_xaxes(tickprefix="$", separatethousands=True, gridcolor="#e0e0e0")
-    alt = f"Chart of how much each choice moves the {what}: " + "; ".join(
-        f"{r.factor} from {usd(r.low, cents=False)} ({r.cheapest}) to {usd(r.high, cents=False)} ({r.dearest})"
-        for r in table.itertuples()) + "."
-    return _layout(fig, f"What moves the {what} most", 120 + 45 * len(t)), alt
+    alt = _("Chart of how much each choice moves the {what}: {factors}.").format(what=what, factors="; ".join(
+        _("{factor} from {low} ({cheapest}) to {high} ({dearest})").format(
+            factor=r.factor, low=usd(r.low, cents=False), cheapest=r.cheapest, high=usd(r.high, cents=False),
+            dearest=r.dearest) for r in table.itertuples()))
+    return _layout(fig, _("What moves the {what} most").format(what=what), 120 + 45 * len(t)), alt

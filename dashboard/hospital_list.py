@@ -14,6 +14,7 @@ import streamlit as st
 
 from estimator import nearby
 from estimator.errors import InputError
+from estimator.i18n import N_, _
 from estimator.money import between, usd
 from estimator.scenario import Scenario
 from estimator.tables import RefData
@@ -21,26 +22,27 @@ from estimator.tables import RefData
 from . import state
 from .safe_text import md
 
-TYPE_WORDS = {"Acute Care Hospitals": "General hospital", "Critical Access Hospitals": "Small rural hospital",
-              "Rural Emergency Hospital": "Rural emergency hospital", "HHS subtype: Short Term": "General hospital"}
+TYPE_WORDS = {"Acute Care Hospitals": N_("General hospital"), "Critical Access Hospitals": N_("Small rural hospital"),
+              "Rural Emergency Hospital": N_("Rural emergency hospital"),
+              "HHS subtype: Short Term": N_("General hospital")}
 ANY = ""
 
 
 def _money(x: float) -> str:
-    return "not published" if x is None or (isinstance(x, float) and math.isnan(x)) else usd(x, cents=False)
+    return _("not published") if x is None or (isinstance(x, float) and math.isnan(x)) else usd(x, cents=False)
 
 
 def table_for_people(near: pd.DataFrame) -> pd.DataFrame:
-    """The list in words and dollars, as shown on the page."""
+    """The list in words and dollars, as shown on the page (column names in the current language)."""
     return pd.DataFrame({
-        "Hospital": near["name"],
-        "City": near["city"] + ", " + near["state"],
-        "Type": [TYPE_WORDS.get(t, "Hospital") for t in near["hospital_type"]],
-        "Miles": near["distance_miles"],
-        "Cash price": [_money(x) for x in near["cash_price"]],
-        "Gross charge": [_money(x) for x in near["gross_charge"]],
-        "Price file date": [d or "-" for d in near["file_date"]],
-        "You would likely pay": [usd(x, cents=False) for x in near["patient_pays_typical"]],
+        _("Hospital"): near["name"],
+        _("City"): near["city"] + ", " + near["state"],
+        _("Type"): [_(TYPE_WORDS.get(t, N_("Hospital"))) for t in near["hospital_type"]],
+        _("Miles"): near["distance_miles"],
+        _("Cash price"): [_money(x) for x in near["cash_price"]],
+        _("Gross charge"): [_money(x) for x in near["gross_charge"]],
+        _("Price file date"): [d or "-" for d in near["file_date"]],
+        _("You would likely pay"): [usd(x, cents=False) for x in near["patient_pays_typical"]],
     })
 
 
@@ -57,49 +59,52 @@ def render(sc: Scenario | None, ref: RefData, choose: bool = True, key: str = "h
 
     With ``choose`` the patient can pick one of them to price the hospital visit at.
     """
-    st.subheader("Hospitals near you")
+    st.subheader(_("Hospitals near you"))
     if sc is None or not sc.zip:
-        st.caption("Enter your ZIP code to see the hospitals near you and the prices they publish.")
+        st.caption(_("Enter your ZIP code to see the hospitals near you and the prices they publish."))
         return
     chosen = str(st.session_state.get(state.BY_NAME["hospital"].key) or "")
     try:
         near = nearby.hospitals_near(sc, ref, include=chosen or None)
         local = nearby.local_hospital_range(sc, ref)
     except InputError as e:
-        st.caption(md(f"Hospitals near you: {e.errors[0].message}."))
+        st.caption(md(_("Hospitals near you: {problem}.").format(problem=e.errors[0].message)))
         return
     if near.empty:
-        st.caption("No hospitals found near this ZIP code.")
+        st.caption(_("No hospitals found near this ZIP code."))
         return
-    st.caption(md(f"Prices for an outpatient visit billed as code {sc.billed_code}, as each hospital published "
-                  f"them in its price file. The cash price is what the hospital charges a patient paying "
-                  f"without insurance; the gross charge is its list price, before any discount. \"You would "
-                  f"likely pay\" adds the doctor's and any anesthesia bills, with your coverage."))
+    st.caption(md(_("Prices for an outpatient visit billed as code {code}, as each hospital published them in its "
+                    "price file. The cash price is what the hospital charges a patient paying without insurance; "
+                    "the gross charge is its list price, before any discount. \"You would likely pay\" adds the "
+                    "doctor's and any anesthesia bills, with your coverage.").format(code=sc.billed_code)))
     st.dataframe(table_for_people(near), hide_index=True, width="stretch", key=f"{key}_table",
-                 column_config={"Miles": st.column_config.NumberColumn("Miles", format="%.1f")})
+                 column_config={_("Miles"): st.column_config.NumberColumn(_("Miles"), format="%.1f")})
     missing = int((~near["published"]).sum())
     if missing:
         lo, hi = local["cash"]
         glo, ghi = local["gross"]
-        st.caption(f"{missing} of these hospitals publish no price for this code: the local range of cash "
-                   f"prices is {usd(lo, cents=False)}-{usd(hi, cents=False)} and of gross charges "
-                   f"{usd(glo, cents=False)}-{usd(ghi, cents=False)}.")
+        st.caption(_("{missing} of these hospitals publish no price for this code: the local range of cash prices "
+                     "is {cash_low}-{cash_high} and of gross charges {gross_low}-{gross_high}.").format(
+            missing=missing, cash_low=usd(lo, cents=False), cash_high=usd(hi, cents=False),
+            gross_low=usd(glo, cents=False), gross_high=usd(ghi, cents=False)))
     if not choose:
         return
-    options = {ANY: "Any hospital near me (the local range of prices)"}
+    options = {ANY: _("Any hospital near me (the local range of prices)")}
     options.update({r.ccn: f"{r.name}, {r.city} ({r.distance_miles:.1f} mi)" for r in near.itertuples()})
     st.session_state["w_hospital"] = chosen if chosen in options else ANY
-    st.selectbox("Price the hospital visit at", list(options), format_func=options.get, key="w_hospital",
+    st.selectbox(_("Price the hospital visit at"), list(options), format_func=options.get, key="w_hospital",
                  on_change=_choose, args=(options,),
-                 help="Choose a hospital to price its facility fee at the prices it publishes; the doctor's "
-                      "and anesthesia bills are estimated as before.")
+                 help=_("Choose a hospital to price its facility fee at the prices it publishes; the doctor's "
+                        "and anesthesia bills are estimated as before."))
     row = near[near["ccn"] == chosen]
     if len(row):
         r = row.iloc[0]
-        how = ("with its published prices" if r["published"]
-               else "with the local range of prices: it publishes none for this code")
-        st.markdown(md(f"At {r['name']} you would likely pay about {usd(r['patient_pays_typical'], cents=False)} "
-                       f"({between(r['patient_pays_low'], r['patient_pays_high'])}), {how}."))
+        words = (_("At {hospital} you would likely pay about {amount} ({range}), with its published prices.")
+                 if r["published"] else
+                 _("At {hospital} you would likely pay about {amount} ({range}), with the local range of prices: it "
+                   "publishes none for this code."))
+        st.markdown(md(words.format(hospital=r["name"], amount=usd(r["patient_pays_typical"], cents=False),
+                                    range=between(r["patient_pays_low"], r["patient_pays_high"]))))
 
 
 __all__ = ["render", "table_for_people"]

@@ -4,6 +4,9 @@ Each widget has its own key (``w_<field>``) and copies its value into the field'
 change. Streamlit forgets a widget's value when the widget is not drawn; keeping the value under a
 separate key means a field hidden for one coverage type keeps what the user typed in it.
 
+Labels, help and choice names are the registry's English, translated where shown (``_(f.label)``);
+the widgets' values stay the codes.
+
 Number boxes take any number: a value out of range is kept as typed and explained in words right
 under its box (``show_errors`` before the widgets are drawn), rather than refused by the browser
 with a message only a mouse can reveal.
@@ -14,6 +17,7 @@ from __future__ import annotations
 import streamlit as st
 
 from estimator.fields import applicable
+from estimator.i18n import _
 
 from . import state
 from .safe_text import md
@@ -30,7 +34,7 @@ _ERRORS = "_field_errors"
 def show_errors(errors: list) -> None:
     """Problems to show under their fields in this run (FieldErrors from state.scenario())."""
     st.session_state[_ERRORS] = {e.field: state.describe(e) for e in errors
-                                 if e.field in BY_NAME and state.NEEDS_PLACE not in e.message}
+                                 if e.field in BY_NAME and not state.needs_place(e)}
 
 
 def _error_under(name: str, where) -> None:  # noqa: ANN001
@@ -39,18 +43,24 @@ def _error_under(name: str, where) -> None:  # noqa: ANN001
         where.error(md(msg), icon=":material/error:")
 
 
+def _choice_names(f: Field):  # noqa: ANN202 - a format_func
+    """The choices' names in the current language (the widget's values stay the codes), translated
+    now: a format function may be called outside the script run, where another language is current."""
+    return {code: _(name) for code, name in f.options.items()}.get
+
+
 def widget(name: str, where=st, **kwargs) -> object:
     """Draw the widget for a field (in ``where``), with its problem in words under it; return its value."""
     f = BY_NAME[name]
     wkey = f"w_{name}"
     st.session_state[wkey] = st.session_state.get(f.key, f.default)
-    common = {"label": f.label, "key": wkey, "help": f.help or None, "on_change": _copy, "args": (f,)}
+    common = {"label": _(f.label), "key": wkey, "help": _(f.help) or None, "on_change": _copy, "args": (f,)}
     if f.kind == "choice":
         opts = list(f.options)
         if kwargs.pop("radio", False):
-            where.radio(options=opts, format_func=f.options.get, **common, **kwargs)
+            where.radio(options=opts, format_func=_choice_names(f), **common, **kwargs)
         else:
-            where.selectbox(options=opts, format_func=f.options.get, **common, **kwargs)
+            where.selectbox(options=opts, format_func=_choice_names(f), **common, **kwargs)
     elif f.kind == "text":
         where.text_input(**common, **kwargs)
     elif f.kind == "flag":
@@ -58,7 +68,7 @@ def widget(name: str, where=st, **kwargs) -> object:
     elif f.kind == "int":
         where.number_input(step=1, **common, **kwargs)
     else:
-        where.number_input(step=5.0 if f.kind == "percent" else 50.0, placeholder="not entered", **common,
+        where.number_input(step=5.0 if f.kind == "percent" else 50.0, placeholder=_("not entered"), **common,
                            **kwargs)
     _error_under(name, where)
     return st.session_state[f.key]
@@ -68,12 +78,12 @@ def place_inputs(states: list[str]) -> None:
     """ZIP code or state."""
     c1, c2 = st.columns([3, 2])
     with c1:
-        widget("zip", placeholder="e.g. 35203")
+        widget("zip", placeholder=_("e.g. {zip}").format(zip="35203"))
     f = BY_NAME["state"]
     f_opts = ["", *states]
     wkey = "w_state"
     st.session_state[wkey] = st.session_state.get(f.key, "") if st.session_state.get(f.key, "") in f_opts else ""
-    c2.selectbox(f.label, f_opts, key=wkey, help=f.help, on_change=_copy, args=(f,),
+    c2.selectbox(_(f.label), f_opts, key=wkey, help=_(f.help), on_change=_copy, args=(f,),
                  format_func=lambda s: s or "-")
     _error_under("state", c2)
 
@@ -86,7 +96,8 @@ def visit_inputs(compare_option: bool = True) -> None:
     if not compare_option and st.session_state[wkey] == state.COMPARE:
         st.session_state[wkey] = "asc"  # shown as the surgery center (state.scenario prices it so); kept as chosen
     opts = [k for k in f.options if compare_option or k != state.COMPARE]
-    st.radio(f.label, opts, format_func=f.options.get, key=wkey, help=f.help, on_change=_copy, args=(f,))
+    st.radio(_(f.label), opts, format_func=_choice_names(f), key=wkey, help=_(f.help), on_change=_copy,
+             args=(f,))
     widget("sedation")  # full width: its choices are long
     widget("imaging")
 
@@ -102,8 +113,8 @@ def insurance_inputs() -> None:
         with c2:
             widget("plan_type")
     if coverage == "self_pay":
-        st.caption("Paying yourself: the estimate uses cash prices. You have the right to a written Good Faith "
-                   "Estimate from each provider.")
+        st.caption(_("Paying yourself: the estimate uses cash prices. You have the right to a written Good Faith "
+                     "Estimate from each provider."))
         return
     if coverage == "medicare":
         c1, c2 = st.columns(2)
@@ -114,8 +125,8 @@ def insurance_inputs() -> None:
         widget("medicare_provider")
         widget("prior_sessions")
         widget("qmb")
-        st.caption("Original Medicare: the Part B deductible, then 20% coinsurance. There is no yearly maximum "
-                   "without a Medigap or other supplemental plan.")
+        st.caption(_("Original Medicare: the Part B deductible, then 20% coinsurance. There is no yearly maximum "
+                     "without a Medigap or other supplemental plan."))
         return
     left = [n for n in ("deductible", "copay", "oop_max") if n in use]
     right = [n for n in ("deductible_met", "coinsurance", "oop_met") if n in use]
@@ -132,7 +143,7 @@ def insurance_inputs() -> None:
 
 def more_inputs() -> None:
     """Less common options, folded away."""
-    with st.expander("More options"):
+    with st.expander(_("More options")):
         c1, c2 = st.columns(2)
         with c1:
             widget("year")
@@ -144,7 +155,7 @@ def more_inputs() -> None:
         if "anesthesia_network" in use:
             widget("anesthesia_network")
         if st.session_state.get(BY_NAME["coverage"].key) == "commercial":  # only commercial rates are named
-            widget("payer", placeholder="e.g. Aetna")
+            widget("payer", placeholder=_("e.g. {payer}").format(payer="Aetna"))
         c1, c2 = st.columns(2)
         for col, name in zip((c1, c2), ("copay_timing", "coinsurance_base")):
             if name in use:

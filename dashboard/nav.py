@@ -1,17 +1,38 @@
 """The app's menu: a row of links at the top of every page.
 
 Streamlit's own menu folds into a side panel on a phone and stays open over the page after a
-choice; plain links need no closing. Only the pages the visitor may use are listed.
+choice; plain links need no closing. Only the pages the visitor may use are listed. On the patients'
+pages the row ends with the language switch (English / Español), which sets the ``lang`` input
+(kept in the page address by dashboard/state.py).
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
+from estimator import i18n
 
-def menu(groups: dict[str, list[st.Page]]) -> None:
+from . import state
+
+SWITCH_KEY = "w_lang"
+
+
+def _set_language() -> None:
+    st.session_state[state.BY_NAME[state.LANG].key] = st.session_state[SWITCH_KEY]
+
+
+def _language_switch(where) -> None:  # noqa: ANN001
+    """A small picker labelled in both languages; its choice takes effect from this run on."""
+    f = state.BY_NAME[state.LANG]
+    st.session_state[SWITCH_KEY] = st.session_state.get(f.key) or state.language()
+    where.selectbox(f.label, list(i18n.LANGUAGES), format_func=i18n.LANGUAGES.get, key=SWITCH_KEY,
+                    on_change=_set_language, width=170)
+
+
+def menu(groups: dict[str, list[st.Page]], language_switch: bool = False) -> None:
     """One link per page the visitor may see (pages registered as hidden are left out), in a row that
-    wraps on a narrow screen (the current page marked by Streamlit)."""
+    wraps on a narrow screen (the current page marked by Streamlit); with ``language_switch``, the
+    language picker at its end."""
     row = st.container(horizontal=True, gap="small", key="app_menu", vertical_alignment="center")
     for i, (group, pages) in enumerate(groups.items()):
         shown = [p for p in pages if p.visibility != "hidden"]
@@ -19,3 +40,5 @@ def menu(groups: dict[str, list[st.Page]]) -> None:
             row.markdown(f"**{group}:**")
         for page in shown:
             row.page_link(page, label=page.title, icon=page.icon)
+    if language_switch:
+        _language_switch(row)

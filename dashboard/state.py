@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
+from estimator import i18n
 from estimator.fields import FIELDS as REGISTRY_FIELDS
 from estimator.fields import NETWORK_LABELS, SITE_LABELS, FieldSpec, keep_applicable, read, show
+from estimator.i18n import N_, _
 from estimator.parsing import scenario_from_strings
 from estimator.scenario import FieldError, Scenario, ScenarioError
 from estimator.tables import YEARS
@@ -20,6 +22,10 @@ from estimator.tables import YEARS
 COMPARE = "compare"
 #: The engine's words when no place is given (not a mistake the patient made: the page asks for one).
 NEEDS_PLACE = "give exactly one of"
+_PLACE_MESSAGE = ("give exactly one of zip (5 digits or ZIP+4), locality (e.g. 10112-00) or state "
+                  "(two letters)")
+#: The language of the patient pages (``?lang=es`` in the page address), a choice like any input.
+LANG = "lang"
 
 
 @dataclass(frozen=True)
@@ -62,8 +68,8 @@ def _from_registry(name: str, label: str | None = None, default: object = None,
 
 FIELDS = [
     _from_registry("zip", default=""),
-    _from_registry("state", "or state", default=""),
-    _from_registry("site", default=COMPARE, options={COMPARE: "Compare all three", **SITE_LABELS}),
+    _from_registry("state", N_("or state"), default=""),
+    _from_registry("site", default=COMPARE, options={COMPARE: N_("Compare all three"), **SITE_LABELS}),
     _from_registry("sedation"),
     _from_registry("imaging", default="fluoroscopy"),
     _from_registry("coverage"),
@@ -72,7 +78,7 @@ FIELDS = [
     _from_registry("hdhp"),
     _from_registry("grandfathered"),
     _from_registry("qmb"),
-    _from_registry("anesthesia_network", default="", options={"": "Same as the others", **NETWORK_LABELS}),
+    _from_registry("anesthesia_network", default="", options={"": N_("Same as the others"), **NETWORK_LABELS}),
     _from_registry("deductible"),
     _from_registry("deductible_met"),
     _from_registry("copay"),
@@ -88,14 +94,33 @@ FIELDS = [
     _from_registry("prior_sessions"),
     _from_registry("year"),
     _from_registry("code"),
-    Field("show", "Show", "choice", "total", {"total": "Total cost of care", "you_pay": "What you would pay"},
-          help="What the map and the charts on Prices near you compare."),
+    Field("show", N_("Show"), "choice", "total", {"total": N_("Total cost of care"),
+                                                  "you_pay": N_("What you would pay")},
+          help=N_("What the map and the charts on Prices near you compare.")),
     _from_registry("sedation_minutes"),
     _from_registry("anesthesia_minutes"),
+    Field(LANG, "Language / Idioma", "choice", i18n.DEFAULT, dict(i18n.LANGUAGES)),
 ]
 BY_NAME = {f.name: f for f in FIELDS}
 LABELS = {f.name: f.label.replace(" ($)", "").replace(" (%)", "") for f in FIELDS}
-LABELS["locality"] = "Medicare locality"
+LABELS["locality"] = N_("Medicare locality")
+
+
+def language() -> str:
+    """The language of this run: the session's choice, else the page address's ``lang`` (a value
+    that is not a language is ignored here; ``init`` names it), else English."""
+    chosen = st.session_state.get(BY_NAME[LANG].key)
+    if chosen in i18n.LANGUAGES:
+        return chosen
+    try:
+        return i18n.check(st.query_params.get(LANG, i18n.DEFAULT) or i18n.DEFAULT)
+    except ScenarioError:
+        return i18n.DEFAULT
+
+
+def needs_place(err: FieldError) -> bool:
+    """True for the engine's "give a place" problem, in any language (the page asks for a place)."""
+    return NEEDS_PLACE in err.message or err.message == _(_PLACE_MESSAGE)
 
 
 def init() -> None:
@@ -110,7 +135,7 @@ def init() -> None:
         raw = params.get(f.name)
         value, err = _parse(f, raw) if raw not in (None, "") else (f.default, None)
         if err:
-            errors.append(err)
+            errors.append((f.name, raw))
             value = f.default
         st.session_state[f.key] = value
     st.session_state["_url_errors"] = errors
@@ -131,10 +156,11 @@ def _parse(f: Field, raw: str) -> tuple[object, str | None]:
     if f.kind == "choice" and text.lower() in f.options:
         return text.lower(), None
     if f.spec is None or f.name == "site" and text.lower() == COMPARE:
-        return None, f"{f.label}: '{show(raw)}' is not one of " + ", ".join(k or "(blank)" for k in f.options)
+        return None, _("{label}: '{value}' is not one of {allowed}").format(
+            label=_(f.label), value=show(raw), allowed=", ".join(k or _("(blank)") for k in f.options))
     value, err = read(f.spec, text)
     if err:
-        return None, f"{f.label}: {err}"
+        return None, f"{_(f.label)}: {err}"
     if f.spec.kind == "year":
         value = str(value)
     return value, None
@@ -159,7 +185,8 @@ def sync_url() -> None:
 
 
 def url_errors() -> list[str]:
-    return st.session_state.get("_url_errors", [])
+    """The values of the page address that were ignored, each named, in the current language."""
+    return [_parse(BY_NAME[name], raw)[1] or "" for name, raw in st.session_state.get("_url_errors", [])]
 
 
 def scenario(site: str | None = None, overrides: dict | None = None) -> tuple[Scenario | None, list[FieldError]]:
@@ -189,4 +216,6 @@ def scenario(site: str | None = None, overrides: dict | None = None) -> tuple[Sc
 def describe(err: FieldError) -> str:
     """A problem in the words of the page: the field's label and what is allowed."""
     msg = err.message.replace("an amount in dollars", "an amount").replace("zip (5 digits or ZIP+4)", "a ZIP code")
-    return f"{LABELS.get(err.field, err.field)}: {msg}"
+    f = BY_NAME.get(err.field)
+    label = _(f.label).replace(" ($)", "").replace(" (%)", "") if f else _(LABELS.get(err.field, err.field))
+    return f"{label}: {msg}"

@@ -19,7 +19,7 @@ from . import batch_csv, cli_log, clinic_prices, gfe, i18n, readers, series
 from .clinic_prices import PriceList
 from .documents.gfe_pdf import gfe_pdf, gfe_text
 from .fields import COVERAGE, FIELDS, REGISTRY, SEDATION, FieldSpec, one_line, read, show
-from .i18n import _
+from .i18n import _, ngettext
 from .money import between, usd, usd_range
 from .parsing import scenario_from_strings
 from .quote import Quote, quote
@@ -172,16 +172,24 @@ def cmd_quote(args: argparse.Namespace) -> int:
 
 
 def format_series(plan: series.SeriesPlan) -> str:
-    """A readable summary of a series for the terminal: each injection, the running total, the notes."""
+    """A readable summary of a series for the terminal, in the current language (estimator.i18n): each
+    injection, the running total, the notes."""
     first = plan.injections[0].quote
     sc, loc = first.scenario, first.place.locality
-    gap = f", {plan.weeks_apart} week{'s' if plan.weeks_apart != 1 else ''} apart" if plan.count > 1 else ""
-    out = [f"{plan.count} injection{'s' if plan.count != 1 else ''}{gap}: {first.code_name} ({first.code}), "
-           f"{first.year}",
-           f"{loc.label} (Medicare locality {loc.key}); {SITE_LABELS[sc.site]}; {SEDATION_LABELS[sc.sedation]}; "
-           f"{COVERAGE_LABELS[sc.coverage]}", "",
-           f"{'Injection':<11}{'Week':>5}{'You pay (typical)':>19}{'Low bills':>12}{'High bills':>12}"
-           f"{'Running total':>15}"]
+    what = {"procedure": first.code_name, "code": first.code, "year": first.year}
+    if plan.count > 1:
+        head = ngettext("{count} injections, {weeks} week apart: {procedure} ({code}), {year}",
+                        "{count} injections, {weeks} weeks apart: {procedure} ({code}), {year}", plan.weeks_apart)
+    else:
+        head = _("{count} injection: {procedure} ({code}), {year}")
+    head = head.format(count=plan.count, weeks=plan.weeks_apart, **what)
+    injection, week, typical, low, high, running_total = (
+        _("Injection"), _("Week"), _("You pay (typical)"), _("Low bills"), _("High bills"), _("Running total"))
+    out = [head,
+           _("{locality} (Medicare locality {key})").format(locality=loc.label, key=loc.key)
+           + f"; {_(SITE_LABELS[sc.site])}; {_(SEDATION_LABELS[sc.sedation])}; {_(COVERAGE_LABELS[sc.coverage])}",
+           "",
+           f"{injection:<11}{week:>5}{typical:>19}{low:>12}{high:>12}{running_total:>15}"]
     running = 0.0
     for inj in plan.injections:
         p = inj.patient_pays
@@ -189,27 +197,30 @@ def format_series(plan: series.SeriesPlan) -> str:
         out.append(f"{inj.number:<11}{inj.week:>5}{usd(p['typical'], True):>19}{usd(p['low'], True):>12}"
                    f"{usd(p['high'], True):>12}{usd(running, True):>15}")
     t = plan.total_patient_pays
-    out.append(f"{'Total':<16}{usd(t['typical'], True):>19}{usd(t['low'], True):>12}{usd(t['high'], True):>12}")
-    out += ["", f"You would likely pay {usd(t['typical'], True)} in all ({between(t['low'], t['high'])}). "
-                f"The plan pays about {usd(plan.total_plan_pays['typical'], True)}.",
-            "Low and high bills: each injection's share when all the bills are at the low (or high) end of "
-            "their range; a later injection can cost more with low bills, as the first then fills less of "
-            "the deductible."]
+    out.append(f"{_('Total'):<16}{usd(t['typical'], True):>19}{usd(t['low'], True):>12}{usd(t['high'], True):>12}")
+    out += ["", _("You would likely pay {amount} in all ({range}). The plan pays about {plan}.").format(
+                amount=usd(t["typical"], True), range=between(t["low"], t["high"]),
+                plan=usd(plan.total_plan_pays["typical"], True)),
+            _("Low and high bills: each injection's share when all the bills are at the low (or high) end of "
+              "their range; a later injection can cost more with low bills, as the first then fills less of "
+              "the deductible.")]
     notes: dict[tuple[str, str], list[int]] = {}
     for inj in plan.injections:
         for w in inj.merged["warnings"]:
             if w["severity"] == "warning":
                 notes.setdefault((w["code"], w["message"]), []).append(inj.number)
     if notes or plan.warnings:
-        out += ["", "Please note:"]
+        out += ["", _("Please note:")]
         out += [f"  {'!' if w['severity'] == 'warning' else '-'} {w['message']}" for w in plan.warnings]
-        for (_, message), numbers in notes.items():
-            which = "all injections" if len(numbers) == plan.count and plan.count > 1 else \
-                "injection" + ("s " if len(numbers) > 1 else " ") + ", ".join(map(str, numbers))
-            out.append(f"  ! {which.capitalize()}: {message}")
-    out += ["", "Each injection's own estimate, with how it was worked out: `quote` with the same options, or "
-                "this command with --json.",
-            "This is an estimate, not a bill or a promise of payment, and it is not medical advice."]
+        for (_code, message), numbers in notes.items():
+            if len(numbers) == plan.count and plan.count > 1:
+                line = _("All injections: {message}")
+            else:
+                line = ngettext("Injection {numbers}: {message}", "Injections {numbers}: {message}", len(numbers))
+            out.append("  ! " + line.format(numbers=", ".join(map(str, numbers)), message=message))
+    out += ["", _("Each injection's own estimate, with how it was worked out: `quote` with the same options, or "
+                  "this command with --json."),
+            _("This is an estimate, not a bill or a promise of payment, and it is not medical advice.")]
     return "\n".join(out)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .batch import quote_frame
+from .i18n import N_
 from .scenario import (
     COVERAGE,
     COVERAGE_LABELS,
@@ -65,19 +66,20 @@ def factor_ranges(sc: Scenario, measure: str = "total_cost_typical",
 
     For each factor (site, region, sedation, network, coverage) the scenario is priced at every
     value of that factor; returns factor, the cheapest and dearest value with their amounts, and
-    the spread, sorted by spread (largest first). ``measure`` is a quote_frame column or
+    the spread, sorted by spread (largest first). Factor and value names are English (translate
+    where shown: ``_(name)``). ``measure`` is a quote_frame column or
     total_cost_typical.
     """
     ref = ref or load()
     variants: list[tuple[str, str, Scenario]] = []
-    variants += [("Site of care", SITE_LABELS[s], sc.changed(site=s)) for s in SITES]
+    variants += [(N_("Site of care"), SITE_LABELS[s], sc.changed(site=s)) for s in SITES]
     base = _place_free(sc)
-    variants += [("Region", loc.label, base.changed(locality=loc.key)) for loc in ref.localities]
-    variants += [("Sedation", SEDATION_LABELS[s], sc.changed(sedation=s)) for s in SEDATION_LABELS]
+    variants += [(N_("Region"), loc.label, base.changed(locality=loc.key)) for loc in ref.localities]
+    variants += [(N_("Sedation"), SEDATION_LABELS[s], sc.changed(sedation=s)) for s in SEDATION_LABELS]
     if sc.coverage in ("commercial", "medicare_advantage"):
-        variants += [("Network", NETWORK_LABELS[n], sc.changed(network=n)) for n in ("in", "out")]
+        variants += [(N_("Network"), NETWORK_LABELS[n], sc.changed(network=n)) for n in ("in", "out")]
     # Each coverage with the scenario's own values where they apply (Scenario.changed drops the rest).
-    variants += [("Coverage", COVERAGE_LABELS[c], sc.changed(coverage=c)) for c in COVERAGE]
+    variants += [(N_("Coverage"), COVERAGE_LABELS[c], sc.changed(coverage=c)) for c in COVERAGE]
     priced = _priced([v for _, _, v in variants], ref)
     priced["factor"] = [f for f, _, _ in variants]
     priced["value"] = [label for _, label, _ in variants]
@@ -95,22 +97,22 @@ def savings(sc: Scenario, ref: RefData | None = None) -> pd.DataFrame:
 
     Each lever changes one thing the patient can ask about: lighter sedation (only if the doctor
     agrees it is enough), in-network providers, a Medicare doctor who takes the approved amount.
-    Returns lever, change (plain words), patient_pays_typical with the change and saving (dollars,
-    typical), only where the saving is at least $1, largest first.
+    Returns lever, change (plain words, English: translate where shown), patient_pays_typical with
+    the change and saving (dollars, typical), only where the saving is at least $1, largest first.
     """
     ref = ref or load()
     options: list[tuple[str, str, Scenario]] = []
     if sc.sedation != "local":
-        options.append(("sedation", "numbing medicine only, if your doctor agrees it is enough",
+        options.append(("sedation", N_("numbing medicine only, if your doctor agrees it is enough"),
                         sc.changed(sedation="local")))
     if sc.sedation == "anesthesia":
-        options.append(("sedation", "light sedation given by the doctor instead of an anesthesia provider, if "
-                                    "your doctor agrees", sc.changed(sedation="moderate")))
+        options.append(("sedation", N_("light sedation given by the doctor instead of an anesthesia provider, if "
+                                    "your doctor agrees"), sc.changed(sedation="moderate")))
     if sc.coverage in ("commercial", "medicare_advantage") and "out" in (sc.network, sc.effective_anesthesia_network):
-        options.append(("network", "providers who are all in your plan's network",
+        options.append(("network", N_("providers who are all in your plan's network"),
                         sc.changed(network="in", anesthesia_network=None)))
     if sc.coverage == "medicare" and sc.medicare_provider != "participating":
-        options.append(("medicare_provider", "a doctor who takes Medicare's approved amount (participates)",
+        options.append(("medicare_provider", N_("a doctor who takes Medicare's approved amount (participates)"),
                         sc.changed(medicare_provider="participating")))
     columns = ["lever", "change", "patient_pays_typical", "saving"]
     if not options:

@@ -53,6 +53,7 @@ import numpy as np
 from . import engine
 from .errors import FieldError, InputError
 from .fields import FIELDS, MAX_PRIOR_SESSIONS, FieldSpec, applies, read
+from .i18n import N_, _, ngettext
 from .quote import Quote, encode, quote
 from .scenario import Scenario
 from .tables import LEVELS, RefData, load
@@ -71,11 +72,12 @@ COMMON_YEARLY_CAP = 4
 #: engine's, for Original Medicare and Medicare Advantage alike).
 POLICY_COVERAGES = frozenset({"commercial", "medicaid"})
 
-COUNT = FieldSpec("count", "count", "Number of injections",
-                  f"How many injections to plan, 1 to {MAX_COUNT}.", unit="injections", low=1, high=MAX_COUNT,
+#: Labels and help are English (translate where shown: ``_(COUNT.label)``).
+COUNT = FieldSpec("count", "count", N_("Number of injections"),
+                  N_("How many injections to plan, 1 to 6."), unit="injections", low=1, high=MAX_COUNT,
                   default=DEFAULT_COUNT)
-WEEKS_APART = FieldSpec("weeks_apart", "count", "Weeks between injections",
-                        f"Weeks from one injection to the next, {MIN_WEEKS_APART} to {MAX_WEEKS_APART}.",
+WEEKS_APART = FieldSpec("weeks_apart", "count", N_("Weeks between injections"),
+                        N_("Weeks from one injection to the next, 1 to 26."),
                         unit="weeks", low=MIN_WEEKS_APART, high=MAX_WEEKS_APART, default=DEFAULT_WEEKS_APART)
 
 _BANDS = ("patient_pays", "plan_pays")
@@ -243,17 +245,21 @@ def _injection_warnings(sc: Scenario, number: int, weeks_apart: int) -> list[dic
     """Common policy terms this injection may break (warned, not refused)."""
     out = []
     if number > 1 and sc.coverage != "self_pay" and weeks_apart < COMMON_MIN_WEEKS_APART:
-        out.append(_w("series_interval_short", "warning",
-                      f"This injection is {weeks_apart} week{'s' if weeks_apart != 1 else ''} after the last. "
-                      f"Many insurers' policies require at least {COMMON_MIN_WEEKS_APART} weeks between epidural "
-                      "injections (a common policy term, not a universal one): check with your plan before "
-                      "booking, or it may not be paid."))
+        out.append(_w("series_interval_short", "warning", ngettext(
+            "This injection is {weeks} week after the last. Many insurers' policies require at least {minimum} "
+            "weeks between epidural injections (a common policy term, not a universal one): check with your plan "
+            "before booking, or it may not be paid.",
+            "This injection is {weeks} weeks after the last. Many insurers' policies require at least {minimum} "
+            "weeks between epidural injections (a common policy term, not a universal one): check with your plan "
+            "before booking, or it may not be paid.", weeks_apart).format(weeks=weeks_apart,
+                                                                           minimum=COMMON_MIN_WEEKS_APART)))
     in_year = sessions_in_window(number, weeks_apart) + 1
     if sc.coverage in POLICY_COVERAGES and in_year > COMMON_YEARLY_CAP:
         out.append(_w("series_yearly_cap", "warning",
-                      f"This would be injection {in_year} in the same area within 12 months. Many insurers' "
-                      f"policies cover at most {COMMON_YEARLY_CAP} a year per spine region (a common policy "
-                      "term, not a universal one): check with your plan, or it may not be paid."))
+                      _("This would be injection {number} in the same area within 12 months. Many insurers' "
+                        "policies cover at most {cap} a year per spine region (a common policy term, not a universal "
+                        "one): check with your plan, or it may not be paid.").format(number=in_year,
+                                                                                     cap=COMMON_YEARLY_CAP)))
     return out
 
 
@@ -263,23 +269,26 @@ def _series_warnings(sc: Scenario, count: int, weeks_apart: int, first: Quote) -
     span = (count - 1) * weeks_apart
     if count > 1 and sc.coverage != "self_pay":
         out.append(_w("series_same_plan_year", "info",
-                      "All injections are priced as falling in the same plan year. If a new plan year starts "
-                      "between them (often January 1), the deductible and out-of-pocket maximum start again "
-                      "and the next injection costs about what the first does."))
+                      _("All injections are priced as falling in the same plan year. If a new plan year starts "
+                        "between them (often January 1), the deductible and out-of-pocket maximum start again "
+                        "and the next injection costs about what the first does.")))
     if count > 1 and span >= 52 and sc.coverage != "self_pay":
         out.append(_w("series_spans_years", "warning",
-                      f"The injections span {span} weeks, more than a year: at least one new plan year starts "
-                      "during the series, so the later injections will likely cost more than shown."))
+                      _("The injections span {weeks} weeks, more than a year: at least one new plan year starts "
+                        "during the series, so the later injections will likely cost more than shown.").format(
+                          weeks=span)))
     if count > 1 and "deductible_met" in first.patient_pays_if:
         out.append(_w("series_deductible_unknown", "info",
-                      "Your deductible was not given, so each injection is priced both ways, as in a single "
-                      "estimate; the typical figures assume a typical deductible not yet met, which the first "
-                      "injections fill."))
+                      _("Your deductible was not given, so each injection is priced both ways, as in a single "
+                        "estimate; the typical figures assume a typical deductible not yet met, which the first "
+                        "injections fill.")))
     if count > 1 and applies(FIELDS["prior_sessions"], sc.coverage) and sc.prior_sessions:
-        out.append(_w("series_prior_sessions", "info",
-                      f"The {sc.prior_sessions} earlier injection{'s' if sc.prior_sessions != 1 else ''} in the "
-                      "same area are counted as within 12 months of every injection of this series (their "
-                      "dates are not known), so Medicare's limit may show sooner than it applies."))
+        out.append(_w("series_prior_sessions", "info", ngettext(
+            "The {n} earlier injection in the same area are counted as within 12 months of every injection of this "
+            "series (their dates are not known), so Medicare's limit may show sooner than it applies.",
+            "The {n} earlier injections in the same area are counted as within 12 months of every injection of "
+            "this series (their dates are not known), so Medicare's limit may show sooner than it applies.",
+            sc.prior_sessions).format(n=sc.prior_sessions)))
     return out
 
 

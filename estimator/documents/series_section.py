@@ -3,18 +3,21 @@
 ``add_series(doc, plan)`` writes a short heading, a table (each injection, its week, the typical
 share, its share with low and with high bills, the running total) and the plan's cautions into a
 ``Document``. ``plan`` is a ``SeriesPlan`` or its JSON (``SeriesPlan.to_dict()``, as the ``series``
-command prints it), so a stored plan prints the same.
+command prints it), so a stored plan prints the same. Its words are in the current language.
 """
 
 from __future__ import annotations
 
+from ..i18n import N_, _, ngettext
 from ..money import between, usd
 from ..series import SeriesPlan
 from . import Document
 
 #: Column widths in mm (the page's text width is 188 mm).
 WIDTHS = [24, 16, 36, 34, 34, 36]
-HEADER = ["Injection", "Week", "You pay (typical)", "With low bills", "With high bills", "Running total"]
+#: The table's column names (English; translated when printed).
+HEADER = [N_("Injection"), N_("Week"), N_("You pay (typical)"), N_("With low bills"), N_("With high bills"),
+          N_("Running total")]
 
 
 def series_rows(plan: dict) -> list[list[str]]:
@@ -26,7 +29,7 @@ def series_rows(plan: dict) -> list[list[str]]:
         rows.append([str(inj["number"]), str(inj["week"]), usd(p["typical"], True), usd(p["low"], True),
                      usd(p["high"], True), usd(running, True)])
     t = plan["total_patient_pays"]
-    rows.append(["Total", "", usd(t["typical"], True), usd(t["low"], True), usd(t["high"], True), ""])
+    rows.append([_("Total"), "", usd(t["typical"], True), usd(t["low"], True), usd(t["high"], True), ""])
     return rows
 
 
@@ -43,7 +46,8 @@ def cautions(plan: dict) -> list[str]:
         if len(numbers) == n:
             out.append(message)
         else:
-            out.append(f"Injection{'s' if len(numbers) > 1 else ''} {', '.join(map(str, numbers))}: {message}")
+            out.append(ngettext("Injection {numbers}: {message}", "Injections {numbers}: {message}",
+                                len(numbers)).format(numbers=", ".join(map(str, numbers)), message=message))
     return out
 
 
@@ -52,13 +56,14 @@ def add_series(doc: Document, plan: SeriesPlan | dict) -> None:
     d = plan.to_dict() if isinstance(plan, SeriesPlan) else plan
     n, weeks = len(d["injections"]), d["weeks_apart"]
     t = d["total_patient_pays"]
-    doc.heading(f"If you have {n} injection{'s' if n != 1 else ''}, {weeks} week{'s' if weeks != 1 else ''} apart",
-                10)
-    doc.para(f"In all you would likely pay {usd(t['typical'], cents=False)} ({between(t['low'], t['high'])}). "
-             "Once the first injection has paid toward your deductible, the next ones usually cost less; all are "
-             "taken to fall in the same plan year. Low and high bills: each injection's share when all the "
-             "bills are at the low (or high) end of their range.")
-    doc.table(HEADER, series_rows(d), WIDTHS)
+    apart = ngettext("{weeks} week apart", "{weeks} weeks apart", weeks).format(weeks=weeks)
+    doc.heading(ngettext("If you have {n} injection, {apart}", "If you have {n} injections, {apart}", n).format(
+        n=n, apart=apart), 10)
+    doc.para(_("In all you would likely pay {amount} ({range}). Once the first injection has paid toward your "
+               "deductible, the next ones usually cost less; all are taken to fall in the same plan year. Low and "
+               "high bills: each injection's share when all the bills are at the low (or high) end of their "
+               "range.").format(amount=usd(t["typical"], cents=False), range=between(t["low"], t["high"])))
+    doc.table([_(h) for h in HEADER], series_rows(d), WIDTHS)
     notes = cautions(d)
     if notes:
         doc.bullets(notes, 7.5)

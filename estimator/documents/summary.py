@@ -5,6 +5,10 @@ would likely cost, how the site of care changes that (``site_saving``), a self-p
 to a Good Faith Estimate, and the sources in words and years (``plain_sources``). The front desk's
 copy (``summary_pdf(..., record=RecordHeader(...))``) adds who the patient is and which saved
 record it is. The CSV records every input the quote used and its results.
+
+The patient's PDF is in the current language (``with i18n.use("es"): summary_pdf(q)``; the quote's
+own steps and warnings are in the language it was priced in). The front desk's record header and
+the CSV's keys stay English.
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ from datetime import date, datetime
 
 from .. import clock
 from ..fields import FIELDS, applicable
-from ..guidance import DISCLAIMER, questions
+from ..guidance import disclaimer, questions
+from ..i18n import _
 from ..money import between, usd, usd_range
 from ..quote import Quote
 from ..safe_csv import write_rows
@@ -45,7 +50,8 @@ class RecordHeader:
 def headline(q: dict) -> str:
     """'You would likely pay $X (between $A and $B).' from a quote's JSON (Quote.to_dict())."""
     p = q["patient_pays"]
-    return f"You would likely pay {usd(p['typical'], cents=False)} ({between(p['low'], p['high'])})."
+    return _("You would likely pay {amount} ({range}).").format(amount=usd(p["typical"], cents=False),
+                                                                range=between(p["low"], p["high"]))
 
 
 def comparable_sites(q: dict, ref: RefData | None = None) -> dict[str, float] | None:
@@ -72,8 +78,8 @@ def comparable_sites(q: dict, ref: RefData | None = None) -> dict[str, float] | 
 
 
 def _phrases(sites: list[str]) -> str:
-    names = [SITE_PHRASES[s] for s in sites]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+    names = [_(SITE_PHRASES[s]) for s in sites]
+    return names[0] if len(names) == 1 else _("{sites} or {last}").format(sites=", ".join(names[:-1]), last=names[-1])
 
 
 def site_saving(chosen: str, sites: dict[str, float]) -> str:
@@ -86,17 +92,21 @@ def site_saving(chosen: str, sites: dict[str, float]) -> str:
     low, high = min(sites.values()), max(sites.values())
     cheapest = [s for s in SITES if s in sites and sites[s] - low < TIE_DOLLARS]
     if high - low < TIE_DOLLARS:
-        return (f"Site of care: every site would likely cost you about the same ({usd(low, cents=False)}), so the "
-                "choice of site does not change what you pay.")
+        return _("Site of care: every site would likely cost you about the same ({amount}), so the choice of site "
+                 "does not change what you pay.").format(amount=usd(low, cents=False))
     if chosen in cheapest:
         tied = [s for s in cheapest if s != chosen]
-        return (f"Site of care: {SITE_PHRASES[chosen]}, as in this estimate, is "
-                + (f"one of the lowest-cost sites for you (about the same at {_phrases(tied)})." if tied
-                   else "the lowest-cost site for you.")
-                + f" The costliest site would be about {usd(high - sites[chosen], cents=False)} more.")
+        more = usd(high - sites[chosen], cents=False)
+        if tied:
+            return _("Site of care: {site}, as in this estimate, is one of the lowest-cost sites for you (about the "
+                     "same at {others}). The costliest site would be about {amount} more.").format(
+                site=_(SITE_PHRASES[chosen]), others=_phrases(tied), amount=more)
+        return _("Site of care: {site}, as in this estimate, is the lowest-cost site for you. The costliest site "
+                 "would be about {amount} more.").format(site=_(SITE_PHRASES[chosen]), amount=more)
     saving = sites[chosen] - low
-    return (f"Site of care: {_phrases(cheapest)} would likely cost you about {usd(saving, cents=False)} less than "
-            f"{SITE_PHRASES[chosen]}, the site in this estimate.")
+    return _("Site of care: {sites} would likely cost you about {amount} less than {site}, the site in this "
+             "estimate.").format(sites=_phrases(cheapest), amount=usd(saving, cents=False),
+                                 site=_(SITE_PHRASES[chosen]))
 
 
 def gfe_rights(ref: RefData | None = None, year: int | None = None) -> str:
@@ -106,10 +116,10 @@ def gfe_rights(ref: RefData | None = None, year: int | None = None) -> str:
     y = year if year in years else max(years)
     threshold = ref.param("gfe_dispute_threshold", y)
     window = int(ref.param("gfe_dispute_window_days", y))
-    return (f"Paying yourself? You have the right to a Good Faith Estimate: a written estimate, before the visit, "
-            f"from each provider and facility. If a bill is {usd(threshold, cents=False)} or more above a "
-            f"provider's Good Faith Estimate, you can dispute it within {window} days of the date on the bill. "
-            "Learn how at www.cms.gov/nosurprises.")
+    return _("Paying yourself? You have the right to a Good Faith Estimate: a written estimate, before the visit, "
+             "from each provider and facility. If a bill is {amount} or more above a provider's Good Faith Estimate, "
+             "you can dispute it within {days} days of the date on the bill. Learn how at "
+             "www.cms.gov/nosurprises.").format(amount=usd(threshold, cents=False), days=window)
 
 
 def summary_pdf(q: dict, today: date | None = None, record: RecordHeader | None = None,
@@ -124,8 +134,8 @@ def summary_pdf(q: dict, today: date | None = None, record: RecordHeader | None 
     ref = load()
     sc = Scenario(**{k: v for k, v in q["inputs"].items() if k in Scenario.field_names()})
     sc.site = q["site"]
-    doc = Document("Cost estimate: epidural injection")
-    doc.heading("Your cost estimate: epidural injection", 14)
+    doc = Document(_("Cost estimate: epidural injection"))
+    doc.heading(_("Your cost estimate: epidural injection"), 14)
     if record is not None:
         saved = clock.local(record.saved_at)
         who = [f"Patient: {record.patient_name or '(not given)'}",
@@ -138,42 +148,52 @@ def summary_pdf(q: dict, today: date | None = None, record: RecordHeader | None 
                  + f"    Saved by {record.saved_by} on {saved:%B %-d, %Y at %-I:%M %p} {saved.tzname() or ''}".rstrip()
                  + f"    Data version {q['data_version']}", 8.5)
     loc = q["locality"]
-    doc.para(f"{q['code_name']} (code {q['code']}). Prepared {(today or date.today()).isoformat()} with "
-             f"{q['year']} prices for the {loc['name']} area.", 8.5)
-    doc.para(f"Site: {SITE_LABELS[q['site']]}. Sedation: {SEDATION_LABELS[q['sedation']]}. Coverage: "
-             f"{COVERAGE_LABELS[q['coverage']]}"
-             + (f", {NETWORK_LABELS[q['network']].lower()}" if q["coverage"] == "commercial" else "") + ".")
+    doc.para(_("{procedure} (code {code}). Prepared {date} with {year} prices for the {area} area.").format(
+        procedure=q["code_name"], code=q["code"], date=(today or date.today()).isoformat(), year=q["year"],
+        area=loc["name"]), 8.5)
+    site, sedation, cov = SITE_LABELS[q["site"]], SEDATION_LABELS[q["sedation"]], q["coverage"]
+    coverage = _(COVERAGE_LABELS[cov])
+    if cov == "commercial":
+        network = NETWORK_LABELS[q["network"]]
+        coverage = _("{coverage}, {network}").format(coverage=coverage, network=_(network).lower())
+    doc.para(_("Site: {site}. Sedation: {sedation}. Coverage: {coverage}.").format(
+        site=_(site), sedation=_(sedation), coverage=coverage))
     if q.get("hospital"):
-        doc.para(f"Hospital: {str(q['hospital'].get('name') or q['hospital'].get('ccn')).title()}.")
+        doc.para(_("Hospital: {hospital}.").format(
+            hospital=str(q["hospital"].get("name") or q["hospital"].get("ccn")).title()))
     doc.heading(headline(q), 13)
     ta, tc = q["total_allowed"], q.get("total_cost", q["total_allowed"])  # quotes saved before total_cost
-    doc.para(f"Total cost of care: about {usd(tc['typical'], cents=False)} ({between(tc['low'], tc['high'])}). "
-             + ("You pay it yourself." if q["coverage"] == "self_pay"
-                else f"Your plan pays about {usd(q['plan_pays']['typical'], cents=False)}."), 9.5, "B")
+    total = dict(amount=usd(tc["typical"], cents=False), range=between(tc["low"], tc["high"]))
+    doc.para(_("Total cost of care: about {amount} ({range}). You pay it yourself.").format(**total)
+             if q["coverage"] == "self_pay" else
+             _("Total cost of care: about {amount} ({range}). Your plan pays about {plan}.").format(
+                 **total, plan=usd(q["plan_pays"]["typical"], cents=False)), 9.5, "B")
     rows = [[c["label"], usd(c["allowed"]["typical"], True), usd_range(c["allowed"]["low"], c["allowed"]["high"]),
              usd(c["billed"]["typical"], True)] for c in q["components"]]
-    rows.append(["Total", usd(ta["typical"], True), usd_range(ta["low"], ta["high"]),
+    rows.append([_("Total"), usd(ta["typical"], True), usd_range(ta["low"], ta["high"]),
                  usd(q["total_billed"]["typical"], True)])
-    doc.table(["Bill", "Price paid (typical)", "Likely range", "Full charge (typical)"], rows, [78, 34, 40, 34])
+    doc.table([_("Bill"), _("Price paid (typical)"), _("Likely range"), _("Full charge (typical)")], rows,
+              [78, 34, 40, 34])
     sites = sites if sites is not None else comparable_sites(q, ref)
     if sites:
         doc.para(site_saving(q["site"], sites), 9.5)
     if q["coverage"] == "self_pay":
         doc.para(gfe_rights(ref, q.get("year")), 9)
-    doc.heading("How the estimate was worked out", 10)
+    doc.heading(_("How the estimate was worked out"), 10)
     doc.bullets(q["steps"])
     if series and len(series.get("injections", [])) > 1:
         add_series(doc, series)
     warn = [w["message"] for w in q["warnings"] if w["severity"] == "warning"]
     if warn:
-        doc.heading("Please check", 10)
+        doc.heading(_("Please check"), 10)
         doc.bullets(warn)
     qs = questions(sc)
-    doc.heading("Questions to ask", 10)
-    doc.bullets([f"Doctor's office: {x}" for x in qs["doctor"][:3]] + [f"Insurer: {x}" for x in qs["insurer"][:3]])
-    doc.para(f"Sources: {'; '.join(plain_sources(q['sources']))}. Data version {q['data_version']}; the full "
-             "list is on the app's Data & methods page.", 6.5)
-    doc.para(DISCLAIMER, 7.5, "I")
+    doc.heading(_("Questions to ask"), 10)
+    doc.bullets([_("Doctor's office: {question}").format(question=x) for x in qs["doctor"][:3]]
+                + [_("Insurer: {question}").format(question=x) for x in qs["insurer"][:3]])
+    doc.para(_("Sources: {sources}. Data version {version}; the full list is on the app's Data & methods "
+               "page.").format(sources="; ".join(plain_sources(q["sources"])), version=q["data_version"]), 6.5)
+    doc.para(disclaimer(), 7.5, "I")
     return doc.bytes()
 
 
