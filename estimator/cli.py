@@ -183,21 +183,27 @@ def format_series(plan: series.SeriesPlan) -> str:
     else:
         head = _("{count} injection: {procedure} ({code}), {year}")
     head = head.format(count=plan.count, weeks=plan.weeks_apart, **what)
-    injection, week, typical, low, high, running_total = (
-        _("Injection"), _("Week"), _("You pay (typical)"), _("Low bills"), _("High bills"), _("Running total"))
-    out = [head,
-           _("{locality} (Medicare locality {key})").format(locality=loc.label, key=loc.key)
-           + f"; {_(SITE_LABELS[sc.site])}; {_(SEDATION_LABELS[sc.sedation])}; {_(COVERAGE_LABELS[sc.coverage])}",
-           "",
-           f"{injection:<11}{week:>5}{typical:>19}{low:>12}{high:>12}{running_total:>15}"]
-    running = 0.0
+    header = [_("Injection"), _("Week"), _("You pay (typical)"), _("Low bills"), _("High bills"),
+              _("Running total")]
+    rows, running = [], 0.0
     for inj in plan.injections:
         p = inj.patient_pays
         running += p["typical"]
-        out.append(f"{inj.number:<11}{inj.week:>5}{usd(p['typical'], True):>19}{usd(p['low'], True):>12}"
-                   f"{usd(p['high'], True):>12}{usd(running, True):>15}")
+        rows.append([str(inj.number), str(inj.week), usd(p["typical"], True), usd(p["low"], True),
+                     usd(p["high"], True), usd(running, True)])
     t = plan.total_patient_pays
-    out.append(f"{_('Total'):<16}{usd(t['typical'], True):>19}{usd(t['low'], True):>12}{usd(t['high'], True):>12}")
+    rows.append([_("Total"), "", usd(t["typical"], True), usd(t["low"], True), usd(t["high"], True), ""])
+    # Columns as wide as their longest cell (headings are longer in some languages), two spaces apart.
+    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                         for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
+
+    out = [head,
+           _("{locality} (Medicare locality {key})").format(locality=loc.label, key=loc.key)
+           + f"; {_(SITE_LABELS[sc.site])}; {_(SEDATION_LABELS[sc.sedation])}; {_(COVERAGE_LABELS[sc.coverage])}",
+           "", line(header), *(line(r) for r in rows)]
     out += ["", _("You would likely pay {amount} in all ({range}). The plan pays about {plan}.").format(
                 amount=usd(t["typical"], True), range=between(t["low"], t["high"]),
                 plan=usd(plan.total_plan_pays["typical"], True)),

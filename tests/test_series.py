@@ -281,3 +281,19 @@ def test_series_properties(sc, count, weeks):
             continue
         for lvl in LEVELS:
             assert inj.patient_pays[lvl] <= first[lvl] + 0.01, (inj.number, lvl)
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_series_table_lines_up_in_every_language(lang):
+    from estimator import i18n
+
+    plan = plan_series(Scenario(zip="35203", site="asc", deductible=1500, coinsurance=20), 3, 3)
+    with i18n.use(lang):
+        text = cli.format_series(plan)
+    lines = text.splitlines()
+    start = next(i for i, t in enumerate(lines) if t.startswith(("Injection", "Inyección")))
+    table = lines[start:start + 5]  # the header, three injections and the total
+    assert len({len(t) for t in table[:4]}) == 1  # header and rows end in the same column
+    assert all("  " in t for t in table)  # cells are never run together
+    for inj, row in zip(plan.injections, table[1:4], strict=True):
+        assert row.split()[0] == str(inj.number)
