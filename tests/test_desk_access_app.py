@@ -10,6 +10,7 @@ from dashboard.access import PASSCODE_FAILURES
 from dashboard.safe_text import shown
 
 from .conftest import ROOT
+from .test_front_desk_app import open_page
 
 APP = str(ROOT / "app.py")
 GOOD_AUTH = {"redirect_uri": "http://127.0.0.1:8501/oauth2callback", "cookie_secret": "s3cret-cookie-value-0123456789",
@@ -26,17 +27,6 @@ def fresh(tmp_path, monkeypatch):
     monkeypatch.delenv("ESTIMATOR_FRONT_DESK", raising=False)
     yield
     PASSCODE_FAILURES.reset()
-
-
-def open_page(page: str, secrets: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for k, v in (secrets or {}).items():
-        at.secrets[k] = v
-    at.run()
-    at.switch_page(page)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def closed_reason(at: AppTest) -> str:

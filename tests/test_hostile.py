@@ -151,15 +151,15 @@ def run_limited(args: list[str], timeout: float = 90, memory: int = 1536 << 20, 
 
 
 # -- CLI: every quote option x every hostile value ------------------------------------------------
-def quote_options() -> dict[str, str]:
-    """{scenario field: its option} for every option of ``quote`` that takes a value."""
+def command_options(command: str) -> dict[str, str]:
+    """{dest: its option} for every option of ``command`` that takes a value."""
     parser = cli.build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    return {a.dest: a.option_strings[-1] for a in sub.choices["quote"]._actions
+    return {a.dest: a.option_strings[-1] for a in sub.choices[command]._actions
             if a.option_strings and a.nargs != 0}
 
 
-OPTIONS = quote_options()
+OPTIONS = command_options("quote")
 #: Choice fields and their codes, and number fields by kind, from the field registry.
 CHOICES = {f.name: f.choices for f in REGISTRY if f.kind == "choice"}
 NUMERIC_FIELDS = {f.name: {"count": "int", "year": "int"}.get(f.kind, f.kind) for f in REGISTRY if f.is_number}
@@ -232,15 +232,7 @@ def test_every_quote_option_is_covered():
 
 
 # -- CLI: the series command (every quote option, and its own --count and --weeks-apart) ----------------
-def series_options() -> dict[str, str]:
-    """{dest: option} for every option of ``series`` that takes a value."""
-    parser = cli.build_parser()
-    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    return {a.dest: a.option_strings[-1] for a in sub.choices["series"]._actions
-            if a.option_strings and a.nargs != 0}
-
-
-SERIES_OPTIONS = series_options()
+SERIES_OPTIONS = command_options("series")
 SERIES_OWN = {"count": "2", "weeks_apart": "3"}  # good values of the series' own options
 
 
