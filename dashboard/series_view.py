@@ -20,6 +20,8 @@ from estimator.series import COUNT, DEFAULT_COUNT, DEFAULT_WEEKS_APART, WEEKS_AP
 from .charts import BLUE, GREY, ORANGE, _layout
 from .safe_text import md
 
+#: The panel's key: its open state is kept in the session (st.session_state[PANEL_KEY] is True when open).
+PANEL_KEY = "series_panel"
 #: The series chart has no toolbar.
 SERIES_CONFIG = {"displayModeBar": False, "responsive": True}
 
@@ -54,8 +56,14 @@ def series_chart(plan: SeriesPlan) -> tuple[go.Figure, str]:
 
 
 def render_series(scenario: Scenario) -> SeriesPlan | None:
-    """The panel for one patient's scenario; returns the plan (None when it cannot be priced)."""
-    with st.expander(_("Planning more than one injection?"), icon=":material/event_repeat:"):
+    """The panel for one patient's scenario; returns the plan (None while the panel is closed, or
+    when it cannot be priced). The series is priced only once the patient opens the panel, so the
+    page does not pay for it on every change."""
+    panel = st.expander(_("Planning more than one injection?"), icon=":material/event_repeat:", key=PANEL_KEY,
+                        on_change="rerun")
+    if not panel.open:
+        return None
+    with panel:
         st.markdown(_("Injections are often given as a series. Once the first has paid toward your deductible, "
                       "the next ones usually cost less."))
         c1, c2 = st.columns(2)

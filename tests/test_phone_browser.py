@@ -100,7 +100,7 @@ def test_a_bad_number_is_explained_next_to_its_field_without_hover(server, phone
 
 def test_no_chart_toolbar_and_no_sideways_scroll_on_a_phone(server, phone):
     phone.goto(f"{server}/?zip=35203&coverage=commercial")
-    expect(phone.locator(".js-plotly-plot")).to_have_count(4, timeout=TIMEOUT)
+    expect(phone.locator(".js-plotly-plot")).to_have_count(3, timeout=TIMEOUT)
     expect(phone.locator(".js-plotly-plot .main-svg").first).to_be_visible(timeout=TIMEOUT)
     assert phone.locator(".modebar-container .modebar").count() == 0
     overflow = phone.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
@@ -137,3 +137,12 @@ def test_on_a_laptop_the_headline_is_in_view_after_typing_a_zip(server, browser)
     expect(pg.locator(".st-key-summary_bar")).to_be_hidden()  # the headline itself is in view
     shot(pg, "laptop-1280-after-zip.png")
     ctx.close()
+
+
+def test_opening_the_series_planner_draws_its_chart(server, phone):
+    phone.goto(f"{server}/?zip=35203&site=asc&coverage=commercial&deductible=1500&coinsurance=20")
+    expect(phone.locator(".js-plotly-plot")).to_have_count(3, timeout=TIMEOUT)
+    phone.get_by_text("Planning more than one injection?").click()
+    expect(phone.locator(".js-plotly-plot")).to_have_count(4, timeout=TIMEOUT)
+    expect(phone.locator("strong", has_text=re.compile(r"In all you would likely pay \$[\d,]+"))).to_be_visible(
+        timeout=TIMEOUT)

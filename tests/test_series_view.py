@@ -80,6 +80,9 @@ def test_panel_renders_and_follows_its_inputs():
     at = AppTest.from_function(_page, default_timeout=30).run()
     assert not at.exception
     assert at.expander[0].label == "Planning more than one injection?"
+    assert not at.number_input and not at.dataframe  # closed: nothing priced yet
+    at.session_state["series_panel"] = True  # the patient opens the panel
+    at.run()
     at.number_input(key="series_count").set_value(5).run()
     assert not at.exception
     assert any("at most 4 sessions" in w.value for w in at.warning)

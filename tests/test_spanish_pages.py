@@ -57,10 +57,15 @@ def self_pay_hospital() -> str:
     return str(near[near["published"]].iloc[0]["ccn"])
 
 
-def run(params: dict[str, str], page: str | None = None, lang: str | None = None) -> AppTest:
+def run(params: dict[str, str], page: str | None = None, lang: str | None = None,
+        opened: tuple[str, ...] = ()) -> AppTest:
+    """The app at ``page`` with ``params`` in its address (and ``lang``); the expanders keyed
+    ``opened`` open, as a patient would open them."""
     at = AppTest.from_file(APP, default_timeout=90)
     for k, v in {**params, **({"lang": lang} if lang else {})}.items():
         at.query_params[k] = v
+    for key in opened:
+        at.session_state[key] = True
     at.run()
     if page:
         at.switch_page(page)
@@ -102,6 +107,11 @@ PAGES = {
                             ["¿Cuánto me costará la inyección epidural", "Dónde y cómo", "Su seguro",
                              "Cómo se calculó", "Preguntas que hacer", "Costo total de la atención",
                              "¿Planea más de una inyección?", "Más opciones"]),
+    "estimate-series": (ESTIMATE, {"zip": "35203", "coverage": "commercial", "deductible": "1500", "site": "asc"},
+                        ["Injections are often given as a series", "In all you would likely pay",
+                         "With low (or high) bills"],
+                        ["Las inyecciones se suelen dar en serie", "En total probablemente pagaría",
+                         "Con facturas bajas (o altas)"]),
     "estimate-medicare": (ESTIMATE, {"zip": "35203", "coverage": "medicare", "sedation": "moderate"},
                           ["You would likely pay", "Original Medicare: the Part B deductible",
                            "Hospitals near you"],
@@ -138,7 +148,8 @@ def _params(name: str) -> dict[str, str]:
 @cache
 def both(name: str) -> tuple[AppTest, AppTest]:
     page = PAGES[name][0]
-    return run(_params(name), page), run(_params(name), page, lang="es")
+    opened = ("series_panel",) if name == "estimate-series" else ()
+    return run(_params(name), page, opened=opened), run(_params(name), page, lang="es", opened=opened)
 
 
 @pytest.mark.parametrize("name", list(PAGES))
