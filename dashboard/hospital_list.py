@@ -65,8 +65,7 @@ def render(sc: Scenario | None, ref: RefData, choose: bool = True, key: str = "h
         return
     chosen = str(st.session_state.get(state.BY_NAME["hospital"].key) or "")
     try:
-        near = nearby.hospitals_near(sc, ref, include=chosen or None)
-        local = nearby.local_hospital_range(sc, ref)
+        near, local = nearby.nearby(sc, ref, include=chosen or None)
     except InputError as e:
         st.caption(md(_("Hospitals near you: {problem}.").format(problem=e.errors[0].message)))
         return

@@ -10,6 +10,8 @@ US dollars.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 
@@ -50,38 +52,28 @@ def display_name(name: str) -> str:
     return " ".join(words)
 
 
-def hospitals_near(sc: Scenario, ref: RefData | None = None, n: int = 10,
-                   include: str | None = None) -> pd.DataFrame:
-    """The ``n`` outpatient hospitals nearest the scenario's ZIP code, closest first.
+class Nearby(NamedTuple):
+    """The hospitals near a patient and the local range for those that publish no price."""
 
-    One row per hospital: ccn, name (display case), city, state, hospital_type, distance_miles;
-    its published figures for the scenario's code (``cash_price``, ``gross_charge``; NaN where not
-    published), ``file_date``, ``published`` (any figure at all) and ``origin`` (published or imported);
-    and what the patient would pay there (``patient_pays_low/typical/high``, ``facility_allowed_typical``)
-    priced like a quote at a hospital outpatient department with the hospital named. ``include`` (a CCN)
-    adds that hospital when it is not among the nearest (a hospital chosen earlier stays listed).
+    hospitals: pd.DataFrame  # as hospitals_near returns it
+    local: dict[str, tuple[float, float]]  # as local_hospital_range returns it
 
-    Raises InputError naming ``zip`` when the scenario has no ZIP code with a Census centroid.
-    """
+
+def nearby(sc: Scenario, ref: RefData | None = None, n: int = 10, include: str | None = None) -> Nearby:
+    """``hospitals_near`` and ``local_hospital_range`` from one pass through the engine."""
     ref = ref or load()
-    types = set(OUTPATIENT_TYPES)
     h = hosp.hospitals(ref)
-    pool = h[(h["in_latest_care_compare"] == "Y") & h["hospital_type"].isin(types)]
     lat, lon = hosp.zip_centroid(str(sc.zip or ""), ref)
-    pool = pool.assign(distance_km=hosp.distance_km(lat, lon, pool["lat"].to_numpy(float),
-                                                    pool["lon"].to_numpy(float)))
+    h = h.assign(distance_km=hosp.distance_km(lat, lon, h["lat"].to_numpy(float), h["lon"].to_numpy(float)))
+    pool = h[(h["in_latest_care_compare"] == "Y") & h["hospital_type"].isin(OUTPATIENT_TYPES)]
     near = pool.sort_values(["distance_km", "ccn"], kind="stable").head(n)
     if include and include not in set(near["ccn"]):
-        extra = h[h["ccn"] == include]
-        if len(extra):
-            extra = extra.assign(distance_km=hosp.distance_km(lat, lon, extra["lat"].to_numpy(float),
-                                                              extra["lon"].to_numpy(float)))
-            near = pd.concat([near, extra])
+        near = pd.concat([near, h[h["ccn"] == include]])
     near = near.reset_index(drop=True)
     code = sc.billed_code
     found = [named_hospital.lookup(c, code, sc.payer, ref) for c in near["ccn"]]
-    at_each = [sc.changed(site="hopd", hospital=c).to_dict() for c in near["ccn"]]
-    priced = quote_frame(pd.DataFrame(at_each), ref, keep_inputs=False) if at_each else pd.DataFrame()
+    rows = [sc.changed(site="hopd", hospital=c).to_dict() for c in near["ccn"]] + [_local_row(sc)]
+    priced = quote_frame(pd.DataFrame(rows), ref, keep_inputs=False)
     out = pd.DataFrame({
         "ccn": near["ccn"].to_numpy(str),
         "name": [display_name(hp.name or nm) for hp, nm in zip(found, near["name"], strict=True)],
@@ -96,19 +88,41 @@ def hospitals_near(sc: Scenario, ref: RefData | None = None, n: int = 10,
         "origin": [hp.origin for hp in found],
     })
     for col in ("patient_pays_low", "patient_pays_typical", "patient_pays_high", "facility_allowed_typical"):
-        out[col] = priced[col].to_numpy(float) if len(priced) else np.array([], float)
-    return out
+        out[col] = priced[col].to_numpy(float)[:-1]
+    return Nearby(out, _local_band(priced.iloc[-1]))
+
+
+def hospitals_near(sc: Scenario, ref: RefData | None = None, n: int = 10,
+                   include: str | None = None) -> pd.DataFrame:
+    """The ``n`` outpatient hospitals nearest the scenario's ZIP code, closest first.
+
+    One row per hospital: ccn, name (display case), city, state, hospital_type, distance_miles;
+    its published figures for the scenario's code (``cash_price``, ``gross_charge``; NaN where not
+    published), ``file_date``, ``published`` (any figure at all) and ``origin`` (published or imported);
+    and what the patient would pay there (``patient_pays_low/typical/high``, ``facility_allowed_typical``)
+    priced like a quote at a hospital outpatient department with the hospital named. ``include`` (a CCN)
+    adds that hospital when it is not among the nearest (a hospital chosen earlier stays listed).
+
+    Raises InputError naming ``zip`` when the scenario has no ZIP code with a Census centroid.
+    """
+    return nearby(sc, ref, n, include).hospitals
+
+
+def _local_row(sc: Scenario) -> dict:
+    return sc.changed(site="hopd", coverage="self_pay", hospital=None).to_dict()
+
+
+def _local_band(r: pd.Series) -> dict[str, tuple[float, float]]:
+    return {"cash": (float(r["facility_allowed_low"]), float(r["facility_allowed_high"])),
+            "gross": (float(r["facility_billed_low"]), float(r["facility_billed_high"]))}
 
 
 def local_hospital_range(sc: Scenario, ref: RefData | None = None) -> dict[str, tuple[float, float]]:
     """The local 10th-90th percentile range of hospital facility fees at the scenario's place, for the
     code billed: ``cash`` (discounted cash prices) and ``gross`` (gross charges), in dollars. What a
     hospital that publishes no price is likely to charge (the market model's band, not any one hospital)."""
-    ref = ref or load()
-    row = sc.changed(site="hopd", coverage="self_pay", hospital=None).to_dict()
-    r = quote_frame(pd.DataFrame([row]), ref, keep_inputs=False).iloc[0]
-    return {"cash": (float(r["facility_allowed_low"]), float(r["facility_allowed_high"])),
-            "gross": (float(r["facility_billed_low"]), float(r["facility_billed_high"]))}
+    return _local_band(quote_frame(pd.DataFrame([_local_row(sc)]), ref or load(), keep_inputs=False).iloc[0])
 
 
-__all__ = ["KM_PER_MILE", "OUTPATIENT_TYPES", "display_name", "hospitals_near", "local_hospital_range"]
+__all__ = ["KM_PER_MILE", "OUTPATIENT_TYPES", "Nearby", "display_name", "hospitals_near", "local_hospital_range",
+           "nearby"]
