@@ -44,7 +44,7 @@ with right:
         try:
             table = compare.by_site(sc, ref)
             detail_site = chosen
-            tied = bool(table["patient_pays_typical"].max() - table["patient_pays_typical"].min() < 1)
+            tied = compare.sites_tie(table)
             if chosen == state.COMPARE:  # the cheapest for the patient; among ties, the cheapest in all
                 detail_site = table.sort_values(["patient_pays_typical", "total_cost_typical"]).iloc[0]["site"]
             sc = sc.changed(site=detail_site)

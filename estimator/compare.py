@@ -21,6 +21,14 @@ from .scenario import (
 )
 from .tables import SITES, RefData, load
 
+#: Amounts within this many dollars are "about the same" when sites are compared.
+TIE_DOLLARS = 1.0
+
+
+def sites_tie(table: pd.DataFrame) -> bool:
+    """Whether every site in a ``by_site`` table would cost the patient about the same."""
+    return bool(table["patient_pays_typical"].max() - table["patient_pays_typical"].min() < TIE_DOLLARS)
+
 
 def _priced(variants: list[Scenario], ref: RefData | None) -> pd.DataFrame:
     """The variants through the batch engine, plus ``total_cost_typical``: what the patient and the

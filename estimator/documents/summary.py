@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from .. import clock
+from ..compare import TIE_DOLLARS
 from ..fields import FIELDS, applicable
 from ..guidance import disclaimer, questions
 from ..i18n import _
@@ -28,9 +29,6 @@ from ..tables import SITES, RefData, load
 from . import Document
 from .plain_sources import plain_sources
 from .series_section import add_series
-
-#: Amounts within this many dollars are "about the same" when sites are compared.
-TIE_DOLLARS = 1.0
 
 
 @dataclass(frozen=True)
