@@ -18,12 +18,9 @@ from estimator.i18n import N_, _
 from estimator.parsing import scenario_from_strings
 from estimator.scenario import FieldError, Scenario, ScenarioError
 from estimator.tables import YEARS
+from estimator.validation import PLACE_COUNT_MESSAGE
 
 COMPARE = "compare"
-#: The engine's words when no place is given (not a mistake the patient made: the page asks for one).
-NEEDS_PLACE = "give exactly one of"
-_PLACE_MESSAGE = ("give exactly one of zip (5 digits or ZIP+4), locality (e.g. 10112-00) or state "
-                  "(two letters)")
 #: The language of the patient pages (``?lang=es`` in the page address), a choice like any input.
 LANG = "lang"
 
@@ -119,8 +116,9 @@ def language() -> str:
 
 
 def needs_place(err: FieldError) -> bool:
-    """True for the engine's "give a place" problem, in any language (the page asks for a place)."""
-    return NEEDS_PLACE in err.message or err.message == _(_PLACE_MESSAGE)
+    """True for the engine's "give a place" problem, in any language (not a mistake the patient made:
+    the page asks for a place)."""
+    return err.message in (PLACE_COUNT_MESSAGE, _(PLACE_COUNT_MESSAGE))
 
 
 def init() -> None:

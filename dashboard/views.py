@@ -16,8 +16,6 @@ from . import state
 from .charts import PLOT_CONFIG
 from .safe_text import md
 
-NEEDS_PLACE = state.NEEDS_PLACE  # kept for callers; state.needs_place(err) says it in any language
-
 
 def problems(errors: list[FieldError]) -> bool:
     """Show input problems next to the results; True if there were any."""

@@ -33,7 +33,7 @@ from .fields import (
     read,
     show,
 )
-from .i18n import _
+from .i18n import N_, _
 from .tables import SITES, YEARS, RefData
 
 _SMALL = 16  # columns this short are read value by value (no pandas factorising)
@@ -307,9 +307,11 @@ def _place_count(c: Columns) -> np.ndarray:
     return given != 1
 
 
+#: The problem of a scenario with no place, or more than one (its English; shown translated).
+PLACE_COUNT_MESSAGE = N_("give exactly one of zip (5 digits or ZIP+4), locality (e.g. 10112-00) or state (two letters)")
+
 RULES: tuple[Rule, ...] = (
-    Rule("zip", _place_count, lambda c, i: _("give exactly one of zip (5 digits or ZIP+4), locality (e.g. "
-                                             "10112-00) or state (two letters)")),
+    Rule("zip", _place_count, lambda c, i: _(PLACE_COUNT_MESSAGE)),
     Rule("deductible_remaining", lambda c: c.has("deductible_remaining") & c.has("deductible"),
          lambda c, i: _("give either deductible (with deductible_met) or deductible_remaining, not both")),
     Rule("deductible_met", lambda c: c.has("deductible") & (c.num["deductible_met"] > c.num["deductible"]),
