@@ -46,7 +46,7 @@ def table_for_people(near: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def _choose(options: dict[str, str]) -> None:
+def _choose() -> None:
     chosen = st.session_state["w_hospital"]
     st.session_state[state.BY_NAME["hospital"].key] = chosen
     site_key = state.BY_NAME["site"].key
@@ -92,7 +92,7 @@ def render(sc: Scenario | None, ref: RefData, choose: bool = True, key: str = "h
     options.update({r.ccn: f"{r.name}, {r.city} ({r.distance_miles:.1f} mi)" for r in near.itertuples()})
     st.session_state["w_hospital"] = chosen if chosen in options else ANY
     st.selectbox(_("Price the hospital visit at"), list(options), format_func=options.get, key="w_hospital",
-                 on_change=_choose, args=(options,),
+                 on_change=_choose,
                  help=_("Choose a hospital to price its facility fee at the prices it publishes; the doctor's "
                         "and anesthesia bills are estimated as before."))
     row = near[near["ccn"] == chosen]
