@@ -18,8 +18,8 @@ import streamlit as st
 from dashboard import access, state
 from dashboard.layout import style
 from dashboard.nav import menu
-from estimator import i18n
-from estimator.i18n import _
+from estimator.common import i18n
+from estimator.common.i18n import _
 
 i18n.set_language(state.language())
 st.set_page_config(page_title=_("Epidural injection cost estimator"), page_icon="static/icon.png",

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from estimator import i18n
-from estimator.i18n import _
+from estimator.common import i18n
+from estimator.common.i18n import _
 
 CONTENT = Path(__file__).parents[1] / "dashboard" / "content"
 

@@ -6,8 +6,8 @@ import streamlit as st
 
 from dashboard import access, store
 from dashboard.safe_text import md
-from estimator import batch_csv, desk
-from estimator.errors import InputError
+from estimator.common.errors import InputError
+from estimator.frontdesk import batch_csv, desk
 
 #: Error rows listed one by one above the table (the table holds every row).
 MAX_LISTED_ERRORS = 50

@@ -4,8 +4,8 @@ import streamlit as st
 
 from dashboard import access, store
 from dashboard.safe_text import md
-from estimator.clinic_prices import TEMPLATE, PriceList, price_text
-from estimator.errors import InputError
+from estimator.common.errors import InputError
+from estimator.frontdesk.clinic_prices import TEMPLATE, PriceList, price_text
 
 staff = access.require_staff()
 log = store.quote_log()

@@ -4,14 +4,14 @@ import streamlit as st
 
 from dashboard import charts, hospital_list, inputs, state, views
 from dashboard.series_view import render_series
-from estimator import compare
-from estimator.guidance import questions
-from estimator.i18n import _
-from estimator.money import usd
-from estimator.nearby import display_name
+from estimator.common.i18n import _
+from estimator.common.money import usd
+from estimator.planning import compare
+from estimator.planning.nearby import display_name
 from estimator.quote import quote
+from estimator.reference.tables import load
 from estimator.scenario import SITE_PHRASES, ScenarioError
-from estimator.tables import load
+from estimator.words.guidance import questions
 
 ref = load()
 state.init()

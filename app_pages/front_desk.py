@@ -8,19 +8,20 @@ import streamlit as st
 
 from dashboard import access, store
 from dashboard.safe_text import md
-from estimator import desk, gfe
-from estimator.clinic_prices import quote_with_prices
-from estimator.fields import FIELDS as REGISTRY
-from estimator.fields import keep_applicable
-from estimator.money import between, usd
-from estimator.parsing import scenario_from_strings
-from estimator.quote_record import QuoteRecord
+from estimator import gfe
+from estimator.common.money import between, usd
+from estimator.frontdesk import desk
+from estimator.frontdesk.clinic_prices import quote_with_prices
+from estimator.inputs.fields import FIELDS as REGISTRY
+from estimator.inputs.fields import keep_applicable
+from estimator.inputs.parsing import scenario_from_strings
+from estimator.records.quote_record import QuoteRecord
+from estimator.reference.tables import load
 from estimator.scenario import (
     COVERAGE_LABELS,
     FieldError,
     InputError,
 )
-from estimator.tables import load
 
 ROOT = Path(__file__).resolve().parents[1]
 PROFILE = Path(os.environ.get("ESTIMATOR_CLINIC_PROFILE", ROOT / "examples" / "clinic_profile.json"))

@@ -7,8 +7,8 @@ descriptions, sources and methods) is shown as the data has it.
 import pandas as pd
 import streamlit as st
 
-from estimator.i18n import _
-from estimator.tables import YEARS, load
+from estimator.common.i18n import _
+from estimator.reference.tables import YEARS, load
 
 ref = load()
 meta = ref.metadata

@@ -4,11 +4,11 @@ import streamlit as st
 
 from dashboard import charts, hospital_list, inputs, state, views
 from dashboard.safe_text import md
-from estimator import compare
-from estimator.geography import resolve
-from estimator.i18n import _
-from estimator.money import usd
-from estimator.tables import load
+from estimator.common.i18n import _
+from estimator.common.money import usd
+from estimator.planning import compare
+from estimator.reference.geography import resolve
+from estimator.reference.tables import load
 
 ref = load()
 state.init()

@@ -12,11 +12,13 @@ import streamlit as st
 
 from dashboard import access, store
 from dashboard.safe_text import md
-from estimator import clock, desk, gfe
-from estimator.fields import FIELDS
-from estimator.money import usd
-from estimator.quote_record import TABLE_AMOUNT_COLUMNS, QuoteRecord, UnknownSchemaVersion
-from estimator.storage import export_csv
+from estimator import gfe
+from estimator.common import clock
+from estimator.common.money import usd
+from estimator.frontdesk import desk
+from estimator.inputs.fields import FIELDS
+from estimator.records.quote_record import TABLE_AMOUNT_COLUMNS, QuoteRecord, UnknownSchemaVersion
+from estimator.records.storage import export_csv
 
 access.require_staff()
 log = store.quote_log()

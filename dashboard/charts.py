@@ -1,7 +1,7 @@
 """Plotly figures for the dashboard, built from quotes and comparison tables (no pricing here).
 
 Each function returns (figure, alt text); the alt text says in words what the chart shows. Titles,
-labels, hover text and alt text are in the current language (estimator.i18n); amounts are US dollars.
+labels, hover text and alt text are in the current language (estimator.common.i18n); amounts are US dollars.
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from estimator.i18n import N_, _
-from estimator.money import usd
+from estimator.common.i18n import N_, _
+from estimator.common.money import usd
 from estimator.quote import Quote
 
 BLUE, ORANGE, GREEN, GREY, RED = "#1f5aa6", "#b35900", "#2e7d32", "#5f6368", "#b3261e"

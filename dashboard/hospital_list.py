@@ -1,6 +1,6 @@
 """'Hospitals near you': the hospitals around the patient's ZIP code with their published prices.
 
-Display only: the list and the figures come from estimator.nearby. Choosing a hospital sets the
+Display only: the list and the figures come from estimator.planning.nearby. Choosing a hospital sets the
 ``hospital`` input (kept in the page address like every other input), which prices the hospital
 site at that hospital's published prices.
 """
@@ -12,12 +12,12 @@ import math
 import pandas as pd
 import streamlit as st
 
-from estimator import nearby
-from estimator.errors import InputError
-from estimator.i18n import N_, _
-from estimator.money import between, usd
+from estimator.common.errors import InputError
+from estimator.common.i18n import N_, _
+from estimator.common.money import between, usd
+from estimator.planning import nearby
+from estimator.reference.tables import RefData
 from estimator.scenario import Scenario
-from estimator.tables import RefData
 
 from . import state
 from .safe_text import md

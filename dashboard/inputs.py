@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from estimator.fields import applicable
-from estimator.i18n import _
+from estimator.common.i18n import _
+from estimator.inputs.fields import applicable
 
 from . import state
 from .safe_text import md

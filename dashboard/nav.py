@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from estimator import i18n
+from estimator.common import i18n
 
 from . import state
 

@@ -3,7 +3,7 @@
 ``render_series(scenario)`` draws the panel (an expander with the number of injections and the
 weeks between them, a chart and a short table) and returns the priced plan, for a page that also
 puts it in its PDF (``estimator.documents.series_section.add_series``). ``series_chart(plan)`` builds
-the chart (no Streamlit). All pricing is ``estimator.series.plan_series``.
+the chart (no Streamlit). All pricing is ``estimator.planning.series.plan_series``.
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from estimator.errors import InputError
-from estimator.i18n import _
-from estimator.money import between, usd
+from estimator.common.errors import InputError
+from estimator.common.i18n import _
+from estimator.common.money import between, usd
+from estimator.planning.series import COUNT, DEFAULT_COUNT, DEFAULT_WEEKS_APART, WEEKS_APART, SeriesPlan, plan_series
 from estimator.scenario import Scenario
-from estimator.series import COUNT, DEFAULT_COUNT, DEFAULT_WEEKS_APART, WEEKS_APART, SeriesPlan, plan_series
 
 from .charts import BLUE, GREY, ORANGE, _layout
 from .safe_text import md

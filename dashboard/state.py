@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
-from estimator import i18n
-from estimator.fields import FIELDS as REGISTRY_FIELDS
-from estimator.fields import NETWORK_LABELS, SITE_LABELS, FieldSpec, keep_applicable, read, show
-from estimator.i18n import N_, _
-from estimator.parsing import scenario_from_strings
+from estimator.common import i18n
+from estimator.common.i18n import N_, _
+from estimator.inputs.fields import FIELDS as REGISTRY_FIELDS
+from estimator.inputs.fields import NETWORK_LABELS, SITE_LABELS, FieldSpec, keep_applicable, read, show
+from estimator.inputs.parsing import scenario_from_strings
+from estimator.inputs.validation import PLACE_COUNT_MESSAGE
+from estimator.reference.tables import YEARS
 from estimator.scenario import FieldError, Scenario, ScenarioError
-from estimator.tables import YEARS
-from estimator.validation import PLACE_COUNT_MESSAGE
 
 COMPARE = "compare"
 #: The language of the patient pages (``?lang=es`` in the page address), a choice like any input.

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from estimator.clinic_prices import PriceList
-from estimator.fields import FIELDS, read
+from estimator.frontdesk.clinic_prices import PriceList
 from estimator.gfe import ClinicProfile
-from estimator.readers import read_json_file
+from estimator.inputs.fields import FIELDS, read
+from estimator.inputs.readers import read_json_file
+from estimator.records.storage import QuoteLog, StorageError, database_url
 from estimator.scenario import ScenarioError
-from estimator.storage import QuoteLog, StorageError, database_url
 
 from .safe_text import md
 

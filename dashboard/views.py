@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from estimator import i18n
+from estimator.common import i18n
+from estimator.common.i18n import N_, _
+from estimator.common.money import between, usd
 from estimator.documents.summary import summary_csv, summary_pdf
-from estimator.guidance import disclaimer as disclaimer_text
-from estimator.i18n import N_, _
-from estimator.money import between, usd
 from estimator.quote import Quote
 from estimator.scenario import FieldError
+from estimator.words.guidance import disclaimer as disclaimer_text
 
 from . import state
 from .charts import PLOT_CONFIG

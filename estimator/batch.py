@@ -14,10 +14,11 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 
-from . import engine, named_hospital
-from .fields import COPAY_TIMING, FIELDS, IMAGING
-from .tables import COMPONENTS, LEVELS, PROCEDURE_CODES, YEARS, RefData, load
-from .validation import Checked, check_frame
+from estimator.inputs.fields import COPAY_TIMING, FIELDS, IMAGING
+from estimator.inputs.validation import Checked, check_frame
+from estimator.pricing import engine
+from estimator.reference import named_hospital
+from estimator.reference.tables import COMPONENTS, LEVELS, PROCEDURE_CODES, YEARS, RefData, load
 
 CHUNK = 32_768
 

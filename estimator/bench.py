@@ -20,15 +20,15 @@ import time
 import numpy as np
 import pandas as pd
 
-from . import sampling
-from .batch import quote_frame
-from .quote import quote
-from .scenario import Scenario
-from .tables import load
+from estimator.batch import quote_frame
+from estimator.inputs import sampling
+from estimator.quote import quote
+from estimator.reference.tables import load
+from estimator.scenario import Scenario
 
 
 def random_frame(n: int, seed: int = 0) -> pd.DataFrame:
-    """n random valid scenarios drawn from the field registry (estimator.sampling)."""
+    """n random valid scenarios drawn from the field registry (estimator.inputs.sampling)."""
     return sampling.random_frame(n, seed, load())
 
 

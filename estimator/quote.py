@@ -11,11 +11,13 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from . import engine, explain, geography, named_hospital
-from .fields import MEDIGAP, PLAN_TYPE
-from .i18n import N_, _
-from .scenario import COVERAGE, MEDICARE_PROVIDER, SEDATION, Scenario, ScenarioError
-from .tables import COMPONENTS, LEVELS, PROCEDURE_CODES, SITES, YEARS, RefData, code_names, load
+from estimator.common.i18n import N_, _
+from estimator.inputs.fields import MEDIGAP, PLAN_TYPE
+from estimator.pricing import engine
+from estimator.reference import geography, named_hospital
+from estimator.reference.tables import COMPONENTS, LEVELS, PROCEDURE_CODES, SITES, YEARS, RefData, code_names, load
+from estimator.scenario import COVERAGE, MEDICARE_PROVIDER, SEDATION, Scenario, ScenarioError
+from estimator.words import explain
 
 #: Each bill's label in English (the msgid); a quote carries it in the current language.
 COMPONENT_LABELS = {"professional": N_("Doctor's fee (professional)"),
@@ -154,7 +156,7 @@ def _split_totals(sc: Scenario, place: geography.Place, res: engine.Result,
 
 def quote(sc: Scenario, ref: RefData | None = None) -> Quote:
     """Price one scenario. Raises ScenarioError (listing every bad field) on invalid input. The words
-    (steps, warnings, component labels) are in the current language (estimator.i18n); the numbers,
+    (steps, warnings, component labels) are in the current language (estimator.common.i18n); the numbers,
     codes and keys are the same in every language."""
     ref = ref or load()
     if sc.hospital and not (sc.zip or sc.locality or sc.state):  # priced where the hospital is

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, field, fields, make_dataclass, replace
 
-from .errors import FieldError, InputError, ScenarioError
-from .fields import (  # noqa: F401  (re-exported: the names callers have always imported from here)
+from estimator.common.errors import FieldError, InputError, ScenarioError
+from estimator.inputs.fields import (  # noqa: F401  (re-exported: the names callers have always imported from here)
     COINSURANCE_BASE,
     COPAY_TIMING,
     COVERAGE,
@@ -85,14 +85,14 @@ class _ScenarioMethods:
 
     def validate(self) -> list[FieldError]:
         """Every problem with the inputs (place lookups are checked by the geography module)."""
-        from .validation import check_values
+        from estimator.inputs.validation import check_values
 
         return check_values(self.to_dict())[1]
 
     def check(self) -> Scenario:
         """Raise InputError if anything is wrong; else return the scenario with its values read
         (text such as '1,500' as numbers, state codes in capitals)."""
-        from .validation import check_values
+        from estimator.inputs.validation import check_values
 
         values, errs = check_values(self.to_dict())
         if errs:
@@ -109,5 +109,5 @@ def _type(spec) -> str:  # noqa: ANN001
 #: One patient's situation: one attribute per registry field. Give exactly one of zip, locality or state.
 Scenario = make_dataclass(
     "Scenario", [(s.name, _type(s), field(default=s.default)) for s in REGISTRY], bases=(_ScenarioMethods,),
-    namespace={"__doc__": "One patient's situation (fields: see estimator.fields.REGISTRY).",
+    namespace={"__doc__": "One patient's situation (fields: see estimator.inputs.fields.REGISTRY).",
                "__module__": __name__})

@@ -42,7 +42,7 @@ import plotly.graph_objects as go
 
 from estimator.databuild import cms, market
 from estimator.databuild.figures import load_figures
-from estimator.tables import data_dir
+from estimator.reference.tables import data_dir
 
 ROOT = Path.cwd().parent if Path.cwd().name == "notebooks" else Path.cwd()
 REFERENCE = Path(os.environ.get("ESTIMATOR_REFERENCE", ROOT.parent / "shared" / "reference"))
@@ -212,7 +212,7 @@ md("""
 `data/hospital_market_evidence.csv` holds one row per hospital that publishes a 62321 price: its
 gross charge, cash price, commercial median (where it publishes per-payer rates) and its own
 Medicare OPPS rate. Each price is read as y = ln(price / Medicare rate). The model
-(`estimator/market_model.py`) is national -> state partial pooling: hospitals sharing one
+(`estimator/databuild/market_model.py`) is national -> state partial pooling: hospitals sharing one
 chargemaster count once; each state's shift is shrunk toward the national level by
 Z = n tau^2 / (n tau^2 + sigma^2), with tau^2 (between states) and sigma^2 (between chargemasters
 within a state) estimated from the data. The band is the national level plus the state's shift plus
@@ -230,11 +230,11 @@ Note on the data: the largest source keeps one value per code, the largest over 
 hospital's file, so a gross charge or cash price may be a professional or inpatient line's figure.
 """)
 code("""
-from estimator import market_model as mm
+from estimator.databuild import market_model as mm
 
 ev = pd.read_csv(data_dir() / "hospital_market_evidence.csv", dtype={"ccn": str, "zip": str},
                  keep_default_na=False, na_values=[""])
-from estimator.hospitals import payer_rates
+from estimator.reference.hospitals import payer_rates
 
 plans = mm.commercial_plan_rates(payer_rates())
 models = mm.fit_all(ev, plans)

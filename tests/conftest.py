@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from estimator import tables
+from estimator.reference import tables
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = Path(os.environ.get("ESTIMATOR_REFERENCE", ROOT.parent / "shared" / "reference"))
@@ -57,7 +57,7 @@ def postgres_schema():
 @pytest.fixture
 def postgres_url(postgres_schema):
     """A fresh schema holding the quote log's tables (``log init`` run by the owner)."""
-    from estimator.log_schema import init_schema, make_engine
+    from estimator.records.log_schema import init_schema, make_engine
 
     engine = make_engine(postgres_schema)
     init_schema(engine)

@@ -11,10 +11,10 @@ from __future__ import annotations
 import pandas as pd
 from hypothesis import strategies as st
 
-from estimator.fields import COVERAGE, FIELDS, PLACE_FIELDS, REGISTRY, SEDATION, FieldSpec, applies
-from estimator.sampling import _repair, random_frame, scenario_rows
+from estimator.inputs.fields import COVERAGE, FIELDS, PLACE_FIELDS, REGISTRY, SEDATION, FieldSpec, applies
+from estimator.inputs.sampling import _repair, random_frame, scenario_rows
+from estimator.reference.tables import YEARS, load
 from estimator.scenario import Scenario
-from estimator.tables import YEARS, load
 
 _REF = load()
 ZIPS = sorted(_REF.frames["zip_locality"]["zip"].sample(400, random_state=1))

@@ -6,8 +6,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.safe_text import shown
-from estimator import compare
-from estimator.money import usd
+from estimator.common.money import usd
+from estimator.planning import compare
 from estimator.quote import quote
 from estimator.scenario import Scenario
 

@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 
 from estimator import cli
-from estimator.batch_csv import TEMPLATE, documents_zip, quote_cases, read_cases
-from estimator.clinic_prices import TEMPLATE as PRICES_TEMPLATE
-from estimator.clinic_prices import PriceList, quote_with_prices
-from estimator.errors import InputError
+from estimator.common.errors import InputError
+from estimator.frontdesk.batch_csv import TEMPLATE, documents_zip, quote_cases, read_cases
+from estimator.frontdesk.clinic_prices import TEMPLATE as PRICES_TEMPLATE
+from estimator.frontdesk.clinic_prices import PriceList, quote_with_prices
 from estimator.quote import quote
 from estimator.scenario import Scenario, ScenarioError
 

@@ -13,10 +13,10 @@ import pytest
 
 from estimator import cli
 from estimator.batch import quote_frame
-from estimator.engine import CASES
+from estimator.pricing.engine import CASES
 from estimator.quote import quote
+from estimator.reference.tables import LEVELS, load
 from estimator.scenario import Scenario
-from estimator.tables import LEVELS, load
 
 REF = load()
 

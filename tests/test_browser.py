@@ -12,7 +12,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from estimator.money import usd
+from estimator.common.money import usd
 from estimator.quote import quote
 from estimator.scenario import Scenario
 

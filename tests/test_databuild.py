@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from estimator.databuild import build, figures
-from estimator.tables import data_dir
+from estimator.reference.tables import data_dir
 
 
 @pytest.fixture(scope="module")

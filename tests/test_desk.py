@@ -1,4 +1,4 @@
-"""The front desk's records (estimator/desk.py): shapes, saving, corrections, and clean storage errors."""
+"""The front desk's records (estimator/frontdesk/desk.py): shapes, saving, corrections, and clean storage errors."""
 
 from __future__ import annotations
 
@@ -11,14 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from estimator import batch_csv, desk, gfe
-from estimator.errors import InputError
-from estimator.parsing import scenario_from_strings
+from estimator import gfe
+from estimator.common.errors import InputError
+from estimator.frontdesk import batch_csv, desk
+from estimator.inputs.parsing import scenario_from_strings
+from estimator.inputs.readers import EARLIEST_DATE, parse_birth_date, parse_date
 from estimator.quote import quote
-from estimator.quote_record import QuoteRecord
-from estimator.readers import EARLIEST_DATE, parse_birth_date, parse_date
+from estimator.records.quote_record import QuoteRecord
+from estimator.records.storage import QuoteLog
 from estimator.scenario import Scenario
-from estimator.storage import QuoteLog
 
 from .conftest import ROOT
 

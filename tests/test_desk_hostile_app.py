@@ -16,9 +16,9 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.access import PASSCODE_FAILURES
 from dashboard.safe_text import md, shown
-from estimator.batch_csv import TEMPLATE
-from estimator.clinic_prices import TEMPLATE as PRICES_TEMPLATE
-from estimator.storage import QuoteLog
+from estimator.frontdesk.batch_csv import TEMPLATE
+from estimator.frontdesk.clinic_prices import TEMPLATE as PRICES_TEMPLATE
+from estimator.records.storage import QuoteLog
 
 from .conftest import ROOT
 

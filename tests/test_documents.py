@@ -16,9 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from estimator import cli, clock, desk, gfe
-from estimator import readers as rd
-from estimator.clinic_prices import PriceList
+from estimator import cli, gfe
+from estimator.common import clock
+from estimator.common.errors import InputError
 from estimator.documents import needs_fallback
 from estimator.documents.gfe_pdf import gfe_pdf
 from estimator.documents.plain_sources import plain_sources
@@ -29,11 +29,13 @@ from estimator.documents.summary import (
     summary_csv,
     summary_pdf,
 )
-from estimator.errors import InputError
+from estimator.frontdesk import desk
+from estimator.frontdesk.clinic_prices import PriceList
+from estimator.inputs import readers as rd
 from estimator.quote import quote
-from estimator.quote_record import QuoteRecord
+from estimator.records.quote_record import QuoteRecord
+from estimator.records.storage import QuoteLog
 from estimator.scenario import Scenario
-from estimator.storage import QuoteLog
 
 from .conftest import ROOT
 
@@ -130,7 +132,7 @@ def test_the_case_price_wins_over_the_profile_and_the_price_list():
 
 
 def test_a_named_hospitals_published_cash_price_is_the_facilitys_own():
-    from estimator import hospitals
+    from estimator.reference import hospitals
 
     table = hospitals.hospital_prices()
     row = table[(table["code"] == "62321") & table["cash_price"].notna()].iloc[0]
@@ -299,7 +301,7 @@ def test_the_patient_summary_has_no_jargon_and_no_file_paths(sc):
 
 
 def test_a_clinic_priced_quote_is_not_compared_across_sites():
-    from estimator.clinic_prices import quote_with_prices
+    from estimator.frontdesk.clinic_prices import quote_with_prices
 
     prices = PriceList.from_csv("payer,coverage,site,code,component,amount\ncash,self_pay,*,*,professional,250\n")
     q = quote_with_prices(Scenario(zip="35203", site="asc", coverage="self_pay"), prices).to_dict()
@@ -356,8 +358,8 @@ def test_the_desk_copy_header_from_a_record_header():
 
 
 def test_the_summary_prints_a_planned_series_of_injections():
-    from estimator.money import usd
-    from estimator.series import plan_series
+    from estimator.common.money import usd
+    from estimator.planning.series import plan_series
 
     sc = Scenario(zip="35203", site="asc", deductible=1500, coinsurance=20)
     plan = plan_series(sc, 3, 4)

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from estimator import fee_schedule
-from estimator.tables import PROCEDURE_CODES, YEARS, data_dir
+from estimator.pricing import fee_schedule
+from estimator.reference.tables import PROCEDURE_CODES, YEARS, data_dir
 
 from .conftest import run_cli
 

@@ -21,8 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from estimator import cli
-from estimator.batch_csv import TEMPLATE
-from estimator.fields import (
+from estimator.frontdesk.batch_csv import TEMPLATE
+from estimator.inputs.fields import (
     COVERAGE,
     FIELDS,
     PLACE_FIELDS,
@@ -33,10 +33,10 @@ from estimator.fields import (
     keep_applicable,
     read,
 )
-from estimator.parsing import scenario_from_strings
+from estimator.inputs.parsing import scenario_from_strings
+from estimator.inputs.validation import check_frame, check_values
+from estimator.reference.tables import load
 from estimator.scenario import Scenario, ScenarioError
-from estimator.tables import load
-from estimator.validation import check_frame, check_values
 
 REF = load()
 _NUMBERISH = st.one_of(
@@ -179,7 +179,7 @@ def test_read_never_raises_and_either_reads_or_explains(text):
 @settings(max_examples=200, deadline=None)
 def test_blank_cells_read_alike_for_one_quote_and_a_frame(cells):
     """The validator's small-batch shortcut for blank cells agrees with its pandas path."""
-    from estimator.validation import _blank_cells
+    from estimator.inputs.validation import _blank_cells
 
     s = pd.Series(cells, dtype=object)
     expected = (s.isna() | s.astype(str).str.strip().eq("")).to_numpy(bool)

@@ -13,9 +13,9 @@ from streamlit.testing.v1 import AppTest
 from dashboard.access import PASSCODE_FAILURES, FailureThrottle
 from dashboard.safe_text import shown
 from estimator.quote import quote
-from estimator.quote_record import QuoteRecord
+from estimator.records.quote_record import QuoteRecord
+from estimator.records.storage import QuoteLog
 from estimator.scenario import Scenario
-from estimator.storage import QuoteLog
 
 from .conftest import ROOT
 
@@ -462,7 +462,7 @@ def test_a_future_date_of_birth_is_refused_as_the_file_readers_refuse_it(db):
 
 
 def test_the_log_shows_local_times_and_labels(db, monkeypatch):
-    from estimator import desk
+    from estimator.frontdesk import desk
 
     monkeypatch.setenv("ESTIMATOR_TIMEZONE", "America/Chicago")
     store = QuoteLog(f"sqlite:///{db}")
@@ -478,7 +478,7 @@ def test_the_log_shows_local_times_and_labels(db, monkeypatch):
 
 
 def test_a_batch_lists_error_rows_first_and_saves_the_rest_to_the_log_at_once(db):
-    from estimator.batch_csv import TEMPLATE
+    from estimator.frontdesk.batch_csv import TEMPLATE
 
     at = open_page("app_pages/batch_quotes.py")
     at.text_input(key="w_staff_name").input("JD")
@@ -503,7 +503,7 @@ def test_a_batch_lists_error_rows_first_and_saves_the_rest_to_the_log_at_once(db
 
 
 def test_the_clinic_prices_page_shows_the_list_just_saved(db):
-    from estimator.clinic_prices import TEMPLATE
+    from estimator.frontdesk.clinic_prices import TEMPLATE
 
     at = open_page("app_pages/clinic_prices.py")
     at.text_input(key="w_staff_name").input("JD")

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from estimator.batch_csv import TEMPLATE
-from estimator.storage import QuoteLog
+from estimator.frontdesk.batch_csv import TEMPLATE
+from estimator.records.storage import QuoteLog
 
 from .e2e_server import block_non_local, free_port, streamlit_server
 from .oidc_provider import oidc_provider

@@ -11,9 +11,9 @@ import pytest
 from pypdf import PdfReader
 
 from estimator import cli, gfe
-from estimator.clinic_prices import PriceList
+from estimator.common.errors import InputError
 from estimator.documents.gfe_pdf import gfe_pdf
-from estimator.errors import InputError
+from estimator.frontdesk.clinic_prices import PriceList
 from estimator.scenario import ScenarioError
 
 from .conftest import ROOT, run_cli

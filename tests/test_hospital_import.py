@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from estimator.cli import main
-from estimator.errors import InputError
+from estimator.common.errors import InputError
 from estimator.hospital_files import (
     FRAME_COLUMNS,
     import_files,

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from estimator import hospitals as hosp
-from estimator import market_model as mm
-from estimator.errors import InputError
-from estimator.tables import BASES, COMPONENTS
+from estimator.common.errors import InputError
+from estimator.databuild import market_model as mm
+from estimator.reference import hospitals as hosp
+from estimator.reference.tables import BASES, COMPONENTS
 
 PRICES = "market/hospitals/hospital_prices_62320_62323.csv"
 

@@ -48,15 +48,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from estimator import batch_csv, cli, cli_log, gfe
+from estimator import cli, gfe
 from estimator.batch import quote_frame
-from estimator.clinic_prices import PriceList
-from estimator.errors import InputError
-from estimator.fields import REGISTRY
-from estimator.parsing import scenario_from_strings
+from estimator.cli import log_commands as cli_log
+from estimator.common.errors import InputError
+from estimator.frontdesk import batch_csv
+from estimator.frontdesk.clinic_prices import PriceList
+from estimator.inputs.fields import REGISTRY
+from estimator.inputs.parsing import scenario_from_strings
 from estimator.quote import quote
+from estimator.reference.tables import load
 from estimator.scenario import Scenario
-from estimator.tables import load
 
 from .conftest import ROOT
 
@@ -500,7 +502,7 @@ def test_dev_zero_is_refused(tmp_path, args):
 
 
 def test_clinic_profile_load_refuses_dev_zero():
-    code = ("from estimator.gfe import ClinicProfile\nfrom estimator.errors import InputError\n"
+    code = ("from estimator.gfe import ClinicProfile\nfrom estimator.common.errors import InputError\n"
             "try:\n    ClinicProfile.load('/dev/zero')\nexcept InputError as e:\n    print('refused', e)\n")
     p = run_limited(["-c", code])
     assert p.stdout.startswith("refused"), p.stderr[-500:]

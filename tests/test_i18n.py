@@ -24,15 +24,16 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
 from hypothesis import HealthCheck, given, settings
 
-from estimator import i18n, named_hospital
-from estimator.errors import InputError
-from estimator.fields import REGISTRY
-from estimator.guidance import DISCLAIMER, disclaimer, questions
-from estimator.i18n import L_, _, ngettext, use
-from estimator.money import between, usd_range
+from estimator.common import i18n
+from estimator.common.errors import InputError
+from estimator.common.i18n import L_, _, ngettext, use
+from estimator.common.money import between, usd_range
+from estimator.inputs.fields import REGISTRY
 from estimator.quote import CODE_NAMES, quote
+from estimator.reference import named_hospital
+from estimator.reference.tables import code_names, load
 from estimator.scenario import Scenario
-from estimator.tables import code_names, load
+from estimator.words.guidance import DISCLAIMER, disclaimer, questions
 
 from .conftest import ROOT, run_cli
 from .strategies import scenarios
@@ -101,7 +102,7 @@ def test_the_data_code_names_are_the_catalogued_ones():
 
 
 def test_the_data_notes_on_estimates_are_translated():
-    from estimator.explain import _estimate_note
+    from estimator.words.explain import _estimate_note
 
     notes = set(load().estimates.values())
     with use("es"):
@@ -265,7 +266,7 @@ BAD_INPUTS = [
 
 @pytest.mark.parametrize("values", BAD_INPUTS)
 def test_errors_name_the_same_fields_in_spanish_with_spanish_messages(values):
-    from estimator.parsing import scenario_from_strings
+    from estimator.inputs.parsing import scenario_from_strings
 
     def errors() -> list:
         with pytest.raises(InputError) as e:

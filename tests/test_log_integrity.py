@@ -19,12 +19,12 @@ import pytest
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.exc import DBAPIError
 
-from estimator import desk
-from estimator.log_chain import GENESIS, PRICE_SET_COLUMNS, QUOTE_COLUMNS, quote_hash
-from estimator.log_schema import init_schema, make_engine
+from estimator.frontdesk import desk
 from estimator.quote import quote
+from estimator.records.log_chain import GENESIS, PRICE_SET_COLUMNS, QUOTE_COLUMNS, quote_hash
+from estimator.records.log_schema import init_schema, make_engine
+from estimator.records.storage import QuoteLog, StorageError, price_sets, quotes
 from estimator.scenario import Scenario
-from estimator.storage import QuoteLog, StorageError, price_sets, quotes
 
 from .conftest import ROOT
 
@@ -236,7 +236,7 @@ def _together(url: str, *args: str, n: int = 4) -> list[subprocess.CompletedProc
     return out
 
 
-SAVE_25 = ("from estimator.storage import QuoteLog\n"
+SAVE_25 = ("from estimator.records.storage import QuoteLog\n"
            "from estimator.quote import quote\nfrom estimator.scenario import Scenario\n"
            "q = quote(Scenario(zip='35203'))\nlog = QuoteLog()\n"
            "for i in range(25):\n    log.save(q.scenario.to_dict(), q.to_dict(), 'proc')\n")

@@ -23,12 +23,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from estimator import cli, fields, guidance
+from estimator import cli
 from estimator.batch import quote_frame
 from estimator.databuild import mac
+from estimator.inputs import fields
 from estimator.quote import quote
+from estimator.reference.tables import data_dir, load
 from estimator.scenario import Scenario
-from estimator.tables import data_dir, load
+from estimator.words import guidance
 
 from .strategies import scenarios
 

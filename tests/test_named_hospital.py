@@ -249,7 +249,7 @@ def test_any_published_cash_price_is_the_self_pay_facility_fee(row) -> None:
 
 
 def test_comparing_sites_keeps_the_hospital_only_at_its_outpatient_department() -> None:
-    from estimator import compare
+    from estimator.planning import compare
 
     sc = Scenario(zip="36301", site="hopd", coverage="self_pay", hospital="010001")
     assert sc.changed(site="asc").hospital is None and sc.changed(coverage="commercial").hospital == "010001"

@@ -1,4 +1,4 @@
-"""Hospitals near a patient (estimator.nearby) and the pages that show them (AppTest).
+"""Hospitals near a patient (estimator.planning.nearby) and the pages that show them (AppTest).
 
 Expected figures come from the hospitals' own published files (data/hospital_prices.csv, built from
 the reference price files) and from the engine's single quote with the hospital named.
@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
 from dashboard.safe_text import shown
-from estimator import hospitals as hosp
-from estimator.errors import InputError
-from estimator.nearby import KM_PER_MILE, OUTPATIENT_TYPES, display_name, hospitals_near, local_hospital_range
+from estimator.common.errors import InputError
+from estimator.planning.nearby import KM_PER_MILE, OUTPATIENT_TYPES, display_name, hospitals_near, local_hospital_range
 from estimator.quote import quote
+from estimator.reference import hospitals as hosp
 from estimator.scenario import Scenario
 
 from .conftest import ROOT

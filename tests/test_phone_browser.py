@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from estimator.money import usd
+from estimator.common.money import usd
 from estimator.quote import quote
 from estimator.scenario import Scenario
 

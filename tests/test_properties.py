@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from estimator import benefits
+from estimator.pricing import benefits
 from estimator.quote import quote
 from estimator.scenario import Scenario
 

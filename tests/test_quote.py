@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from estimator import compare
+from estimator.planning import compare
 from estimator.quote import quote
 from estimator.scenario import Scenario, ScenarioError
 

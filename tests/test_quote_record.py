@@ -21,13 +21,13 @@ from pypdf import PdfReader
 from sqlalchemy import insert
 
 from dashboard.safe_text import shown
-from estimator.log_schema import init_schema, make_engine
-from estimator.money import usd
+from estimator.common.money import usd
+from estimator.common.safe_csv import read_rows
 from estimator.quote import quote
-from estimator.quote_record import EXPORT_COLUMNS, SCHEMA_VERSION, QuoteRecord, UnknownSchemaVersion
-from estimator.safe_csv import read_rows
+from estimator.records.log_schema import init_schema, make_engine
+from estimator.records.quote_record import EXPORT_COLUMNS, SCHEMA_VERSION, QuoteRecord, UnknownSchemaVersion
+from estimator.records.storage import QuoteLog, export_csv, quotes
 from estimator.scenario import Scenario
-from estimator.storage import QuoteLog, export_csv, quotes
 
 FIXTURE = Path(__file__).parent / "fixtures" / "quote_record_v1.json"
 

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from estimator import readers
-from estimator.errors import InputError
+from estimator.common.errors import InputError
 from estimator.gfe import ClinicProfile, GfeCase
+from estimator.inputs import readers
 
 from .conftest import ROOT
 

@@ -12,10 +12,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from estimator import cli, fee_schedule, geography
+from estimator import cli
+from estimator.pricing import fee_schedule
 from estimator.quote import quote
+from estimator.reference import geography
+from estimator.reference.tables import PROCEDURE_CODES, YEARS, data_dir
 from estimator.scenario import Scenario
-from estimator.tables import PROCEDURE_CODES, YEARS, data_dir
 
 CODES_2026 = ("62320", "62321", "62322", "62323", "99152", "99153")
 CENT = Decimal("0.01")

@@ -12,11 +12,11 @@ import pandas as pd
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from estimator.batch_csv import quote_cases, read_cases
+from estimator.common.safe_csv import FORMULA_CHARS, frame_to_csv, is_plain_number, read_rows, safe_cell, write_rows
+from estimator.frontdesk.batch_csv import quote_cases, read_cases
 from estimator.quote import quote
-from estimator.safe_csv import FORMULA_CHARS, frame_to_csv, is_plain_number, read_rows, safe_cell, write_rows
+from estimator.records.storage import QuoteLog, export_csv
 from estimator.scenario import Scenario
-from estimator.storage import QuoteLog, export_csv
 
 ATTACK = "x\r=cmd|'/C calc'!A0"
 TRICKY = ["\r=cmd|' /C calc'!A0", "\n+1", " \t@SUM(1)", "=1+1", "-2-2", "%0A", "|calc", "\tcmd", "a\r\n-1",

@@ -15,16 +15,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from estimator import cli
-from estimator.errors import InputError
-from estimator.quote import quote
-from estimator.scenario import Scenario
-from estimator.series import (
+from estimator.common.errors import InputError
+from estimator.planning.series import (
     COMMON_YEARLY_CAP,
     MAX_COUNT,
     plan_series,
     sessions_in_window,
 )
-from estimator.tables import LEVELS, load
+from estimator.quote import quote
+from estimator.reference.tables import LEVELS, load
+from estimator.scenario import Scenario
 
 from .strategies import scenarios
 
@@ -285,7 +285,7 @@ def test_series_properties(sc, count, weeks):
 
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_the_series_table_lines_up_in_every_language(lang):
-    from estimator import i18n
+    from estimator.common import i18n
 
     plan = plan_series(Scenario(zip="35203", site="asc", deductible=1500, coinsurance=20), 3, 3)
     with i18n.use(lang):

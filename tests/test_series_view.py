@@ -9,12 +9,12 @@ import pytest
 from pypdf import PdfReader
 
 from dashboard.series_view import SERIES_CONFIG, series_chart
+from estimator.common.money import usd
 from estimator.documents import Document
 from estimator.documents.series_section import add_series, series_rows
-from estimator.money import usd
+from estimator.planning.series import plan_series
+from estimator.reference.tables import load
 from estimator.scenario import Scenario
-from estimator.series import plan_series
-from estimator.tables import load
 
 REF = load()
 

@@ -29,13 +29,14 @@ from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
 from dashboard.safe_text import shown
-from estimator import i18n, nearby
 from estimator.cli import format_series
+from estimator.common import i18n
 from estimator.documents.summary import summary_pdf
+from estimator.planning import nearby
+from estimator.planning.series import COUNT, MAX_COUNT, MAX_WEEKS_APART, WEEKS_APART, plan_series
 from estimator.quote import quote
+from estimator.reference.tables import load
 from estimator.scenario import Scenario
-from estimator.series import COUNT, MAX_COUNT, MAX_WEEKS_APART, WEEKS_APART, plan_series
-from estimator.tables import load
 
 from .conftest import ROOT
 

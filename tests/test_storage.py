@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
-from estimator import tables
+from estimator.common.safe_csv import safe_cell
 from estimator.quote import quote
-from estimator.safe_csv import safe_cell
+from estimator.records.storage import QuoteLog, export_csv
+from estimator.reference import tables
 from estimator.scenario import Scenario
-from estimator.storage import QuoteLog, export_csv
 
 
 def _quote(**kw):

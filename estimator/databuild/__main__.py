@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .build import build_tables, compare_tables, write_tables
+from estimator.databuild.build import build_tables, compare_tables, write_tables
 
 DEFAULT_OUT = Path(__file__).resolve().parents[2] / "data"
 

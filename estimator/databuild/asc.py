@@ -27,8 +27,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import cms
-from .figures import CURATED
+from estimator.databuild import cms
+from estimator.databuild.figures import CURATED
 
 AA_FILES = {2025: ("cms/asc/ASC_AA_2025_January.csv", "cms/asc/ASC_AA_2025_October.csv"),
             2026: ("cms/asc/ASC_AA_2026_January.csv",)}

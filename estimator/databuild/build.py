@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import market_model
-from . import asc, cms, hospital_tables, mac, market
-from .figures import Figure, load_codes, load_figures
+from estimator.databuild import asc, cms, hospital_tables, mac, market, market_model
+from estimator.databuild.figures import Figure, load_codes, load_figures
 
 YEARS = (2025, 2026)
 RVU_FILES = {2025: "cms/pfs2025/PPRRVU2025_Oct.csv", 2026: "cms/pfs2026/PPRRVU2026_Jul_nonQPP.csv"}

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .figures import CURATED
+from estimator.databuild.figures import CURATED
 
 
 def mac_jurisdictions(gpci: pd.DataFrame) -> pd.DataFrame:

@@ -28,8 +28,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..market_model import StateModel
-from .figures import Figure
+from estimator.databuild.figures import Figure
+from estimator.databuild.market_model import StateModel
 
 Z10 = 1.2815515655446004  # standard normal 90th percentile
 Z75 = 0.6744897501960817  # standard normal 75th percentile
@@ -143,7 +143,7 @@ def fee_ranges(ev: HospitalEvidence, figures: dict[tuple[str, int | None], Figur
                cash_ratio: tuple[float, int] | None = None) -> pd.DataFrame:
     """Build the market band table: one row per component x site x price basis.
 
-    With ``models`` (estimator.market_model, fitted on the published prices of about 2,000
+    With ``models`` (estimator.databuild.market_model, fitted on the published prices of about 2,000
     hospitals) the hospital facility bands for gross charges, cash prices and commercial rates are the
     models' national bands; the states' shifts are in regional_factors.csv. ``cash_ratio`` (the
     hospitals' median cash-to-gross ratio and how many chargemasters it rests on) then replaces the

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import contextlib
 
-from ..gfe import ROLE_LABELS, GfeCase, GfeLine, deadline
-from ..money import usd
-from ..quote import Quote
-from ..scenario import SEDATION_LABELS, SITE_PHRASES
-from ..tables import RefData, load
-from . import Document
+from estimator.common.money import usd
+from estimator.documents import Document
+from estimator.gfe import ROLE_LABELS, GfeCase, GfeLine, deadline
+from estimator.quote import Quote
+from estimator.reference.tables import RefData, load
+from estimator.scenario import SEDATION_LABELS, SITE_PHRASES
 
 
 def gfe_text(case: GfeCase, q: Quote, lines: list[GfeLine], ref: RefData | None = None) -> dict[str, object]:

@@ -4,7 +4,7 @@ A quote's ``sources`` name files and rules for whoever checks the numbers (``CMS
 value file CY2026 (reference/cms/pfs2026/...)``). A patient needs to know what kind of source it
 is and how recent: "Medicare Physician Fee Schedule 2026", "hospitals' published prices (files
 dated 2025-2026)". Each pattern below turns one kind of source into such words; a source no pattern
-knows is kept with its file references removed. The words are in the current language (estimator.i18n).
+knows is kept with its file references removed. The words are in the current language (estimator.common.i18n).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from ..i18n import _
+from estimator.common.i18n import _
 
 _Rule = tuple[re.Pattern[str], Callable[[re.Match[str]], str]]
 

@@ -8,10 +8,10 @@ command prints it), so a stored plan prints the same. Its words are in the curre
 
 from __future__ import annotations
 
-from ..i18n import N_, _, ngettext
-from ..money import between, usd
-from ..series import SeriesPlan
-from . import Document
+from estimator.common.i18n import N_, _, ngettext
+from estimator.common.money import between, usd
+from estimator.documents import Document
+from estimator.planning.series import SeriesPlan
 
 #: Column widths in mm (the page's text width is 188 mm).
 WIDTHS = [24, 16, 36, 34, 34, 36]

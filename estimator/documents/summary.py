@@ -16,19 +16,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from .. import clock
-from ..compare import TIE_DOLLARS
-from ..fields import FIELDS, applicable
-from ..guidance import disclaimer, questions
-from ..i18n import _
-from ..money import between, usd, usd_range
-from ..quote import Quote
-from ..safe_csv import write_rows
-from ..scenario import COVERAGE_LABELS, NETWORK_LABELS, SEDATION_LABELS, SITE_LABELS, SITE_PHRASES, Scenario
-from ..tables import SITES, RefData, load
-from . import Document
-from .plain_sources import plain_sources
-from .series_section import add_series
+from estimator.common import clock
+from estimator.common.i18n import _
+from estimator.common.money import between, usd, usd_range
+from estimator.common.safe_csv import write_rows
+from estimator.documents import Document
+from estimator.documents.plain_sources import plain_sources
+from estimator.documents.series_section import add_series
+from estimator.inputs.fields import FIELDS, applicable
+from estimator.planning.compare import TIE_DOLLARS
+from estimator.quote import Quote
+from estimator.reference.tables import SITES, RefData, load
+from estimator.scenario import COVERAGE_LABELS, NETWORK_LABELS, SEDATION_LABELS, SITE_LABELS, SITE_PHRASES, Scenario
+from estimator.words.guidance import disclaimer, questions
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ def comparable_sites(q: dict, ref: RefData | None = None) -> dict[str, float] | 
     prices or entered amounts (which belong to one site), at a named hospital, or with another
     version of the data than the one loaded (a stored quote is not re-priced with newer data).
     """
-    from ..compare import by_site
+    from estimator.planning.compare import by_site
 
     ref = ref or load()
     inputs = dict(q.get("inputs") or {})

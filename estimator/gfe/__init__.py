@@ -12,7 +12,7 @@ This informs; it is not legal advice.
 
 from __future__ import annotations
 
-from .business_days import (
+from estimator.gfe.business_days import (
     Deadline,
     add_business_days,
     business_days_between,
@@ -20,10 +20,19 @@ from .business_days import (
     federal_holidays,
     is_business_day,
 )
-from .clinic_profile import ROLE_LABELS, ROLES, ClinicProfile, Provider
-from .disputes import BillCheck, check_bill
-from .estimate import GfeCase, GfeLine, OwnPrice, build, gfe_lines, missing_price_errors, own_prices, visit_roles
-from .identifiers import ICD10_CM, TIN, normalize_icd10, npi_is_valid, tin_is_valid
+from estimator.gfe.clinic_profile import ROLE_LABELS, ROLES, ClinicProfile, Provider
+from estimator.gfe.disputes import BillCheck, check_bill
+from estimator.gfe.estimate import (
+    GfeCase,
+    GfeLine,
+    OwnPrice,
+    build,
+    gfe_lines,
+    missing_price_errors,
+    own_prices,
+    visit_roles,
+)
+from estimator.gfe.identifiers import ICD10_CM, TIN, normalize_icd10, npi_is_valid, tin_is_valid
 
 __all__ = [
     "ICD10_CM", "ROLES", "ROLE_LABELS", "TIN", "BillCheck", "ClinicProfile", "Deadline", "GfeCase", "GfeLine",

@@ -19,10 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import readers as rd
-from ..errors import fail
-from ..fields import FIELDS, read
-from .identifiers import npi_is_valid, tin_is_valid
+from estimator.common.errors import fail
+from estimator.gfe.identifiers import npi_is_valid, tin_is_valid
+from estimator.inputs import readers as rd
+from estimator.inputs.fields import FIELDS, read
 
 ROLES = ("professional", "facility", "anesthesia")
 ROLE_LABELS = {"professional": "Physician", "facility": "Facility", "anesthesia": "Anesthesia provider"}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from ..tables import RefData, load
+from estimator.reference.tables import RefData, load
 
 
 @dataclass(frozen=True)

@@ -20,15 +20,15 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
-from .. import readers as rd
-from ..clinic_prices import PriceList, quote_with_prices
-from ..errors import FieldError, InputError, fail
-from ..quote import Quote, quote
-from ..scenario import Scenario
-from ..tables import RefData
-from .clinic_profile import ROLE_LABELS, ROLES, ClinicProfile, Provider
-from .clinic_profile import WHERE as PROFILE
-from .identifiers import normalize_icd10
+from estimator.common.errors import FieldError, InputError, fail
+from estimator.frontdesk.clinic_prices import PriceList, quote_with_prices
+from estimator.gfe.clinic_profile import ROLE_LABELS, ROLES, ClinicProfile, Provider
+from estimator.gfe.clinic_profile import WHERE as PROFILE
+from estimator.gfe.identifiers import normalize_icd10
+from estimator.inputs import readers as rd
+from estimator.quote import Quote, quote
+from estimator.reference.tables import RefData
+from estimator.scenario import Scenario
 
 #: Where problems with the case document as a whole are reported.
 WHERE = "case"
@@ -156,7 +156,7 @@ def _clinic(p: rd.Problems, profile: object, base_dir: Path | None) -> ClinicPro
 
 def _scenario(p: rd.Problems, value: object, clinic: ClinicProfile | None) -> Scenario | None:
     """The visit, with the clinic's defaults where the case does not say; coverage must be self_pay."""
-    from ..parsing import scenario_from_strings
+    from estimator.inputs.parsing import scenario_from_strings
 
     given = p.get(rd.obj, value, "scenario", optional=True)
     if given is None:

@@ -6,9 +6,16 @@ keeps the charges for CPT 62320-62323 and adds or replaces each hospital in a lo
 The command line is ``python -m estimator hospital-prices import|list|remove``.
 """
 
-from .importer import Imported, ImportSummary, import_files, read_file
-from .model import CODES, PRICE_COLUMNS, HospitalFile, PriceRow
-from .store import FRAME_COLUMNS, Hospital, list_hospitals, load_hospital_prices, remove_hospital, table_path
+from estimator.hospital_files.importer import Imported, ImportSummary, import_files, read_file
+from estimator.hospital_files.model import CODES, PRICE_COLUMNS, HospitalFile, PriceRow
+from estimator.hospital_files.store import (
+           FRAME_COLUMNS,
+           Hospital,
+           list_hospitals,
+           load_hospital_prices,
+           remove_hospital,
+           table_path,
+)
 
 __all__ = ["CODES", "FRAME_COLUMNS", "PRICE_COLUMNS", "Hospital", "HospitalFile", "ImportSummary", "Imported",
            "PriceRow", "import_files", "list_hospitals", "load_hospital_prices", "read_file", "remove_hospital",

@@ -28,9 +28,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from ..errors import InputError, fail
-from . import model
-from .model import HospitalFile, PriceRow, amount, check_payer, choice, clean
+from estimator.common.errors import InputError, fail
+from estimator.hospital_files import model
+from estimator.hospital_files.model import HospitalFile, PriceRow, amount, check_payer, choice, clean
 
 #: Bytes per block handed to pyarrow's reader: its default, 1 MB, was the fastest on 2 cores and
 #: keeps memory low (larger blocks cost memory and were not faster). A file with a row longer than

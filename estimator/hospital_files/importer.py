@@ -12,11 +12,11 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import InputError, fail
-from .csv_reader import read_csv_file
-from .json_reader import read_json_file
-from .model import HospitalFile
-from .store import replace_hospitals, table_path
+from estimator.common.errors import InputError, fail
+from estimator.hospital_files.csv_reader import read_csv_file
+from estimator.hospital_files.json_reader import read_json_file
+from estimator.hospital_files.model import HospitalFile
+from estimator.hospital_files.store import replace_hospitals, table_path
 
 
 @dataclass(frozen=True)

@@ -24,10 +24,10 @@ from typing import Any
 
 import ijson
 
-from ..errors import InputError, fail
-from ..readers import kind
-from . import model
-from .model import HospitalFile, PriceRow, check_payer, choice, json_amount
+from estimator.common.errors import InputError, fail
+from estimator.hospital_files import model
+from estimator.hospital_files.model import HospitalFile, PriceRow, check_payer, choice, json_amount
+from estimator.inputs.readers import kind
 
 ITEMS = "standard_charge_information"
 _LISTS = ("hospital_location", "location_name", "hospital_address")

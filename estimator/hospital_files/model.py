@@ -16,8 +16,8 @@ import re
 from dataclasses import dataclass, field, fields
 from datetime import date
 
-from ..errors import fail
-from ..readers import kind, latest_date, parse_date
+from estimator.common.errors import fail
+from estimator.inputs.readers import kind, latest_date, parse_date
 
 #: The codes kept: the interlaminar epidural injections (CPT).
 CODES = frozenset({"62320", "62321", "62322", "62323"})

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import fail
-from .model import PRICE_COLUMNS, HospitalFile
+from estimator.common.errors import fail
+from estimator.hospital_files.model import PRICE_COLUMNS, HospitalFile
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "var"
 FILE_NAME = "hospital_prices.sqlite3"

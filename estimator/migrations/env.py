@@ -1,4 +1,4 @@
-"""Alembic's entry point: runs the migrations on the connection ``estimator.log_schema`` hands over.
+"""Alembic's entry point: runs the migrations on the connection ``estimator.records.log_schema`` hands over.
 
 That connection is already inside the transaction that holds the quote log's write lock, so the
 migrations and the version stamp commit (or roll back) together with it.

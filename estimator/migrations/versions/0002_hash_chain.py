@@ -6,7 +6,7 @@ place). Records already saved are chained here, oldest first (quotes by time sav
 lists by ID), so a database from before this revision verifies from the day it was upgraded.
 
 The immutability triggers of revision 0001's era are dropped for the backfill; ``log init``
-installs the current ones after every upgrade (``estimator.log_schema.install_guards``).
+installs the current ones after every upgrade (``estimator.records.log_schema.install_guards``).
 
 Revision ID: 0002
 Revises: 0001
@@ -15,7 +15,7 @@ Revises: 0001
 import sqlalchemy as sa
 from alembic import op
 
-from estimator.log_chain import GENESIS, price_set_hash, quote_hash
+from estimator.records.log_chain import GENESIS, price_set_hash, quote_hash
 
 revision = "0002"
 down_revision = "0001"

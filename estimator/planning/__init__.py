@@ -1,0 +1,1 @@
+"""Built on quotes: comparing sites, planning a series, and the hospitals near a patient."""

@@ -1,0 +1,128 @@
+"""Hospitals near a patient: each one's published prices and what the patient would likely pay there.
+
+The list behind "Hospitals near you". Hospitals come from data/hospitals.csv (CMS Care Compare, with
+latitude/longitude), distances from the Census centroid of the patient's ZIP code (miles, great circle),
+published figures from the hospital's price file (``named_hospital.lookup``: the clinic's imported file
+first, else data/hospital_prices.csv), and the patient's share from the engine with the hospital named
+(``hospital`` field, site hopd): the same figures a quote with ``--hospital CCN`` gives. All amounts in
+US dollars.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from estimator.batch import quote_frame
+from estimator.reference import hospitals as hosp
+from estimator.reference import named_hospital
+from estimator.reference.tables import RefData, load
+from estimator.scenario import Scenario
+
+KM_PER_MILE = 1.609344  # international mile
+
+#: Care Compare hospital types that offer outpatient procedures to the public. Left out: psychiatric,
+#: long-term care and children's hospitals, and federal hospitals (VA, Defense) that serve only their
+#: own beneficiaries and publish no prices.
+OUTPATIENT_TYPES = ("Acute Care Hospitals", "Critical Access Hospitals", "Rural Emergency Hospital",
+                    "HHS subtype: Short Term")
+
+#: Words kept in lower case when CMS's upper-case names are shown in title case.
+_SMALL_WORDS = frozenset({"of", "and", "the", "at", "for", "in", "on"})
+_UPPER_WORDS = frozenset({"UAB", "UCSF", "UCLA", "UC", "VA", "LLC", "NYU", "SSM", "OSF", "HCA", "UPMC", "UNC",
+                          "ECU", "MUSC", "UT", "UW", "MD", "II", "III"})
+
+
+def display_name(name: str) -> str:
+    """A hospital name as people write it: 'SOUTHEAST HEALTH MEDICAL CENTER OF DOTHAN' -> 'Southeast Health
+    Medical Center of Dothan' (names already in mixed case are kept)."""
+    text = str(name or "").strip()
+    if not text or text != text.upper():
+        return text
+    words = []
+    for i, w in enumerate(text.split()):
+        if w in _UPPER_WORDS:
+            words.append(w)
+        elif i and w.lower() in _SMALL_WORDS:
+            words.append(w.lower())
+        else:
+            words.append("-".join(p[:1].upper() + p[1:].lower() for p in w.split("-")))
+    return " ".join(words)
+
+
+class Nearby(NamedTuple):
+    """The hospitals near a patient and the local range for those that publish no price."""
+
+    hospitals: pd.DataFrame  # as hospitals_near returns it
+    local: dict[str, tuple[float, float]]  # as local_hospital_range returns it
+
+
+def nearby(sc: Scenario, ref: RefData | None = None, n: int = 10, include: str | None = None) -> Nearby:
+    """``hospitals_near`` and ``local_hospital_range`` from one pass through the engine."""
+    ref = ref or load()
+    h = hosp.hospitals(ref)
+    lat, lon = hosp.zip_centroid(str(sc.zip or ""), ref)
+    h = h.assign(distance_km=hosp.distance_km(lat, lon, h["lat"].to_numpy(float), h["lon"].to_numpy(float)))
+    pool = h[(h["in_latest_care_compare"] == "Y") & h["hospital_type"].isin(OUTPATIENT_TYPES)]
+    near = pool.sort_values(["distance_km", "ccn"], kind="stable").head(n)
+    if include and include not in set(near["ccn"]):
+        near = pd.concat([near, h[h["ccn"] == include]])
+    near = near.reset_index(drop=True)
+    code = sc.billed_code
+    found = [named_hospital.lookup(c, code, sc.payer, ref) for c in near["ccn"]]
+    rows = [sc.changed(site="hopd", hospital=c).to_dict() for c in near["ccn"]] + [_local_row(sc)]
+    priced = quote_frame(pd.DataFrame(rows), ref, keep_inputs=False)
+    out = pd.DataFrame({
+        "ccn": near["ccn"].to_numpy(str),
+        "name": [display_name(hp.name or nm) for hp, nm in zip(found, near["name"], strict=True)],
+        "city": [display_name(c) for c in near["city"].fillna("")],
+        "state": near["state"].to_numpy(str),
+        "hospital_type": near["hospital_type"].to_numpy(str),
+        "distance_miles": np.round(near["distance_km"].to_numpy(float) / KM_PER_MILE, 1),
+        "cash_price": [hp.cash for hp in found],
+        "gross_charge": [hp.gross for hp in found],
+        "file_date": [hp.file_date for hp in found],
+        "published": [hp.published for hp in found],
+        "origin": [hp.origin for hp in found],
+    })
+    for col in ("patient_pays_low", "patient_pays_typical", "patient_pays_high", "facility_allowed_typical"):
+        out[col] = priced[col].to_numpy(float)[:-1]
+    return Nearby(out, _local_band(priced.iloc[-1]))
+
+
+def hospitals_near(sc: Scenario, ref: RefData | None = None, n: int = 10,
+                   include: str | None = None) -> pd.DataFrame:
+    """The ``n`` outpatient hospitals nearest the scenario's ZIP code, closest first.
+
+    One row per hospital: ccn, name (display case), city, state, hospital_type, distance_miles;
+    its published figures for the scenario's code (``cash_price``, ``gross_charge``; NaN where not
+    published), ``file_date``, ``published`` (any figure at all) and ``origin`` (published or imported);
+    and what the patient would pay there (``patient_pays_low/typical/high``, ``facility_allowed_typical``)
+    priced like a quote at a hospital outpatient department with the hospital named. ``include`` (a CCN)
+    adds that hospital when it is not among the nearest (a hospital chosen earlier stays listed).
+
+    Raises InputError naming ``zip`` when the scenario has no ZIP code with a Census centroid.
+    """
+    return nearby(sc, ref, n, include).hospitals
+
+
+def _local_row(sc: Scenario) -> dict:
+    return sc.changed(site="hopd", coverage="self_pay", hospital=None).to_dict()
+
+
+def _local_band(r: pd.Series) -> dict[str, tuple[float, float]]:
+    return {"cash": (float(r["facility_allowed_low"]), float(r["facility_allowed_high"])),
+            "gross": (float(r["facility_billed_low"]), float(r["facility_billed_high"]))}
+
+
+def local_hospital_range(sc: Scenario, ref: RefData | None = None) -> dict[str, tuple[float, float]]:
+    """The local 10th-90th percentile range of hospital facility fees at the scenario's place, for the
+    code billed: ``cash`` (discounted cash prices) and ``gross`` (gross charges), in dollars. What a
+    hospital that publishes no price is likely to charge (the market model's band, not any one hospital)."""
+    return _local_band(quote_frame(pd.DataFrame([_local_row(sc)]), ref or load(), keep_inputs=False).iloc[0])
+
+
+__all__ = ["KM_PER_MILE", "OUTPATIENT_TYPES", "Nearby", "display_name", "hospitals_near", "local_hospital_range",
+           "nearby"]

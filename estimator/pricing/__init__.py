@@ -1,0 +1,1 @@
+"""The pricing pipeline: encoded scenarios in, prices and the patient/plan split out (see pipeline.py)."""

@@ -1,0 +1,1 @@
+"""Words rendered from a priced quote: its steps, warnings, sources and guidance."""
