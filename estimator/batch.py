@@ -16,7 +16,7 @@ import pandas as pd
 
 from estimator.inputs.fields import COPAY_TIMING, FIELDS, IMAGING
 from estimator.inputs.validation import Checked, check_frame
-from estimator.pricing import engine
+from estimator.pricing import pipeline
 from estimator.reference import named_hospital
 from estimator.reference.tables import COMPONENTS, LEVELS, PROCEDURE_CODES, YEARS, RefData, load
 
@@ -30,11 +30,11 @@ def output_columns() -> list[str]:
              for lvl in LEVELS]
     # What the patient would pay in each case left open (blank where the patient said): the
     # deductible already met / not yet met, and an unknown plan type out of network as a PPO / an HMO.
-    cols += [f"patient_pays_if_{case}_{lvl}" for case in engine.CASES for lvl in LEVELS]
+    cols += [f"patient_pays_if_{case}_{lvl}" for case in pipeline.CASES for lvl in LEVELS]
     return cols
 
 
-def encode_frame(df: pd.DataFrame, ref: RefData) -> tuple[engine.Inputs, Checked]:
+def encode_frame(df: pd.DataFrame, ref: RefData) -> tuple[pipeline.Inputs, Checked]:
     """Check and encode a DataFrame of scenarios; returns (engine inputs, the check with its bad rows).
 
     Bad rows are encoded with harmless stand-in values (their results are discarded).
@@ -57,7 +57,7 @@ def encode_frame(df: pd.DataFrame, ref: RefData) -> tuple[engine.Inputs, Checked
     year = np.clip(np.searchsorted(np.array(YEARS), _as_int(_filled(num["year"], FIELDS["year"].default))),
                    0, len(YEARS) - 1)
     as_int = lambda f: _as_int(_filled(num[f], 0))  # noqa: E731
-    inp = engine.Inputs(
+    inp = pipeline.Inputs(
         year=year, loc=c.loc, state=c.state, code=billed_code, site=idx["site"],
         sedation=idx["sedation"], sed_minutes=as_int("sedation_minutes"),
         anes_minutes=as_int("anesthesia_minutes"), coverage=idx["coverage"],
@@ -123,7 +123,7 @@ def _per_component(df: pd.DataFrame, num: dict[str, np.ndarray]) -> np.ndarray:
     return np.stack(np.broadcast_arrays(*(num[c] for c in cols)))
 
 
-def quote_arrays(inp: engine.Inputs, ref: RefData, threads: int = 2) -> np.ndarray:
+def quote_arrays(inp: pipeline.Inputs, ref: RefData, threads: int = 2) -> np.ndarray:
     """Run the engine in chunks (on ``threads`` threads); returns a float array (len(output_columns()), n).
 
     Chunks keep the temporaries small (cache-friendly, no page-fault churn); numpy releases the
@@ -134,13 +134,13 @@ def quote_arrays(inp: engine.Inputs, ref: RefData, threads: int = 2) -> np.ndarr
 
     def work(start: int) -> None:
         sl = slice(start, min(start + CHUNK, n))
-        res = engine.compute(ref, inp.take(sl))
+        res = pipeline.run(ref, inp.take(sl))
         for c in range(len(COMPONENTS)):
             out[c * 6:c * 6 + 3, sl] = res.allowed[c]
             out[c * 6 + 3:c * 6 + 6, sl] = res.billed[c]
         k = len(COMPONENTS) * 6
         for arr in (res.total_allowed, res.total_billed, res.patient, res.plan,
-                    *(res.cases[case] for case in engine.CASES)):
+                    *(res.cases[case] for case in pipeline.CASES)):
             out[k:k + 3, sl] = arr
             k += 3
         np.round(out[:, sl], 2, out=out[:, sl])

@@ -1,8 +1,9 @@
 """One scenario -> one quote: the components, totals, the patient/plan split, steps and warnings.
 
-``quote(Scenario(...))`` is the single-scenario API. It encodes the scenario, runs the same array
-engine as the batch API (engine.compute) on one row, and dresses the numbers with the explanation
-(explain.py). Amounts are US dollars, each as low / typical / high (10th / 50th / 90th percentile).
+``quote(Scenario(...))`` is the single-scenario API. It encodes the scenario, runs the same
+pricing pipeline as the batch API (estimator.pricing.pipeline.run) on one row, and dresses the
+numbers with the words rendered from its result (estimator.words). Amounts are US dollars, each as low / typical / high
+(10th / 50th / 90th percentile).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import numpy as np
 
 from estimator.common.i18n import N_, _
 from estimator.inputs.fields import MEDIGAP, PLAN_TYPE
-from estimator.pricing import engine
+from estimator.pricing import pipeline
 from estimator.reference import geography, named_hospital
 from estimator.reference.tables import COMPONENTS, LEVELS, PROCEDURE_CODES, SITES, YEARS, RefData, code_names, load
 from estimator.scenario import COVERAGE, MEDICARE_PROVIDER, SEDATION, Scenario, ScenarioError
@@ -95,10 +96,10 @@ def _nan(x: float | None) -> float:
     return np.nan if x is None else float(x)
 
 
-def encode(sc: Scenario, place: geography.Place, ref: RefData) -> engine.Inputs:
+def encode(sc: Scenario, place: geography.Place, ref: RefData) -> pipeline.Inputs:
     """Encode one validated scenario as one-row engine inputs."""
     a = lambda v, dt=float: np.array([v], dtype=dt)  # noqa: E731
-    return engine.Inputs(
+    return pipeline.Inputs(
         year=a(YEARS.index(sc.year), np.int64), loc=a(place.index, np.int64),
         state=a(ref.state_index.get(place.state, 0), np.int64),
         code=a(PROCEDURE_CODES.index(sc.billed_code), np.int64), site=a(SITES.index(sc.site), np.int64),
@@ -139,7 +140,7 @@ def _hospital_inputs(sc: Scenario, ref: RefData) -> dict[str, np.ndarray]:
     return {"hospital_cash": cash, "hospital_gross": gross, "hospital_negotiated": neg}
 
 
-def _split_totals(sc: Scenario, place: geography.Place, res: engine.Result,
+def _split_totals(sc: Scenario, place: geography.Place, res: pipeline.Result,
                   ref: RefData) -> list[tuple[int, float]] | None:
     """For a 5-digit ZIP that CMS splits across localities: (locality index, typical total cost) for
     each of its localities, priced by the same engine with everything else unchanged."""
@@ -147,7 +148,7 @@ def _split_totals(sc: Scenario, place: geography.Place, res: engine.Result,
         return None
     out = []
     for i in place.split_localities:
-        alt = res if i == place.index else engine.compute(ref, encode(
+        alt = res if i == place.index else pipeline.run(ref, encode(
             sc, replace(place, locality=ref.localities[i], index=i), ref))
         total = alt.total_allowed[1, 0] + alt.shares.balance.sum(axis=0)[1, 0]
         out.append((i, round(float(total), 2)))
@@ -167,7 +168,7 @@ def quote(sc: Scenario, ref: RefData | None = None) -> Quote:
         place = geography.resolve(ref, sc.zip, sc.locality, sc.state)
     except geography.PlaceError as e:
         raise ScenarioError([e.error]) from None
-    res = engine.compute(ref, encode(sc, place, ref))
+    res = pipeline.run(ref, encode(sc, place, ref))
     names = {code: _(name) for code, name in code_names(ref).items()}
     components = []
     for c, comp in enumerate(COMPONENTS):

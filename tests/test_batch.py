@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from estimator.batch import output_columns, quote_frame
-from estimator.pricing.engine import CASES
+from estimator.pricing.cases import CASES
 from estimator.quote import quote
 from estimator.scenario import Scenario
 

@@ -13,7 +13,7 @@ import pytest
 
 from estimator import cli
 from estimator.batch import quote_frame
-from estimator.pricing.engine import CASES
+from estimator.pricing.cases import CASES
 from estimator.quote import quote
 from estimator.reference.tables import LEVELS, load
 from estimator.scenario import Scenario

@@ -8,7 +8,7 @@ coinsurance, and after the out-of-pocket maximum nothing (for covered care in th
 next one with what the patient has paid toward the deductible and the out-of-pocket maximum
 carried forward (the scenario's ``deductible_met`` / ``deductible_remaining``, ``oop_met`` /
 ``oop_remaining``, and the out-of-network ``oon_deductible_met`` / ``oon_oop_met``), by the
-engine's own benefit math (engine.compute, benefits.split). Nothing here prices anything itself.
+engine's own benefit math (pipeline.run, benefits.split). Nothing here prices anything itself.
 
 How low / typical / high combine. A patient's injections are billed by the same providers, so
 their bills move together: the series' low is priced along the low path (every injection at the
@@ -53,7 +53,7 @@ import numpy as np
 from estimator.common.errors import FieldError, InputError
 from estimator.common.i18n import N_, _, ngettext
 from estimator.inputs.fields import FIELDS, MAX_PRIOR_SESSIONS, FieldSpec, applies, read
-from estimator.pricing import engine
+from estimator.pricing import pipeline
 from estimator.quote import Quote, encode, quote
 from estimator.reference.tables import LEVELS, RefData, load
 from estimator.scenario import Scenario
@@ -161,7 +161,7 @@ class Paid:
     oon_oop: float = 0.0
 
 
-def paid_toward(res: engine.Result, level: int) -> Paid:
+def paid_toward(res: pipeline.Result, level: int) -> Paid:
     """From one injection's engine result (its typical case), at one level: the deductible and
     out-of-pocket amounts paid, by pool (in-network terms; a PPO's out-of-network terms). A session
     Medicare does not cover, a self-pay visit and an HMO's out-of-network bill count toward nothing."""
@@ -305,7 +305,7 @@ def plan_series(scenario: Scenario, count: int, weeks_apart: int = DEFAULT_WEEKS
     base = first.scenario  # read and checked (a named hospital's ZIP filled in where no place was given)
     limit_applies = applies(FIELDS["prior_sessions"], base.coverage)
     paths = [base] * len(LEVELS)  # the scenario as the low, typical and high paths find it
-    cache: dict[tuple, tuple[Quote, engine.Result]] = {}
+    cache: dict[tuple, tuple[Quote, pipeline.Result]] = {}
     injections: list[Injection] = []
     for number in range(1, count + 1):
         extra = {}
@@ -318,7 +318,7 @@ def plan_series(scenario: Scenario, count: int, weeks_apart: int = DEFAULT_WEEKS
             key = _key(sc)
             if key not in cache:
                 q = first if number == 1 and sc == base else quote(sc, ref)
-                cache[key] = (q, engine.compute(ref, encode(q.scenario, q.place, ref)))
+                cache[key] = (q, pipeline.run(ref, encode(q.scenario, q.place, ref)))
             priced.append((sc, *cache[key]))
         merged = _merge([q for _, q, _ in priced])
         own = _injection_warnings(base, number, weeks_apart)

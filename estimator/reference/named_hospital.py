@@ -5,7 +5,7 @@ Where the figures come from, in order: a clinic's own imported hospital files
 hospital's CCN and the code; else data/hospital_prices.csv and data/hospital_payer_rates.csv (built
 from hospitals' machine-readable price files under 45 CFR 180.50). All amounts in US dollars.
 
-Which figure prices what (the engine applies them, estimator.pricing.engine._core):
+Which figure prices what (stage 3a applies them, estimator.pricing.market_prices):
 - a self-pay patient: the published discounted cash price;
 - the facility's billed charge: the published gross charge;
 - a commercial plan in network: the named payer's negotiated rate (``payer``, matched ignoring

@@ -1,6 +1,6 @@
 """The words of a quote: its line items, the benefit steps, the warnings and the sources.
 
-Everything here reads numbers the engine already computed (row 0 of an engine.Result); it does no
+Everything here reads numbers the engine already computed (row 0 of a pipeline Result); it does no
 pricing. Steps follow the typical (50th percentile) estimate and give the range where it matters.
 This text informs; it is not medical, legal or insurance advice.
 """
@@ -13,7 +13,9 @@ import numpy as np
 
 from estimator.common.i18n import N_, _, ngettext
 from estimator.common.money import between, pct, usd
-from estimator.pricing.engine import ANESTHESIA, DEFAULT_PLAN_COINSURANCE, FACILITY, PROFESSIONAL, Result
+from estimator.pricing.benefit_terms import DEFAULT_PLAN_COINSURANCE
+from estimator.pricing.codes import ANESTHESIA, FACILITY, PROFESSIONAL
+from estimator.pricing.result import Result
 from estimator.reference.geography import Place
 from estimator.reference.tables import GENERIC_LCD, PROCEDURE_CODES, RefData
 from estimator.scenario import Scenario
