@@ -9,7 +9,7 @@ from 0 to 100.
 
 from __future__ import annotations
 
-from dataclasses import asdict, field, fields, make_dataclass, replace
+from dataclasses import field, fields, make_dataclass, replace
 
 from estimator.common.errors import FieldError, InputError, ScenarioError
 from estimator.inputs.fields import (  # noqa: F401  (re-exported: the names callers have always imported from here)
@@ -51,7 +51,8 @@ class _ScenarioMethods:
         return [f.name for f in fields(cls)]
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """{field name: value}; the values are plain text, numbers, bools or None (nothing to copy deeply)."""
+        return {name: getattr(self, name) for name in _NAMES}
 
     @property
     def effective_imaging(self) -> str:
@@ -107,6 +108,7 @@ def _type(spec) -> str:  # noqa: ANN001
 
 
 #: One patient's situation: one attribute per registry field. Give exactly one of zip, locality or state.
+_NAMES = tuple(s.name for s in REGISTRY)
 Scenario = make_dataclass(
     "Scenario", [(s.name, _type(s), field(default=s.default)) for s in REGISTRY], bases=(_ScenarioMethods,),
     namespace={"__doc__": "One patient's situation (fields: see estimator.inputs.fields.REGISTRY).",

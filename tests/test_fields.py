@@ -34,9 +34,11 @@ from estimator.inputs.fields import (
     read,
 )
 from estimator.inputs.parsing import scenario_from_strings
-from estimator.inputs.validation import check_frame, check_values
+from estimator.inputs.validation import check_frame, check_one_row_table, check_values
 from estimator.reference.tables import load
 from estimator.scenario import Scenario, ScenarioError
+
+from .strategies import value
 
 REF = load()
 _NUMBERISH = st.one_of(
@@ -81,6 +83,24 @@ def test_one_scenario_and_a_frame_read_every_field_alike(name, data):
         assert bool(checked.bad[i]) == bool(errors)
         if errors:  # every message names a field
             assert all(e.field in FIELDS for e in errors)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_one_scenario_read_as_values_is_read_as_its_one_row_table(data):
+    """check_values reads a scenario it finds fine without arrays (columns.Row): the verdict, the
+    words and the values read are those of the same scenario as a one-row table, for any mix of
+    fields, valid or not, alone or in combinations the cross-field rules refuse."""
+    names = data.draw(st.lists(st.sampled_from([f.name for f in REGISTRY]), max_size=8, unique=True))
+    row: dict[str, object] = {"zip": "35203"}
+    for name in names:
+        row[name] = data.draw(
+            st.one_of(value(FIELDS[name]), value(FIELDS[name]).map(str), field_text(name))
+            if FIELDS[name].kind != "text"
+            else field_text(name)
+        )
+    assert check_values(row, REF) == check_one_row_table(row, REF)
+    assert check_values(row) == check_one_row_table(row)
 
 
 @pytest.mark.parametrize("name", [f.name for f in REGISTRY if f.is_number])

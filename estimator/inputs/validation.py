@@ -1,11 +1,13 @@
-"""Validation of scenarios, one or a million at once, by one program.
+"""Validation of scenarios, one or a million at once, by one set of rules.
 
 ``check_frame(df)`` reads every column of a DataFrame of scenarios with the registry's parser
 (``fields.read``, applied once per distinct value; numeric columns are checked with array
-operations that apply the same rules), then applies the cross-field ``RULES`` as vectorised
-predicates. ``check_values(dict)`` runs exactly the same code on a one-row table, so the single
-quote API, the batch API, the command line, the dashboard and the front desk accept and refuse the
-same inputs with the same messages.
+operations that apply the same rules), then applies the cross-field ``RULES`` (rules.py) as
+vectorised predicates. ``check_values(dict)`` reads one scenario with the same parser and asks the
+same rules of it as plain values (columns.Row: no arrays); a scenario with any problem is then
+checked again as a one-row table, so its messages come from exactly the code that words the batch's.
+The single quote API, the batch API, the command line, the dashboard and the front desk accept and
+refuse the same inputs with the same messages.
 
 A row's problems are first the fields that cannot be read (each message names the field and what
 is allowed), then, only if every field was read, the rules that combine fields.
@@ -13,78 +15,32 @@ is allowed), then, only if every field was read, the rules that combine fields.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from estimator.common.errors import FieldError
-from estimator.common.i18n import N_, _
-from estimator.inputs.fields import (
-    COVERAGE,
-    COVERAGE_LABELS,
-    FIELDS,
-    PLACE_FIELDS,
-    REGISTRY,
-    SEDATION,
-    FieldSpec,
-    is_blank,
-    read,
-    show,
-)
+from estimator.common.i18n import _
+from estimator.inputs.columns import Columns, Row
+from estimator.inputs.fields import FIELDS, PLACE_FIELDS, REGISTRY, FieldSpec, is_blank, read, show
+from estimator.inputs.rules import PLACE_COUNT_MESSAGE, RULES, Rule
 from estimator.reference import geography
-from estimator.reference.tables import SITES, YEARS, RefData
+from estimator.reference.tables import YEARS, RefData
+
+__all__ = [
+    "PLACE_COUNT_MESSAGE",
+    "RULES",
+    "Checked",
+    "Columns",
+    "Rule",
+    "check_columns",
+    "check_frame",
+    "check_one_row_table",
+    "check_values",
+]
 
 _SMALL = 16  # columns this short are read value by value (no pandas factorising)
-
-
-@dataclass
-class Columns:
-    """Every field of n scenarios, read.
-
-    ``num[name]``: float64 for number fields (NaN = no value); ``idx[name]``: int64 index into the
-    field's choices for choice fields (-1 = no value); place fields as ``place_codes[name]`` (index
-    into ``place_values[name]``, the distinct normalised texts; -1 = blank). ``given[name]``: the
-    cell was not blank. ``problem[name]``: int64 index into ``messages[name]`` for a cell that could
-    not be read, else -1.
-    """
-
-    n: int
-    num: dict[str, np.ndarray] = field(default_factory=dict)
-    idx: dict[str, np.ndarray] = field(default_factory=dict)
-    place_codes: dict[str, np.ndarray] = field(default_factory=dict)
-    place_values: dict[str, np.ndarray] = field(default_factory=dict)
-    _masks: dict[tuple[str, frozenset[str], bool], np.ndarray] = field(default_factory=dict)
-    given: dict[str, np.ndarray] = field(default_factory=dict)
-    problem: dict[str, np.ndarray] = field(default_factory=dict)
-    messages: dict[str, list[str]] = field(default_factory=dict)
-    loc: np.ndarray | None = None  # resolved locality index (with a RefData)
-    state: np.ndarray | None = None  # resolved state index
-
-    def has(self, name: str) -> np.ndarray:
-        """Rows where the field has a value (given and read, or a default)."""
-        if name in self.num:
-            return ~np.isnan(self.num[name])
-        if name in self.idx:
-            return self.idx[name] >= 0
-        return self.place_codes[name] >= 0
-
-    def isin(self, name: str, codes: frozenset[str], blank: bool = False) -> np.ndarray:
-        """Rows whose choice field is one of ``codes`` (or has no value, with ``blank``); cached, since
-        many rules ask the same question."""
-        key = (name, codes, blank)
-        if key not in self._masks:
-            choices = FIELDS[name].choices
-            table = np.zeros(len(choices) + 1, dtype=bool)  # the last entry answers for -1 (no value)
-            table[[choices.index(x) for x in codes if x in choices]] = True
-            table[-1] = blank
-            self._masks[key] = table[self.idx[name]]
-        return self._masks[key]
-
-    def place_text(self, name: str, i: int) -> str:
-        k = int(self.place_codes[name][i])
-        return "" if k < 0 else str(self.place_values[name][k])
 
 
 def _factorize(values: object, n: int) -> tuple[np.ndarray, list[object]]:
@@ -233,124 +189,6 @@ def _absent(spec: FieldSpec, n: int, cols: Columns) -> None:
     else:
         cols.place_codes[spec.name] = _const(np.int64(-1), n)
         cols.place_values[spec.name] = np.array([], dtype=object)
-
-
-# -- cross-field rules ------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Rule:
-    """A rule over several fields: where it is reported, when it is broken (vectorised) and why."""
-
-    field: str
-    broken: Callable[[Columns], np.ndarray]
-    message: Callable[[Columns, int], str]
-
-
-def _money(c: Columns, name: str, i: int) -> str:
-    return f"${float(c.num[name][i]):,.2f}"
-
-
-def _neutral(c: Columns, spec: FieldSpec) -> np.ndarray:
-    """Rows where the field holds a value that changes nothing (accepted where it does not apply)."""
-    vals = spec.neutral_values
-    if spec.is_number:
-        v = c.num[spec.name]
-        out = np.isnan(v) if None in vals else np.zeros(len(v), dtype=bool)
-        for x in vals:
-            if x is not None:
-                out |= v == float(x)
-        return out
-    if spec.kind == "choice":
-        return c.isin(spec.name, frozenset(x for x in vals if x is not None), blank=None in vals)
-    if spec.kind == "flag":
-        return c.idx[spec.name] == int(bool(spec.default))
-    return ~c.given[spec.name]
-
-
-def _not_applicable_rule(spec: FieldSpec) -> Rule:
-    def broken(c: Columns) -> np.ndarray:
-        elsewhere = (c.idx["coverage"] >= 0) & ~(c.isin("coverage", spec.coverages)
-                                                  & c.isin("sedation", spec.sedations))
-        return elsewhere & ~_neutral(c, spec) if elsewhere.any() else elsewhere
-
-    def message(c: Columns, i: int) -> str:
-        cov = COVERAGE[c.idx["coverage"][i]]
-        if cov not in spec.coverages:
-            why = (_(spec.not_applicable[cov]) if spec.not_applicable.get(cov)
-                   else _("does not apply to {coverage}").format(coverage=_(COVERAGE_LABELS[cov])))
-        else:
-            why = _("applies only with sedation {values}").format(
-                values=_or([s for s in SEDATION if s in spec.sedations]))
-        shown = [show(x) for x in spec.neutral_values if x is not None]
-        return (_("{why}: allowed: {values} or leave it out").format(why=why, values=_or(shown)) if shown
-                else _("{why}: leave it out").format(why=why))
-
-    return Rule(spec.name, broken, message)
-
-
-def _or(words: list[str]) -> str:
-    """'a', 'a or b', 'a or b or c' in the current language."""
-    out = words[0] if words else ""
-    for w in words[1:]:
-        out = _("{first} or {last}").format(first=out, last=w)
-    return out
-
-
-def _medicaid_limit(name: str) -> float:
-    """A federal Medicaid cost-sharing limit (data/medicare_parameters.csv, from the curated figures)."""
-    from estimator.reference.tables import load
-
-    return load().param(name, YEARS[-1])
-
-
-def _place_count(c: Columns) -> np.ndarray:
-    given = sum(c.given[f].astype(np.int8) for f in PLACE_FIELDS)
-    return given != 1
-
-
-#: The problem of a scenario with no place, or more than one (its English; shown translated).
-PLACE_COUNT_MESSAGE = N_("give exactly one of zip (5 digits or ZIP+4), locality (e.g. 10112-00) or state (two letters)")
-
-RULES: tuple[Rule, ...] = (
-    Rule("zip", _place_count, lambda c, i: _(PLACE_COUNT_MESSAGE)),
-    Rule("deductible_remaining", lambda c: c.has("deductible_remaining") & c.has("deductible"),
-         lambda c, i: _("give either deductible (with deductible_met) or deductible_remaining, not both")),
-    Rule("deductible_met", lambda c: c.has("deductible") & (c.num["deductible_met"] > c.num["deductible"]),
-         lambda c, i: _("{amount} is more than the deductible ({limit})").format(
-             amount=_money(c, 'deductible_met', i), limit=_money(c, 'deductible', i))),
-    Rule("oop_remaining", lambda c: c.has("oop_remaining") & c.has("oop_max"),
-         lambda c, i: _("give either oop_max (with oop_met) or oop_remaining, not both")),
-    Rule("oop_met", lambda c: c.has("oop_max") & (c.num["oop_met"] > c.num["oop_max"]),
-         lambda c, i: _("{amount} is more than the out-of-pocket maximum ({limit})").format(
-             amount=_money(c, 'oop_met', i), limit=_money(c, 'oop_max', i))),
-    Rule("oon_deductible_met", lambda c: c.has("oon_deductible")
-         & (c.num["oon_deductible_met"] > c.num["oon_deductible"]),
-         lambda c, i: _("{amount} is more than the out-of-network deductible ({limit})").format(
-             amount=_money(c, 'oon_deductible_met', i), limit=_money(c, 'oon_deductible', i))),
-    Rule("oon_oop_met", lambda c: c.has("oon_oop_max") & (c.num["oon_oop_met"] > c.num["oon_oop_max"]),
-         lambda c, i: _("{amount} is more than the out-of-network out-of-pocket maximum ({limit})").format(
-             amount=_money(c, 'oon_oop_met', i), limit=_money(c, 'oon_oop_max', i))),
-    Rule("copay_timing", lambda c: (c.idx["hdhp"] == 1) & c.isin(
-        "copay_timing", frozenset({"before_deductible", "instead_of_deductible"})),
-         lambda c, i: _("an HSA-qualified high-deductible plan (hdhp) pays nothing before the deductible, so a "
-                        "copay cannot come before or instead of it: use after_deductible, or leave hdhp out")),
-    Rule("coinsurance", lambda c: c.isin("coverage", frozenset({"medicaid"}))
-         & (c.num["coinsurance"] > _medicaid_limit("medicaid_max_coinsurance_pct")),
-         lambda c, i: _("{pct} is over the federal limit for Medicaid: at most {limit} of what Medicaid pays "
-                        "(42 CFR 447.52(b), for family income over 150% of the poverty line)").format(
-             pct=f"{c.num['coinsurance'][i]:g}%", limit=f"{_medicaid_limit('medicaid_max_coinsurance_pct'):g}%")),
-    Rule("allowed", lambda c: c.has("allowed") & (c.has("allowed_professional") | c.has("allowed_facility")
-                                                  | c.has("allowed_anesthesia")),
-         lambda c, i: _("give either the total allowed amount or the amounts per bill (professional, facility, "
-                        "anesthesia), not both")),
-    Rule("allowed_facility", lambda c: c.has("allowed_facility") & (c.num["allowed_facility"] != 0)
-         & (c.idx["site"] == SITES.index("office")),
-         lambda c, i: _("an office visit has no separate facility bill: leave it out or choose site hopd or asc")),
-    Rule("hospital", lambda c: c.has("hospital") & (c.idx["site"] != SITES.index("hopd")),
-         lambda c, i: _("a named hospital prices a hospital outpatient department's facility fee: choose site "
-                        "hopd or leave the hospital out")),
-    *(_not_applicable_rule(spec) for spec in REGISTRY
-      if spec.coverages != frozenset(COVERAGE) or spec.sedations != frozenset(SEDATION)),
-)
 
 
 # -- the checks ------------------------------------------------------------------------------------
@@ -516,11 +354,21 @@ def check_values(values: dict[str, object], ref: RefData | None = None) -> tuple
     """Check one scenario's raw values (text or Python values by field name).
 
     Returns (the values read, by field name, with defaults for blanks; the problems). Unknown
-    names are problems too. The same code as check_frame, on one row.
+    names are problems too. The same parser and rules as check_frame, on one row.
     """
     unknown = [FieldError(k, "unknown field") for k in values if k not in FIELDS]
     if unknown:
         return {}, unknown
+    read_values = _read_row(values, ref)
+    if read_values is not None:
+        return read_values, []
+    return check_one_row_table(values, ref)
+
+
+def check_one_row_table(
+    values: dict[str, object], ref: RefData | None = None
+) -> tuple[dict[str, object], list[FieldError]]:
+    """check_values by way of a one-row table (check_columns): the words of any problem."""
     checked = check_columns({k: [v] for k, v in values.items()}, 1, ref)
     errors = checked.errors(0) if checked.bad[0] else []
     c = checked.cols
@@ -537,3 +385,44 @@ def check_values(values: dict[str, object], ref: RefData | None = None) -> tuple
         else:
             out[spec.name] = c.place_text(spec.name, 0) or None
     return out, errors
+
+
+def _read_row(values: dict[str, object], ref: RefData | None) -> dict[str, object] | None:
+    """One scenario read field by field and asked every rule as plain values (columns.Row): the
+    values read (as check_values returns them) when nothing is wrong, else None, and the caller
+    words the problems with check_columns. With ``ref`` its place must be known. A row that names a
+    hospital and no place is left to check_columns too (it is priced where the hospital is)."""
+    row = Row()
+    out: dict[str, object] = {}
+    for spec in REGISTRY:
+        raw = values.get(spec.name)
+        value, msg = read(spec, raw)
+        if msg is not None:
+            return None
+        name = spec.name
+        row.given[name] = not is_blank(raw)
+        if spec.is_number:
+            v = np.nan if value is None else float(value)
+            row.num[name] = v
+            out[name] = None if v != v else (int(v) if spec.kind in ("count", "year") else v)  # noqa: PLR0124
+        elif spec.kind == "choice":
+            row.idx[name] = -1 if value is None else spec.choices.index(value)
+            out[name] = value
+        elif spec.kind == "flag":
+            row.idx[name] = -1 if value is None else int(bool(value))
+            out[name] = bool(value)
+        else:
+            out[name] = (None if value is None else str(value)) or None
+    if ref is not None:  # the place must be known, as check_columns looks it up
+        try:
+            geography.resolve(ref, out["zip"], out["locality"], out["state"])
+        except geography.PlaceError:
+            return None
+    if out["hospital"] is not None:
+        from estimator.reference.named_hospital import known_ccns
+
+        if not any(row.given[f] for f in PLACE_FIELDS) or out["hospital"] not in known_ccns(ref):
+            return None
+    if any(rule.broken(row) for rule in RULES):
+        return None
+    return out
