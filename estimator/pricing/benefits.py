@@ -68,13 +68,13 @@ def split(allowed: np.ndarray, balance: np.ndarray, ded_remaining: np.ndarray, c
     pools = len(ded_remaining) if pooled else 1
     ded_left = np.empty((pools,) + shape)
     oop_left = np.empty((pools,) + shape)
-    for k in range(pools):
-        ded_left[k] = np.broadcast_to(ded_remaining[k] if pooled else ded_remaining, shape)
-        oop_left[k] = np.broadcast_to(oop_remaining[k] if pooled else oop_remaining, shape)
-    coins = np.broadcast_to(coinsurance, (n_claims, shape[-1]))
+    for k in range(pools):  # (assignment broadcasts (n,) over the levels)
+        ded_left[k] = ded_remaining[k] if pooled else ded_remaining
+        oop_left[k] = oop_remaining[k] if pooled else oop_remaining
+    coins = coinsurance if np.ndim(coinsurance) == 2 else np.broadcast_to(coinsurance, (n_claims, shape[-1]))
     excess = supplemental_pays if supplemental_excess is None else supplemental_excess
-    keep_left = np.array(np.broadcast_to(0.0 if supplemental_keep is None else supplemental_keep, shape),
-                         dtype=float)
+    keep_left = np.empty(shape)
+    keep_left[...] = 0.0 if supplemental_keep is None else supplemental_keep
     parts = {k: np.empty_like(allowed) for k in
              ("deductible", "copay", "coinsurance", "over_max", "supplemental", "patient", "plan")}
     rest, share, capped = (np.empty(shape) for _ in range(3))

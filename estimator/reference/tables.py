@@ -144,6 +144,7 @@ class RefData:
     parameters: dict[tuple[str, int], float] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
     path: str = ""  # the folder the tables were read from
+    _by_year: dict[str, np.ndarray] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def param(self, name: str, year: int) -> float:
         """A Medicare or regulatory parameter for a calendar year (data/medicare_parameters.csv)."""
@@ -151,7 +152,10 @@ class RefData:
 
     def parameters_array(self, name: str, year_index: np.ndarray) -> np.ndarray:
         """The parameter for each scenario's year (year_index: positions in YEARS)."""
-        return np.array([self.parameters[(name, y)] for y in YEARS])[year_index]
+        by_year = self._by_year.get(name)
+        if by_year is None:  # built once per name (the tables are read-only once loaded)
+            by_year = self._by_year[name] = np.array([self.parameters[(name, y)] for y in YEARS])
+        return by_year[year_index]
 
 
 def _version(folder: Path) -> str:
