@@ -39,7 +39,13 @@ CODE_NAMES = (N_("Epidural injection, neck or upper back, without imaging guidan
 
 def band(values: np.ndarray) -> dict[str, float]:
     """{low, typical, high} from a length-3 array, rounded to cents."""
-    return {lvl: float(v) for lvl, v in zip(LEVELS, np.round(np.asarray(values, float), 2))}
+    return dict(zip(LEVELS, np.round(np.asarray(values, float), 2).tolist()))
+
+
+def _bands(named: dict[str, np.ndarray]) -> dict[str, dict[str, float]]:
+    """``band`` of each length-3 array, rounded in one pass (one quote has about twenty)."""
+    rounded = np.round(np.array(list(named.values()), dtype=float), 2).tolist()
+    return {name: dict(zip(LEVELS, v)) for name, v in zip(named, rounded)}
 
 
 @dataclass
@@ -170,17 +176,25 @@ def quote(sc: Scenario, ref: RefData | None = None) -> Quote:
         raise ScenarioError([e.error]) from None
     res = pipeline.run(ref, encode(sc, place, ref))
     names = {code: _(name) for code, name in code_names(ref).items()}
-    components = []
-    for c, comp in enumerate(COMPONENTS):
-        if res.allowed[c, 1, 0] == 0 and res.billed[c, 1, 0] == 0:
-            continue
-        components.append({
-            "name": comp, "label": _(COMPONENT_LABELS[comp]),
-            "lines": explain.lines(comp, res, sc, names),
-            "medicare": round(float(res.reference_cents[comp][0]) / 100, 2),
-            "allowed": band(res.allowed[c, :, 0]), "billed": band(res.billed[c, :, 0]),
-            "patient_pays": band(res.shares.patient[c, :, 0]) if np.isnan(_nan(sc.allowed)) else None,
-        })
+    sh = res.shares
+    shown = [c for c in range(len(COMPONENTS)) if res.allowed[c, 1, 0] != 0 or res.billed[c, 1, 0] != 0]
+    parts = ("deductible", "copay", "coinsurance", "over_max", "supplemental", "balance")
+    b = _bands({
+        **{f"{kind} {c}": arr[c, :, 0] for c in shown
+           for kind, arr in (("allowed", res.allowed), ("billed", res.billed), ("patient", sh.patient))},
+        **{part: getattr(sh, part).sum(axis=0)[:, 0] for part in parts},
+        "total_allowed": res.total_allowed[:, 0], "total_billed": res.total_billed[:, 0],
+        "total_cost": res.total_allowed[:, 0] + sh.balance.sum(axis=0)[:, 0],
+        "patient_pays": res.patient[:, 0], "plan_pays": res.plan[:, 0],
+        **{f"if {case}": v[:, 0] for case, v in res.cases.items() if not np.isnan(v[1, 0])},
+    })
+    components = [{
+        "name": COMPONENTS[c], "label": _(COMPONENT_LABELS[COMPONENTS[c]]),
+        "lines": explain.lines(COMPONENTS[c], res, sc, names),
+        "medicare": round(float(res.reference_cents[COMPONENTS[c]][0]) / 100, 2),
+        "allowed": b[f"allowed {c}"], "billed": b[f"billed {c}"],
+        "patient_pays": b[f"patient {c}"] if np.isnan(_nan(sc.allowed)) else None,
+    } for c in shown]
     steps = explain.steps(sc, res, ref)
     warnings = explain.warnings(sc, place, res, ref, _split_totals(sc, place, res, ref))
     sources = explain.sources(sc, place, res, ref)
@@ -192,15 +206,11 @@ def quote(sc: Scenario, ref: RefData | None = None) -> Quote:
         sources.insert(0, source)
         if warning:
             warnings.insert(0, warning)
-    sh = res.shares
-    breakdown = {part: band(getattr(sh, part).sum(axis=0)[:, 0])
-                 for part in ("deductible", "copay", "coinsurance", "over_max", "supplemental", "balance")}
     return Quote(
         scenario=sc, place=place, code=sc.billed_code, code_name=names[sc.billed_code], year=sc.year,
-        components=components, total_allowed=band(res.total_allowed[:, 0]),
-        total_billed=band(res.total_billed[:, 0]),
-        total_cost=band(res.total_allowed[:, 0] + sh.balance.sum(axis=0)[:, 0]), patient_pays=band(res.patient[:, 0]),
-        plan_pays=band(res.plan[:, 0]), breakdown=breakdown,
+        components=components, total_allowed=b["total_allowed"], total_billed=b["total_billed"],
+        total_cost=b["total_cost"], patient_pays=b["patient_pays"], plan_pays=b["plan_pays"],
+        breakdown={part: b[part] for part in parts},
         steps=steps, warnings=warnings, sources=sources, data_version=ref.version, hospital=hospital,
         assumptions={"deductible_remaining": float(res.ded_remaining[0]),
                      "coinsurance_pct": round(float(res.coinsurance_fraction[0]) * 100, 4),
@@ -210,5 +220,5 @@ def quote(sc: Scenario, ref: RefData | None = None) -> Quote:
                      "oon_coinsurance_pct": round(float(res.oon_coinsurance_fraction[0]) * 100, 4),
                      "oon_oop_remaining": (None if np.isinf(res.oon_oop_remaining[0])
                                            else float(res.oon_oop_remaining[0]))},
-        patient_pays_if={case: band(v[:, 0]) for case, v in res.cases.items() if not np.isnan(v[1, 0])},
+        patient_pays_if={case: b[f"if {case}"] for case in res.cases if f"if {case}" in b},
     )

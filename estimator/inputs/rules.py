@@ -55,6 +55,8 @@ def _not_applicable_rule(spec: FieldSpec) -> Rule:
         elsewhere = (c.idx["coverage"] >= 0) & (
             (c.isin("coverage", spec.coverages) & c.isin("sedation", spec.sedations)) ^ True
         )
+        if elsewhere is False:  # one scenario (a Row) the field applies to: nothing more to ask
+            return False
         return elsewhere & (_neutral(c, spec) ^ True)
 
     def message(c: Columns, i: int) -> str:

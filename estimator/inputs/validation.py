@@ -16,6 +16,7 @@ is allowed), then, only if every field was read, the rules that combine fields.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -395,24 +396,19 @@ def _read_row(values: dict[str, object], ref: RefData | None) -> dict[str, objec
     row = Row()
     out: dict[str, object] = {}
     for spec in REGISTRY:
-        raw = values.get(spec.name)
-        value, msg = read(spec, raw)
-        if msg is not None:
-            return None
         name = spec.name
-        row.given[name] = not is_blank(raw)
-        if spec.is_number:
-            v = np.nan if value is None else float(value)
-            row.num[name] = v
-            out[name] = None if v != v else (int(v) if spec.kind in ("count", "year") else v)  # noqa: PLR0124
-        elif spec.kind == "choice":
-            row.idx[name] = -1 if value is None else spec.choices.index(value)
-            out[name] = value
-        elif spec.kind == "flag":
-            row.idx[name] = -1 if value is None else int(bool(value))
-            out[name] = bool(value)
-        else:
-            out[name] = (None if value is None else str(value)) or None
+        raw = values.get(name)
+        try:
+            read_as = _read_as(name, type(raw), raw)
+        except TypeError:  # not hashable: read it afresh
+            read_as = _read_as.__wrapped__(name, type(raw), raw)
+        if read_as is None:
+            return None
+        out[name], number, index, row.given[name] = read_as
+        if number is not None:
+            row.num[name] = number
+        elif index is not None:
+            row.idx[name] = index
     if ref is not None:  # the place must be known, as check_columns looks it up
         try:
             geography.resolve(ref, out["zip"], out["locality"], out["state"])
@@ -426,3 +422,23 @@ def _read_row(values: dict[str, object], ref: RefData | None) -> dict[str, objec
     if any(rule.broken(row) for rule in RULES):
         return None
     return out
+
+
+@lru_cache(maxsize=8192)
+def _read_as(name: str, kind: type, raw: object) -> tuple[object, float | None, int | None, bool] | None:
+    """What one field's raw value reads as: (the value as check_values returns it, Row.num or None,
+    Row.idx or None, given), or None if it cannot be read. Cached: a front desk quotes the same few
+    values all day (``kind``, the raw value's type, keeps 1, 1.0 and True apart)."""
+    spec = FIELDS[name]
+    value, msg = read(spec, raw)
+    if msg is not None:
+        return None
+    given = not is_blank(raw)
+    if spec.is_number:
+        v = np.nan if value is None else float(value)
+        return (None if v != v else (int(v) if spec.kind in ("count", "year") else v)), v, None, given  # noqa: PLR0124
+    if spec.kind == "choice":
+        return value, None, -1 if value is None else spec.choices.index(value), given
+    if spec.kind == "flag":
+        return bool(value), None, -1 if value is None else int(bool(value)), given
+    return (None if value is None else str(value)) or None, None, None, given

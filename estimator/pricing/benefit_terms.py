@@ -75,8 +75,9 @@ class Terms:
 
 
 def benefit_terms(ref: RefData, inp: Inputs, market: MarketPrices, net: Network, bills: Claims,
-                  met: bool) -> Terms:
-    """The terms of every scenario; an unknown deductible taken as already met if ``met``."""
+                  met: bool | np.ndarray) -> Terms:
+    """The terms of every scenario; an unknown deductible taken as already met where ``met`` (all
+    rows, or a (n,) bool per row)."""
     cov = inp.coverage
     self_pay = market.self_pay
     n = len(inp)
@@ -88,7 +89,7 @@ def benefit_terms(ref: RefData, inp: Inputs, market: MarketPrices, net: Network,
     # In-network deductible.
     deductible_unknown = plans & np.isnan(inp.deductible) & np.isnan(inp.deductible_remaining) & ~self_pay
     typical_ded = param("typical_single_deductible")
-    unknown_ded = 0.0 if met else np.maximum(typical_ded - inp.deductible_met, 0)
+    unknown_ded = _unless(met, np.maximum(typical_ded - inp.deductible_met, 0))
     ded_plan = np.where(np.isnan(inp.deductible), np.where(deductible_unknown, unknown_ded, 0.0),
                         np.maximum(inp.deductible - inp.deductible_met, 0))
     ded_medicare = np.where(np.isnan(inp.deductible), np.maximum(param("part_b_deductible") - inp.deductible_met, 0),
@@ -98,7 +99,7 @@ def benefit_terms(ref: RefData, inp: Inputs, market: MarketPrices, net: Network,
     # The in-network deductible in full, for an out-of-network one taken as a multiple of it.
     ded_full = np.where(~np.isnan(inp.deductible), inp.deductible,
                         np.where(~np.isnan(inp.deductible_remaining), inp.deductible_remaining + inp.deductible_met,
-                                 np.where(deductible_unknown, 0.0 if met else typical_ded, 0.0)))
+                                 np.where(deductible_unknown, _unless(met, typical_ded), 0.0)))
     ded_in = np.where(inp.copay_instead, 0.0, ded)
 
     # Coinsurance.
@@ -146,17 +147,19 @@ def benefit_terms(ref: RefData, inp: Inputs, market: MarketPrices, net: Network,
     # reference/benefits/worked_examples.csv OP-3).
 
     medicaid = (cov == MEDICAID) & ~self_pay
-    oop_levels = np.broadcast_to(oop, (3, n))
+    oop_pools = np.empty((3, 3, n))  # pool x level (assignment broadcasts (n,) over the levels)
+    oop_pools[0] = oop
     if medicaid.any():
         visit_cap = np.round(bills.claims.sum(axis=0) * param("medicaid_max_coinsurance_pct") / 100.0, 2)
-        oop_levels = np.where(medicaid, np.minimum(oop, visit_cap), oop)
+        oop_pools[0] = np.where(medicaid, np.minimum(oop, visit_cap), oop)
+    oop_pools[1] = np.where(self_pay, np.inf, oon_oop)
+    oop_pools[2] = np.inf
     medicare_pays = medicare & ~self_pay
     keep = np.where((inp.medigap == MEDIGAP_N) & (inp.site == fee_schedule.SITE_OFFICE),
                     param("medigap_n_office_copay"), 0.0)
     return Terms(
-        ded_pools=np.stack([ded_in, np.where(self_pay, 0.0, oon_ded), np.zeros(n)]),
-        oop_pools=np.stack([oop_levels, np.broadcast_to(np.where(self_pay, np.inf, oon_oop), (3, n)),
-                            np.full((3, n), np.inf)]),
+        ded_pools=np.array([ded_in, np.where(self_pay, 0.0, oon_ded), np.zeros(n)]),
+        oop_pools=oop_pools,
         copay=copay, coins_claims=np.where(oon_none, 1.0, np.where(oon_pay, oon_coins, coins)),
         pool=np.where(oon_none, 2, oon_pay.astype(np.int64)), principal=principal, coins_cap=coins_cap,
         copay_before=inp.copay_before & ~self_pay, coins_incl_copay=inp.coins_incl_copay & ~self_pay,
@@ -166,6 +169,13 @@ def benefit_terms(ref: RefData, inp: Inputs, market: MarketPrices, net: Network,
         coinsurance_assumed=coins_assumed & ~self_pay, copay_only=copay_only & ~self_pay,
         aca_capped=aca_capped & commercial & ~inp.grandfathered, deductible_unknown=deductible_unknown,
         medicaid=medicaid)
+
+
+def _unless(met: bool | np.ndarray, amount: np.ndarray) -> np.ndarray | float:
+    """``amount``, or none where the unknown deductible is taken as met."""
+    if met is False:
+        return amount
+    return 0.0 if met is True else np.where(met, 0.0, amount)
 
 
 def shares(terms: Terms, bills: Claims) -> benefits.Shares:

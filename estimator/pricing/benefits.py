@@ -83,11 +83,16 @@ def split(allowed: np.ndarray, balance: np.ndarray, ded_remaining: np.ndarray, c
     any_before, any_incl, any_sup = copay_before.any(), coins_incl_copay.any(), supplemental_pays.any()
     any_excess = excess.any()
     capped_coins = np.isfinite(coins_cap).any(axis=1)
+    # Each claim reads and fills its own pool: flat positions into (pools, levels, n) (a take and a
+    # put, in place of a choice and a masked update per pool).
+    cells = np.arange(ded_left[0].size).reshape(shape)
     for c in range(n_claims):
         a = allowed[c]
-        k = pool[c] if pooled else np.zeros(shape[-1], dtype=np.int64)
-        dl = np.choose(k, ded_left) if pooled else ded_left[0]
-        ol = np.choose(k, oop_left) if pooled else oop_left[0]
+        if pooled:
+            at = pool[c] * cells.size + cells
+            dl, ol = ded_left.take(at), oop_left.take(at)
+        else:
+            dl, ol = ded_left[0], oop_left[0]
         d, cpay, co = parts["deductible"][c], parts["copay"][c], parts["coinsurance"][c]
         cp = np.where(principal == c, copay, 0.0)
         np.minimum(dl, a, out=d)
@@ -110,10 +115,8 @@ def split(allowed: np.ndarray, balance: np.ndarray, ded_remaining: np.ndarray, c
         np.minimum(share, ol, out=capped)
         np.subtract(share, capped, out=parts["over_max"][c])
         if pooled:
-            for j in range(pools):
-                mine = k == j
-                ded_left[j] -= np.where(mine, d, 0.0)
-                oop_left[j] -= np.where(mine, capped, 0.0)
+            ded_left.put(at, dl - d)
+            oop_left.put(at, ol - capped)
         else:
             ded_left[0] -= d
             oop_left[0] -= capped

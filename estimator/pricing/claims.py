@@ -51,10 +51,9 @@ def claims(ref: RefData, inp: Inputs, reference: ReferencePrices, market: Market
         oon_allowed = np.minimum(np.round(base * pct / 100.0, 2)[:, None, :], billed)  # never above the charge
         allowed = np.where(commercial_oon[:, None, :], oon_allowed, allowed)
 
-    for c in range(3):
-        given = ~np.isnan(inp.allowed_component[c])
-        if given.any():
-            allowed[c] = np.where(given, inp.allowed_component[c], allowed[c])
+    given = ~np.isnan(inp.allowed_component)  # (3, n)
+    if given.any():
+        allowed = np.where(given[:, None, :], inp.allowed_component[:, None, :], allowed)
     if total_given.any():
         typical_total = allowed[:, 1, :].sum(axis=0)
         share = np.divide(allowed[:, 1, :], typical_total, out=np.zeros_like(allowed[:, 1, :]),
@@ -84,9 +83,10 @@ def claims(ref: RefData, inp: Inputs, reference: ReferencePrices, market: Market
 
     # (An HMO's out-of-network claim is the whole charge, owed in full: no balance beyond it.)
     exposed = commercial_oon.copy()
-    exposed[[PROFESSIONAL, ANESTHESIA]] |= unassigned
+    exposed[PROFESSIONAL] |= unassigned
+    exposed[ANESTHESIA] |= unassigned
     balance = (np.where(exposed[:, None, :], np.maximum(claim_billed - processed, 0.0), 0.0) if exposed.any()
-               else np.zeros_like(processed))
+               else np.zeros(processed.shape))
     return Claims(allowed=allowed, billed=billed, claims=processed, balance=balance, nonpar=nonpar,
                   limiting_charge=unassigned)
 

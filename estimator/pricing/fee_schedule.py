@@ -87,10 +87,8 @@ def reference_cents(ref: RefData, year: np.ndarray, loc: np.ndarray, code: np.nd
     unpaid = np.where(paid_here, 0, s_extra)
     s_extra = np.where(paid_here, s_extra, 0)  # not paid in a hospital or surgery center
     gpci = (ref.gpci_work[year, loc], ref.gpci_pe[year, loc], ref.gpci_mp[year, loc])
-    fees = {setting: tuple(pfs_cents(ref, year, loc, c, nonfac, gpci) for c in (code, "99152", "99153"))
-            for setting, nonfac in (("office", True), ("facility", False))}
-    totals = {k: p + s_first * f1 + s_extra * f3 for k, (p, f1, f3) in fees.items()}
-    pick = lambda i: np.where(office, fees["office"][i], fees["facility"][i])  # noqa: E731
+    # The non-facility practice expense in an office, the facility one elsewhere (row by row).
+    procedure, fee_99152, fee_99153 = (pfs_cents(ref, year, loc, c, office, gpci) for c in (code, "99152", "99153"))
 
     fac_site = np.minimum(site, SITE_ASC)
     rate = ref.facility_rate_cents[year, fac_site, code]
@@ -103,9 +101,9 @@ def reference_cents(ref: RefData, year: np.ndarray, loc: np.ndarray, code: np.nd
     time_tenths = np.where(with_anes, anesthesia_time_units_tenths(anes_minutes, ref.anes_minutes_per_unit), 0)
     units_tenths = np.where(with_anes, round(ref.anes_base_units * 10) + time_tenths, 0)
     anesthesia = _round_div(units_tenths * ref.anes_cf_cents[year, loc], 10)
-    return {"professional": np.where(office, totals["office"], totals["facility"]),
+    return {"professional": procedure + s_first * fee_99152 + s_extra * fee_99153,
             "facility": facility, "anesthesia": anesthesia,
-            "procedure": pick(0), "fee_99152": pick(1), "fee_99153": pick(2),
+            "procedure": procedure, "fee_99152": fee_99152, "fee_99153": fee_99153,
             "units_99152": s_first, "units_99153": s_extra, "sedation_99153_unpaid": unpaid,
             "anesthesia_units_tenths": units_tenths,
             "anesthesia_time_tenths": time_tenths}

@@ -36,8 +36,9 @@ class Network:
     plan_type_unknown: np.ndarray  # (n,) a bill out of network and no plan type given
 
 
-def network(inp: Inputs, market: MarketPrices, hmo: bool) -> Network:
-    """Each claim's network and the plan's answer to it; an unknown plan type as an HMO if ``hmo``."""
+def network(inp: Inputs, market: MarketPrices, hmo: bool | np.ndarray) -> Network:
+    """Each claim's network and the plan's answer to it; an unknown plan type as an HMO where ``hmo``
+    (all rows, or a (n,) bool per row)."""
     cov = inp.coverage
     self_pay = market.self_pay
     total_given = ~np.isnan(inp.allowed_total)
@@ -48,12 +49,12 @@ def network(inp: Inputs, market: MarketPrices, hmo: bool) -> Network:
     nsa_protected = commercial & inp.anes_out & facility_in & (inp.sedation == fee_schedule.SED_ANESTHESIA)
     doctor_protected = commercial & inp.doc_out & facility_in & ~inp.consent & ~total_given
     prof_out = np.where(total_given, inp.net_out, inp.doc_out)
-    out = np.stack([prof_out, inp.net_out & ~total_given, inp.anes_out & ~total_given]) & networked
-    out &= ~np.stack([doctor_protected, np.zeros(len(inp), bool), nsa_protected])
+    out = np.array([prof_out, inp.net_out & ~total_given, inp.anes_out & ~total_given]) & networked
+    out &= ~np.array([doctor_protected, np.zeros(len(inp), bool), nsa_protected])
     plan_type_unknown = out.any(axis=0) & (inp.plan_type == UNKNOWN_PLAN)
     hmo_like = (inp.plan_type == HMO) | (inp.plan_type == EPO)
-    if hmo:
-        hmo_like = hmo_like | (inp.plan_type == UNKNOWN_PLAN)
+    if hmo is not False:
+        hmo_like = hmo_like | (hmo & (inp.plan_type == UNKNOWN_PLAN))
     oon_none = out & hmo_like
     return Network(commercial=commercial, total_given=total_given, oon_pay=out & ~hmo_like, oon_none=oon_none,
                    nsa_protected=nsa_protected, doctor_protected=doctor_protected,

@@ -42,12 +42,13 @@ def run(ref: RefData, inp: Inputs) -> Result:
     terms = benefit_terms(ref, inp, market, net, bills, met=False)
     split = shares(terms, bills)
 
-    def price_case(rows: np.ndarray, met: bool, hmo: bool) -> np.ndarray:
-        """The patient's total (levels, len(rows)) for ``rows`` in one case: from the networks on
-        for an unknown plan type as an HMO, from the terms on for a deductible already met."""
+    def price_case(rows: np.ndarray, met: np.ndarray, hmo: np.ndarray) -> np.ndarray:
+        """The patient's total (levels, len(rows)) for ``rows``, each in its case (``met``: the
+        deductible already met; ``hmo``: an unknown plan type as an HMO): from the networks on where
+        any row is an HMO case, else from the terms on."""
         i, m = inp.take(rows), take(market, rows)
-        if hmo:
-            n = network(i, m, hmo=True)
+        if hmo.any():
+            n = network(i, m, hmo=hmo)
             b = claims(ref, i, prices.take(rows), m, n)
         else:
             n, b = take(net, rows), take(bills, rows)

@@ -67,4 +67,4 @@ class Result:
 
 def level_range(by_level: np.ndarray) -> np.ndarray:
     """(3, n): the least, the typical and the most of a (levels, n) array."""
-    return np.stack([by_level.min(axis=0), by_level[1], by_level.max(axis=0)])
+    return np.array([by_level.min(axis=0), by_level[1], by_level.max(axis=0)])
