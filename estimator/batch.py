@@ -162,7 +162,8 @@ def quote_frame(df: pd.DataFrame, ref: RefData | None = None, keep_inputs: bool 
     bad = checked.bad
     values = quote_arrays(inp, ref)
     values[:, bad] = np.nan
-    result = pd.DataFrame(values.T, columns=output_columns(), index=df.index, copy=False)
+    # One column per row of ``values``, no copy (a 2-D block would be copied when joined to the rest).
+    result = pd.DataFrame(dict(zip(output_columns(), values)), index=df.index, copy=False)
     errors = checked.error_texts()
     # Categoricals built from codes: no per-row strings for the repeated values.
     keys = [loc.key for loc in ref.localities]

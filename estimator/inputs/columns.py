@@ -20,7 +20,7 @@ from estimator.inputs.fields import FIELDS
 class Columns:
     """Every field of n scenarios, read.
 
-    ``num[name]``: float64 for number fields (NaN = no value); ``idx[name]``: int64 index into the
+    ``num[name]``: float64 for number fields (NaN = no value); ``idx[name]``: int8 index into the
     field's choices for choice fields (-1 = no value); place fields as ``place_codes[name]`` (index
     into ``place_values[name]``, the distinct normalised texts; -1 = blank). ``given[name]``: the
     cell was not blank. ``problem[name]``: int64 index into ``messages[name]`` for a cell that could

@@ -47,12 +47,21 @@ def _default_code(spec: FieldSpec) -> float | int | bool:
     return np.nan if spec.default is None else float(spec.default)
 
 
-def random_frame(n: int, seed: int = 0, ref: RefData | None = None, overrides: float = 0.1) -> pd.DataFrame:
+#: What every row of an ``open_cases`` frame says, so that it leaves both cases open: a plan member
+#: (commercial or Medicare Advantage), out of network, plan type and deductible not given, a covered
+#: session (image-guided, the first of the year).
+_OPEN_CASES = {"network": "out", "plan_type": "unknown", "deductible": np.nan, "deductible_remaining": np.nan,
+               "prior_sessions": 0.0, "imaging": None}
+
+
+def random_frame(n: int, seed: int = 0, ref: RefData | None = None, overrides: float = 0.1,
+                 open_cases: bool = False) -> pd.DataFrame:
     """n random valid scenarios as a DataFrame (one column per registry field): numbers as floats
     (NaN = blank) and text as categoricals, as a caller would load a big file.
 
     ``overrides``: the share of rows that keep drawn known allowed/billed amounts (the rest leave
-    them blank, as most quotes do).
+    them blank, as most quotes do). ``open_cases``: every row leaves the deductible and the plan
+    type open (so each is priced in every case; no allowed/billed amounts entered).
     """
     ref = ref or load()
     rng = np.random.default_rng(seed)
@@ -65,6 +74,9 @@ def random_frame(n: int, seed: int = 0, ref: RefData | None = None, overrides: f
         codes = np.where(where == k, rng.integers(0, len(places[name]), n), -1)
         data[name] = pd.Categorical.from_codes(codes, places[name])
     cov = rng.integers(0, len(COVERAGE), n)
+    if open_cases:
+        plans = np.array([COVERAGE.index("commercial"), COVERAGE.index("medicare_advantage")])
+        cov, overrides = plans[rng.integers(0, 2, n)], 0.0
     sed = rng.integers(0, len(SEDATION), n)
     keep_override = rng.random(n) < overrides
     for spec in REGISTRY:
@@ -80,7 +92,14 @@ def random_frame(n: int, seed: int = 0, ref: RefData | None = None, overrides: f
             values = np.where(applies, values, _default_code(spec))
         data[spec.name] = (pd.Categorical.from_codes(values, list(spec.choices)) if spec.kind == "choice"
                            else values)
-    return _repair(pd.DataFrame(data), ref)
+    df = pd.DataFrame(data)
+    if open_cases:
+        for name, value in _OPEN_CASES.items():
+            df[name] = (pd.Categorical([value] * n, categories=FIELDS[name].choices)
+                        if FIELDS[name].kind == "choice" else value)
+        guided = np.array([c for c in FIELDS["code"].choices if c in ("62321", "62323")])
+        df["code"] = pd.Categorical(guided[rng.integers(0, len(guided), n)], categories=FIELDS["code"].choices)
+    return _repair(df, ref)
 
 
 def _table(choices: tuple[str, ...], subset: frozenset[str]) -> np.ndarray:

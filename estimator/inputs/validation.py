@@ -48,6 +48,8 @@ def _factorize(values: object, n: int) -> tuple[np.ndarray, list[object]]:
     """(code per row, distinct values); work is done once per distinct value."""
     if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
         return values.cat.codes.to_numpy(np.int64), list(values.cat.categories)
+    if isinstance(values, pd.Series) and values.dtype == bool:  # no blanks: False is 0, True is 1
+        return values.to_numpy().view(np.int8).astype(np.int64), [False, True]
     if n <= _SMALL:
         vals = list(values)
         uniq: dict[object, int] = {}
@@ -85,10 +87,10 @@ def _read_one(spec: FieldSpec, raw: object, cols: Columns) -> None:
     elif spec.kind == "choice":
         k = (-1 if d is None else spec.choices.index(d)) if blank else (-1 if value is None
                                                                        else spec.choices.index(value))
-        cols.idx[spec.name] = np.array([k], dtype=np.int64)
+        cols.idx[spec.name] = np.array([k], dtype=np.int8)
     elif spec.kind == "flag":
         k = int(bool(d)) if blank else (-1 if value is None else int(bool(value)))
-        cols.idx[spec.name] = np.array([k], dtype=np.int64)
+        cols.idx[spec.name] = np.array([k], dtype=np.int8)
     else:
         cols.place_codes[spec.name] = np.array([-1 if blank else 0], dtype=np.int64)
         cols.place_values[spec.name] = np.array([] if blank else ["" if value is None else value], dtype=object)
@@ -122,10 +124,10 @@ def _read_column(spec: FieldSpec, values: object, n: int, cols: Columns) -> None
         u = np.array([np.nan if v is None else float(v) for v in parsed], dtype=float)
         cols.num[spec.name] = _gather(u, codes, np.nan if default is None else float(default))
     elif spec.kind == "choice":
-        u = np.array([-1 if v is None else spec.choices.index(v) for v in parsed], dtype=np.int64)
+        u = np.array([-1 if v is None else spec.choices.index(v) for v in parsed], dtype=np.int8)
         cols.idx[spec.name] = _gather(u, codes, -1 if default is None else spec.choices.index(default))
     elif spec.kind == "flag":  # indexed like a choice: no = 0, yes = 1
-        u = np.array([-1 if v is None else int(bool(v)) for v in parsed], dtype=np.int64)
+        u = np.array([-1 if v is None else int(bool(v)) for v in parsed], dtype=np.int8)
         cols.idx[spec.name] = _gather(u, codes, int(bool(default)))
     else:
         cols.place_codes[spec.name] = codes
@@ -184,9 +186,9 @@ def _absent(spec: FieldSpec, n: int, cols: Columns) -> None:
     if spec.is_number:
         cols.num[spec.name] = _const(np.float64(np.nan if d is None else d), n)
     elif spec.kind == "choice":
-        cols.idx[spec.name] = _const(np.int64(-1 if d is None else spec.choices.index(d)), n)
+        cols.idx[spec.name] = _const(np.int8(-1 if d is None else spec.choices.index(d)), n)
     elif spec.kind == "flag":
-        cols.idx[spec.name] = _const(np.int64(int(bool(d))), n)
+        cols.idx[spec.name] = _const(np.int8(int(bool(d))), n)
     else:
         cols.place_codes[spec.name] = _const(np.int64(-1), n)
         cols.place_values[spec.name] = np.array([], dtype=object)

@@ -85,9 +85,15 @@ def _who(mask: np.ndarray) -> tuple[str, int]:
     return _(_BILLS[key]) if key in _BILLS else _("the bill"), max(sum(key), 1)
 
 
+def _close(a: float, b: float) -> bool:
+    """numpy.isclose for two numbers (its default tolerances: 1e-8 absolute, 1e-5 of ``b``),
+    without its array machinery (a quote asks it a few times)."""
+    return bool(a == b or abs(a - b) <= 1e-8 + 1e-5 * abs(b))
+
+
 def _band_words(b: np.ndarray) -> str:
     """'about $672 (between $311 and $1,299)' from a (3,) low/typical/high."""
-    if np.isclose(b[0], b[2]):
+    if _close(b[0], b[2]):
         return _("about {amount}").format(amount=usd(float(b[1])))
     return _("about {amount} ({range})").format(amount=usd(float(b[1])), range=between(float(b[0]), float(b[2])))
 
@@ -230,7 +236,7 @@ def steps(sc: Scenario, res: Result, ref: RefData) -> list[str]:
         out.append(_("Medicare pays 80% of the rest; you pay {pct} coinsurance: {amount}.").format(
             pct=pct(coins), amount=usd(co)))
         cap = ref.param("hopd_copay_cap", sc.year)
-        if sc.site == "hopd" and np.isclose(float(sh.coinsurance[FACILITY, TYP, 0]), cap):
+        if sc.site == "hopd" and _close(float(sh.coinsurance[FACILITY, TYP, 0]), cap):
             out.append(_("Your hospital coinsurance for this one service is capped at the Part A deductible "
                          "({amount}).").format(amount=usd(cap)))
         if sc.medigap == "g":
@@ -324,7 +330,7 @@ def steps(sc: Scenario, res: Result, ref: RefData) -> list[str]:
         payer = _("Medicare and Medicaid pay about {amount}.")
     else:
         payer = _("Medicare pays about {amount}.") if medicare else _("Your plan pays about {amount}.")
-    rng = "" if np.isclose(pays[0], pays[2]) else f" ({between(pays[0], pays[2])})"
+    rng = "" if _close(pays[0], pays[2]) else f" ({between(pays[0], pays[2])})"
     met = usd(float(res.cases['deductible_met'][TYP, 0])) if res.deductible_unknown[0] else ""
     hmo = usd(float(res.cases['hmo'][TYP, 0])) if res.plan_type_unknown[0] else ""
     if res.deductible_unknown[0] and res.plan_type_unknown[0]:
