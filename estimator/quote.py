@@ -103,35 +103,40 @@ def _nan(x: float | None) -> float:
 
 
 def encode(sc: Scenario, place: geography.Place, ref: RefData) -> pipeline.Inputs:
-    """Encode one validated scenario as one-row engine inputs."""
-    a = lambda v, dt=float: np.array([v], dtype=dt)  # noqa: E731
+    """Encode one validated scenario as one-row engine inputs (one array per dtype, each input a
+    one-entry view of it)."""
+    ints = {
+        "year": YEARS.index(sc.year), "loc": place.index, "state": ref.state_index.get(place.state, 0),
+        "code": PROCEDURE_CODES.index(sc.billed_code), "site": SITES.index(sc.site),
+        "sedation": SEDATION.index(sc.sedation), "sed_minutes": sc.sedation_minutes,
+        "anes_minutes": sc.anesthesia_minutes, "coverage": COVERAGE.index(sc.coverage),
+        "medigap": MEDIGAP.index(sc.medigap), "medicare_provider": MEDICARE_PROVIDER.index(sc.medicare_provider),
+        "prior_sessions": sc.prior_sessions, "plan_type": PLAN_TYPE.index(sc.plan_type),
+    }
+    floats = {
+        "deductible": _nan(sc.deductible), "deductible_met": sc.deductible_met or 0.0,
+        "deductible_remaining": _nan(sc.deductible_remaining), "copay": sc.copay or 0.0,
+        "coinsurance_pct": _nan(sc.coinsurance), "oop_max": _nan(sc.oop_max), "oop_met": sc.oop_met or 0.0,
+        "oop_remaining": _nan(sc.oop_remaining), "allowed_total": _nan(sc.allowed), "billed_total": _nan(sc.billed),
+        "oon_deductible": _nan(sc.oon_deductible), "oon_deductible_met": sc.oon_deductible_met or 0.0,
+        "oon_coinsurance_pct": _nan(sc.oon_coinsurance), "oon_oop_max": _nan(sc.oon_oop_max),
+        "oon_oop_met": sc.oon_oop_met or 0.0,
+    }
+    flags = {
+        "net_out": sc.network == "out", "anes_out": sc.effective_anesthesia_network == "out",
+        "copay_before": sc.copay_timing == "before_deductible",
+        "coins_incl_copay": sc.coinsurance_base == "including_copay",
+        "doc_out": (sc.doctor_network or sc.network) == "out", "consent": bool(sc.signed_consent),
+        "copay_instead": sc.copay_timing == "instead_of_deductible", "grandfathered": bool(sc.grandfathered),
+        "hdhp": bool(sc.hdhp), "qmb": bool(sc.qmb),
+    }
+    arrays: dict[str, np.ndarray] = {}
+    for values, dtype in ((ints, np.int64), (floats, float), (flags, bool)):
+        arrays.update(zip(values, np.array(list(values.values()), dtype=dtype)[:, None]))
     return pipeline.Inputs(
-        year=a(YEARS.index(sc.year), np.int64), loc=a(place.index, np.int64),
-        state=a(ref.state_index.get(place.state, 0), np.int64),
-        code=a(PROCEDURE_CODES.index(sc.billed_code), np.int64), site=a(SITES.index(sc.site), np.int64),
-        sedation=a(SEDATION.index(sc.sedation), np.int64),
-        sed_minutes=a(sc.sedation_minutes, np.int64), anes_minutes=a(sc.anesthesia_minutes, np.int64),
-        coverage=a(COVERAGE.index(sc.coverage), np.int64), net_out=a(sc.network == "out", bool),
-        anes_out=a(sc.effective_anesthesia_network == "out", bool),
-        deductible=a(_nan(sc.deductible)), deductible_met=a(sc.deductible_met or 0.0),
-        deductible_remaining=a(_nan(sc.deductible_remaining)), copay=a(sc.copay or 0.0),
-        coinsurance_pct=a(_nan(sc.coinsurance)), oop_max=a(_nan(sc.oop_max)), oop_met=a(sc.oop_met or 0.0),
-        oop_remaining=a(_nan(sc.oop_remaining)),
-        copay_before=a(sc.copay_timing == "before_deductible", bool),
-        coins_incl_copay=a(sc.coinsurance_base == "including_copay", bool),
-        medigap=a(MEDIGAP.index(sc.medigap), np.int64),
-        medicare_provider=a(MEDICARE_PROVIDER.index(sc.medicare_provider), np.int64),
-        prior_sessions=a(sc.prior_sessions, np.int64),
-        allowed_total=a(_nan(sc.allowed)),
+        **arrays,
         allowed_component=np.array([[_nan(sc.allowed_professional)], [_nan(sc.allowed_facility)],
                                     [_nan(sc.allowed_anesthesia)]]),
-        billed_total=a(_nan(sc.billed)),
-        plan_type=a(PLAN_TYPE.index(sc.plan_type), np.int64),
-        doc_out=a((sc.doctor_network or sc.network) == "out", bool), consent=a(bool(sc.signed_consent), bool),
-        oon_deductible=a(_nan(sc.oon_deductible)), oon_deductible_met=a(sc.oon_deductible_met or 0.0),
-        oon_coinsurance_pct=a(_nan(sc.oon_coinsurance)), oon_oop_max=a(_nan(sc.oon_oop_max)),
-        oon_oop_met=a(sc.oon_oop_met or 0.0), copay_instead=a(sc.copay_timing == "instead_of_deductible", bool),
-        grandfathered=a(bool(sc.grandfathered), bool), hdhp=a(bool(sc.hdhp), bool), qmb=a(bool(sc.qmb), bool),
         **_hospital_inputs(sc, ref),
     )
 
