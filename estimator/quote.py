@@ -174,7 +174,7 @@ def quote(sc: Scenario, ref: RefData | None = None) -> Quote:
     if sc.hospital and not (sc.zip or sc.locality or sc.state):  # priced where the hospital is
         zip_code = named_hospital.hospital_zips(ref).get(str(sc.hospital).strip().upper())
         sc = replace(sc, zip=zip_code) if zip_code else sc
-    sc.check()
+    sc = sc.check()  # the values read: text such as "1,500" as numbers
     try:
         place = geography.resolve(ref, sc.zip, sc.locality, sc.state)
     except geography.PlaceError as e:

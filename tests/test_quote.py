@@ -224,3 +224,19 @@ def test_other_ways_to_pay_less_are_the_engines_differences():
         assert saving == pytest.approx(base - quote(alt).patient_pays["typical"], abs=0.02)
     assert list(table["saving"]) == sorted(table["saving"], reverse=True) and (table["saving"] >= 1).all()
     assert compare.savings(Scenario(zip="60612")).empty  # nothing left to change
+
+
+@pytest.mark.parametrize("text, number", [("1,500", 1500.0), (" 1500.00 ", 1500.0), ("250", 250.0)])
+def test_a_scenario_given_as_text_is_quoted_as_its_values_read(text, number):
+    """The Python API takes what a form or file holds: text reads as the number it says, and the
+    quote is that of the typed scenario (not an error from deep in the engine)."""
+    as_text = quote(Scenario(zip="35203", coverage="commercial", deductible=text))
+    typed = quote(Scenario(zip="35203", coverage="commercial", deductible=number))
+    assert as_text.patient_pays == typed.patient_pays
+    assert as_text.to_dict()["inputs"]["deductible"] == number
+
+
+def test_text_that_is_not_a_number_is_refused_naming_the_field():
+    with pytest.raises(ScenarioError) as err:
+        quote(Scenario(zip="35203", coverage="commercial", deductible="lots"))
+    assert [e.field for e in err.value.errors] == ["deductible"]
