@@ -88,10 +88,8 @@ def run(n: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as folder:
         results.update(_in_child(random_frame(n, seed=2), folder))
         opened = _in_child(random_frame(n, seed=3, open_cases=True), folder)
-    results["open_batch_rows"] = opened["batch_rows"]
-    results["open_batch_seconds"] = opened["batch_seconds"]
-    results["open_batch_quotes_per_s"] = opened["batch_quotes_per_s"]
-    results["open_peak_rss_mb"] = opened["peak_rss_mb"]
+    results |= {f"open_{key}": opened[key] for key in ("batch_rows", "batch_seconds", "batch_quotes_per_s",
+                                                       "peak_rss_mb")}
     results["batch_vs_loop"] = results["batch_quotes_per_s"] / results["loop_quotes_per_s"]
     return results
 

@@ -37,13 +37,9 @@ CODE_NAMES = (N_("Epidural injection, neck or upper back, without imaging guidan
               N_("Anesthesia care for a neck or upper-back spine injection"))
 
 
-def band(values: np.ndarray) -> dict[str, float]:
-    """{low, typical, high} from a length-3 array, rounded to cents."""
-    return dict(zip(LEVELS, np.round(np.asarray(values, float), 2).tolist()))
-
-
 def _bands(named: dict[str, np.ndarray]) -> dict[str, dict[str, float]]:
-    """``band`` of each length-3 array, rounded in one pass (one quote has about twenty)."""
+    """{low, typical, high} of each length-3 array, rounded to cents in one pass (a quote has about
+    twenty)."""
     rounded = np.round(np.array(list(named.values()), dtype=float), 2).tolist()
     return {name: dict(zip(LEVELS, v)) for name, v in zip(named, rounded)}
 

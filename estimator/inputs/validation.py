@@ -375,19 +375,23 @@ def check_one_row_table(
     checked = check_columns({k: [v] for k, v in values.items()}, 1, ref)
     errors = checked.errors(0) if checked.bad[0] else []
     c = checked.cols
-    out: dict[str, object] = {}
-    for spec in REGISTRY:
-        if spec.is_number:
-            v = float(c.num[spec.name][0])
-            out[spec.name] = None if np.isnan(v) else (int(v) if spec.kind in ("count", "year") else v)
-        elif spec.kind == "choice":
-            k = int(c.idx[spec.name][0])
-            out[spec.name] = None if k < 0 else spec.choices[k]
-        elif spec.kind == "flag":
-            out[spec.name] = bool(c.idx[spec.name][0] == 1)
-        else:
-            out[spec.name] = c.place_text(spec.name, 0) or None
+    out = {spec.name: _as_returned(spec, float(c.num[spec.name][0]) if spec.name in c.num else np.nan,
+                                   int(c.idx[spec.name][0]) if spec.name in c.idx else -1,
+                                   c.place_text(spec.name, 0) if spec.name in c.place_codes else "")
+           for spec in REGISTRY}
     return out, errors
+
+
+def _as_returned(spec: FieldSpec, number: float, index: int, text: str) -> object:
+    """One field's value as check_values returns it, from what was read: the number (NaN = none),
+    the choice or flag index (-1 = none) or the text."""
+    if spec.is_number:
+        return None if number != number else (int(number) if spec.kind in ("count", "year") else number)  # noqa: PLR0124
+    if spec.kind == "choice":
+        return None if index < 0 else spec.choices[index]
+    if spec.kind == "flag":
+        return index == 1
+    return text or None
 
 
 def _read_row(values: dict[str, object], ref: RefData | None) -> dict[str, object] | None:
@@ -437,10 +441,9 @@ def _read_as(name: str, kind: type, raw: object) -> tuple[object, float | None, 
         return None
     given = not is_blank(raw)
     if spec.is_number:
-        v = np.nan if value is None else float(value)
-        return (None if v != v else (int(v) if spec.kind in ("count", "year") else v)), v, None, given  # noqa: PLR0124
-    if spec.kind == "choice":
-        return value, None, -1 if value is None else spec.choices.index(value), given
-    if spec.kind == "flag":
-        return bool(value), None, -1 if value is None else int(bool(value)), given
-    return (None if value is None else str(value)) or None, None, None, given
+        number = np.nan if value is None else float(value)
+        return _as_returned(spec, number, -1, ""), number, None, given
+    if spec.kind in ("choice", "flag"):
+        index = -1 if value is None else spec.choices.index(value) if spec.kind == "choice" else int(bool(value))
+        return _as_returned(spec, np.nan, index, ""), None, index, given
+    return _as_returned(spec, np.nan, -1, "" if value is None else str(value)), None, None, given

@@ -173,9 +173,7 @@ def benefit_terms(ref: RefData, inp: Inputs, market: MarketPrices, net: Network,
 
 def _unless(met: bool | np.ndarray, amount: np.ndarray) -> np.ndarray | float:
     """``amount``, or none where the unknown deductible is taken as met."""
-    if met is False:
-        return amount
-    return 0.0 if met is True else np.where(met, 0.0, amount)
+    return amount if met is False else np.where(met, 0.0, amount)
 
 
 def shares(terms: Terms, bills: Claims) -> benefits.Shares:
