@@ -17,6 +17,7 @@ from pathlib import Path
 
 from estimator import gfe
 from estimator.cli import log_commands as cli_log
+from estimator.cli.api_commands import add_api_commands
 from estimator.cli.output import write_file
 from estimator.common import i18n
 from estimator.common.i18n import _, ngettext
@@ -43,7 +44,9 @@ EXIT_USAGE = 2
 OTHER_OPTIONS = {"input", "output", "prices", "documents", "scheduled", "service", "requested", "estimate", "billed",
                  "bill_date", "provider", "count", "weeks_apart", "lang",
                  # the quote log (estimator.cli.log_commands)
-                 "save", "by", "patient_name", "patient_dob", "patient_ref", "app_role", "from", "to"}
+                 "save", "by", "patient_name", "patient_dob", "patient_ref", "app_role", "from", "to",
+                 # the HTTP API (estimator.cli.api_commands)
+                 "host", "port", "workers", "name"}
 
 def option(field: str) -> str:
     """The command-line option for a scenario field: deductible_met -> --deductible-met."""
@@ -89,7 +92,8 @@ def _joined(argv: Sequence[str]) -> list[str]:
     takes_value = {spec.option for spec in REGISTRY} | {
         "--input", "--output", "-o", "--prices", "--documents", "--scheduled", "--service", "--requested",
         "--provider", "--estimate", "--billed", "--bill-date", "--data-dir", "--count", "--weeks-apart", "--lang",
-        "--by", "--patient-name", "--patient-dob", "--patient-ref", "--app-role", "--from", "--to"}
+        "--by", "--patient-name", "--patient-dob", "--patient-ref", "--app-role", "--from", "--to",
+        "--host", "--port", "--workers", "--name"}
     out: list[str] = []
     i = 0
     while i < len(argv):
@@ -434,6 +438,7 @@ def build_parser() -> argparse.ArgumentParser:
     hr.add_argument("--data-dir", dest="data_dir", help=data_dir)
     hr.set_defaults(func=cmd_hospital_remove)
     cli_log.add_log_commands(sub, _Parser)
+    add_api_commands(sub, _Parser)
     return parser
 
 

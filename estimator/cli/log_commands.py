@@ -11,24 +11,22 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import unicodedata
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from estimator.cli.output import write_file
-from estimator.common.errors import FieldError, InputError, fail
+from estimator.common.errors import fail
 from estimator.common.money import usd
 from estimator.frontdesk import desk
+from estimator.frontdesk.save_request import SAVE_FIELDS, read_save_request
 from estimator.inputs import readers
 from estimator.inputs.fields import one_line
 from estimator.quote import Quote
 from estimator.records.quote_record import QuoteRecord
+from estimator.records.saved import record_json
 from estimator.records.storage import QuoteLog, Saved, StorageError, database_url, export_csv, shown_url
 
 EXIT_BROKEN = 1
-#: The options that only mean something with ``quote --save`` (dest -> longest length allowed).
-SAVE_TEXT = {"by": 120, "patient_name": 200, "patient_ref": 64}
-SAVE_OPTIONS = ("by", "patient_name", "patient_dob", "patient_ref")
 
 
 def add_save_options(p: argparse.ArgumentParser) -> None:
@@ -40,40 +38,9 @@ def add_save_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--patient-ref", dest="patient_ref", help="the clinic's reference, e.g. an MRN (with --save)")
 
 
-def _text(field: str, value: str | None, longest: int) -> str | None:
-    """A short line of text: blank -> None; control characters and over-long values are refused."""
-    if value is None or not value.strip():
-        return None
-    value = value.strip()
-    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp") for ch in value):
-        raise fail(field, "holds a control character (a new line, tab or similar): give one line of text")
-    if len(value) > longest:
-        raise fail(field, f"is {len(value)} characters long: at most {longest}")
-    return value
-
-
 def save_request(args: argparse.Namespace) -> tuple[str, desk.Patient] | None:
-    """(who, the patient) when ``--save`` was given, else None; InputError naming each bad option.
-
-    ``--by`` is required with ``--save`` (as the front desk requires a name); the patient's details
-    are optional for a quote, as at the front desk. Without ``--save`` none of them may be given.
-    """
-    if not args.save:
-        given = [f for f in SAVE_OPTIONS if getattr(args, f) is not None]
-        if given:
-            raise InputError([FieldError(f, "only with --save (it is stored with the saved quote)") for f in given])
-        return None
-    problems = readers.Problems()
-    by = problems.get(_text, "by", args.by, SAVE_TEXT["by"])
-    if not by and not any(e.field == "by" for e in problems.errors):
-        problems.add("by", "is required with --save: who is saving the quote")
-    name = problems.get(_text, "patient_name", args.patient_name, SAVE_TEXT["patient_name"])
-    ref = problems.get(_text, "patient_ref", args.patient_ref, SAVE_TEXT["patient_ref"])
-    dob = None
-    if args.patient_dob is not None and args.patient_dob.strip():
-        dob = problems.get(readers.parse_birth_date, args.patient_dob, "patient_dob")
-    problems.raise_any()
-    return by, desk.Patient(name, dob, ref)
+    """(who, the patient) when ``--save`` was given, else None (``read_save_request``: the API's words too)."""
+    return read_save_request({f: getattr(args, f) for f in SAVE_FIELDS}, args.save, "--save")
 
 
 def save_quote(q: Quote, who: str, patient: desk.Patient) -> Saved:
@@ -112,15 +79,6 @@ def cmd_verify(args: argparse.Namespace) -> int:
     print(f"ok: checked {result.quotes} quote records and {result.price_sets} clinic price lists; "
           f"the chain is intact (last hash {result.head})")
     return 0
-
-
-def record_json(s: Saved) -> dict:
-    """A stored record as JSON: every column, dates as ISO text."""
-    return {"quote_id": s.id, "version": s.version, "root_id": s.root_id, "replaces": s.replaces_id,
-            "saved_at": s.created_at.isoformat(), "saved_by": s.created_by, "kind": s.kind,
-            "patient_name": s.patient_name, "patient_dob": s.patient_dob.isoformat() if s.patient_dob else None,
-            "patient_ref": s.patient_ref, "data_version": s.data_version, "note": s.note, "seq": s.seq,
-            "prev_hash": s.prev_hash, "record_hash": s.record_hash, "inputs": s.inputs, "outputs": s.outputs}
 
 
 def cmd_show(args: argparse.Namespace) -> int:

@@ -179,20 +179,28 @@ def gfe_request_key(inputs: dict, case_dict: dict, staff: str, patient: Patient)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def gfe_outputs(case_dict: dict, prices: PriceList | None = None) -> dict:
+def gfe_outputs(case_dict: dict, prices: PriceList | None = None, *, fhir: bool = False) -> dict:
     """Price the case and render its PDF; the ``outputs`` a Good Faith Estimate record stores.
 
     That is the quote's own dictionary (as for any saved quote) plus a ``gfe`` section: the
-    ``case`` as given, its ``lines`` (role, code, amount in dollars) and the PDF as ``pdf_base64``.
+    ``case`` as given, its ``lines`` (role, code, amount in dollars) and the PDF as ``pdf_base64``;
+    with ``fhir``, also the Da Vinci PCT GFE Packet as ``fhir`` (``estimator.gfe.fhir_packet``).
     Raises InputError naming each bad field of the case.
     """
     case = gfe.GfeCase.from_dict(case_dict)
     q, lines = gfe.build(case, prices=prices)
+    packet = None
+    if fhir:  # first: a missing taxonomy is input to fix
+        from estimator.gfe.fhir_packet import gfe_packet
+
+        packet = gfe_packet(case, q, lines)
     pdf = gfe_pdf(case, q, lines)
     outputs = q.to_dict()
     outputs["gfe"] = {"case": case_dict,
                       "lines": [{"role": li.role, "code": li.code, "amount": li.amount} for li in lines],
                       "pdf_base64": base64.b64encode(pdf).decode()}
+    if packet is not None:
+        outputs["gfe"]["fhir"] = packet
     return outputs
 
 

@@ -10,8 +10,8 @@
 - :func:`init_schema` creates or upgrades the tables under that lock (the migrations are in
   ``estimator/migrations``), then installs the guards: triggers that refuse UPDATE, DELETE,
   TRUNCATE, ``INSERT OR REPLACE`` over a record and unchained inserts, and, on PostgreSQL, the
-  grants of an application role that may only SELECT and INSERT. Safe to run from several
-  processes at once, and again and again.
+  grants of an application role that may only SELECT and INSERT (the API's tokens: only SELECT).
+  Safe to run from several processes at once, and again and again.
 """
 
 from __future__ import annotations
@@ -26,10 +26,12 @@ from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Connection, Engine
 
 #: The revision this program's code reads and writes.
-HEAD = "0002"
+HEAD = "0003"
 #: Alembic's table of the applied revision.
 VERSION_TABLE = "quote_log_version"
 TABLES = ("quotes", "clinic_price_sets")
+#: Tables the application reads but never writes (the API's tokens are made and revoked by the owner).
+READ_ONLY_TABLES = ("api_tokens",)
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 #: What a PostgreSQL role name may be when ``log init --app-role`` grants to it.
 ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
@@ -170,6 +172,7 @@ def grant_app_role(conn: Connection, role: str) -> None:
     for table in TABLES:
         conn.exec_driver_sql(f"REVOKE ALL ON {table} FROM {r}")
         conn.exec_driver_sql(f"GRANT SELECT, INSERT ON {table} TO {r}")
-    conn.exec_driver_sql(f"REVOKE ALL ON {VERSION_TABLE} FROM {r}")
-    conn.exec_driver_sql(f"GRANT SELECT ON {VERSION_TABLE} TO {r}")
+    for table in (VERSION_TABLE, *READ_ONLY_TABLES):
+        conn.exec_driver_sql(f"REVOKE ALL ON {table} FROM {r}")
+        conn.exec_driver_sql(f"GRANT SELECT ON {table} TO {r}")
     conn.exec_driver_sql(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {r}")

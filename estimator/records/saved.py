@@ -27,3 +27,12 @@ class Saved:
     seq: int | None = None
     prev_hash: str | None = None
     record_hash: str | None = None
+
+
+def record_json(s: Saved) -> dict:
+    """A stored record as JSON (``log show --json``, ``GET /v1/log/{quote_id}``): every column, dates as ISO text."""
+    return {"quote_id": s.id, "version": s.version, "root_id": s.root_id, "replaces": s.replaces_id,
+            "saved_at": s.created_at.isoformat(), "saved_by": s.created_by, "kind": s.kind,
+            "patient_name": s.patient_name, "patient_dob": s.patient_dob.isoformat() if s.patient_dob else None,
+            "patient_ref": s.patient_ref, "data_version": s.data_version, "note": s.note, "seq": s.seq,
+            "prev_hash": s.prev_hash, "record_hash": s.record_hash, "inputs": s.inputs, "outputs": s.outputs}
