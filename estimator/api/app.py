@@ -51,7 +51,8 @@ def create_app() -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, e: RequestValidationError) -> Response:
-        return invalid([FieldError(_field(tuple(x.get("loc", ()))), x.get("msg", "is not allowed"))
+        return invalid([FieldError(_field(tuple(x.get("loc", ()))),
+                                   "is required" if x.get("type") == "missing" else x.get("msg", "is not allowed"))
                         for x in e.errors()], request.url.path)
 
     @app.exception_handler(UnsupportedMediaType)

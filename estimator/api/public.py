@@ -173,8 +173,6 @@ def _number(spec: FieldSpec, text: str | None) -> int | None:
 
 
 def _hospitals(values: dict, limit: int, within: int | None) -> dict:
-    if "zip" not in values:
-        raise fail("zip", "is required: the patient's ZIP code (5 digits), to find the hospitals near it")
     found = nearby.nearby(scenario_from_strings(values), n=limit)
     table = found.hospitals
     if within is not None:
