@@ -273,16 +273,33 @@ def _prices(path: str | None) -> PriceList | None:
                              for x in e.errors]) from None
 
 
+def _case_path(args: argparse.Namespace) -> Path:
+    """The case file, given as the command's argument or as --input (exactly one of them)."""
+    given = [a for a in (args.case, args.input) if a is not None]
+    if len(given) != 1:
+        raise ScenarioError([FieldError("input", "give the case file (JSON) once: as --input CASE.json or as the "
+                                                 "command's first argument" + (", not both" if given else ""))])
+    return Path(given[0])
+
+
 def cmd_gfe(args: argparse.Namespace) -> int:
-    """Write a Good Faith Estimate PDF from a case file (JSON; format in the README)."""
-    path = Path(args.input)
+    """Write a Good Faith Estimate PDF (or, with --fhir, a Da Vinci PCT GFE Packet) from a case file (JSON)."""
+    path = _case_path(args)
     data = readers.read_json_file(path, "input")
     case = gfe.GfeCase.from_dict(data, base_dir=path.parent)
     prices = _prices(args.prices)
     q, lines = gfe.build(case, prices=prices)
-    write_file("output", args.output, gfe_pdf(case, q, lines))
     total = sum(li.amount for li in lines)
-    print(f"wrote {args.output}: {len(lines)} items, total expected charges ${total:,.2f}")
+    if args.fhir:
+        from estimator.gfe.fhir_packet import gfe_packet, packet_json
+
+        packet = gfe_packet(case, q, lines)
+        write_file("output", args.output, packet_json(packet).encode("utf-8"))
+        providers = len({li.role for li in lines})
+        print(f"wrote {args.output}: GFE Packet, {providers} providers, total expected charges ${total:,.2f}")
+    else:
+        write_file("output", args.output, gfe_pdf(case, q, lines))
+        print(f"wrote {args.output}: {len(lines)} items, total expected charges ${total:,.2f}")
     due = gfe_text(case, q, lines)["deadline"]
     if due:
         print(f"deadline: {due.latest:%Y-%m-%d} ({due.rule})" if due.latest else f"deadline: {due.rule}")
@@ -398,8 +415,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_series)
 
     g = sub.add_parser("gfe", help=cmd_gfe.__doc__)
-    g.add_argument("--input", required=True, help="the case file (JSON)")
-    g.add_argument("-o", "--output", required=True, help="where to write the PDF")
+    g.add_argument("case", nargs="?", help="the case file (JSON), or give it as --input")
+    g.add_argument("--input", help="the case file (JSON)")
+    g.add_argument("-o", "--output", required=True, help="where to write the PDF (with --fhir, the JSON)")
+    g.add_argument("--fhir", action="store_true",
+                   help="write a Da Vinci PCT GFE Packet (FHIR R4 JSON) instead of the PDF")
     g.add_argument("--prices", help="the clinic's price list (CSV) for its cash prices")
     g.set_defaults(func=cmd_gfe)
 

@@ -33,6 +33,7 @@ from estimator.common.errors import InputError, fail
 from estimator.documents.gfe_pdf import gfe_pdf
 from estimator.frontdesk.batch_csv import BatchResult
 from estimator.frontdesk.clinic_prices import PriceList, quote_with_prices
+from estimator.gfe.fhir_packet import gfe_packet
 from estimator.inputs import readers as rd
 from estimator.inputs.parsing import scenario_from_strings
 from estimator.inputs.readers import parse_birth_date, parse_date
@@ -189,11 +190,7 @@ def gfe_outputs(case_dict: dict, prices: PriceList | None = None, *, fhir: bool 
     """
     case = gfe.GfeCase.from_dict(case_dict)
     q, lines = gfe.build(case, prices=prices)
-    packet = None
-    if fhir:  # first: a missing taxonomy is input to fix
-        from estimator.gfe.fhir_packet import gfe_packet
-
-        packet = gfe_packet(case, q, lines)
+    packet = gfe_packet(case, q, lines) if fhir else None  # first: a missing taxonomy is input to fix
     pdf = gfe_pdf(case, q, lines)
     outputs = q.to_dict()
     outputs["gfe"] = {"case": case_dict,

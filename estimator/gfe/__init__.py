@@ -6,6 +6,8 @@
 - ``estimate``: the case (``GfeCase``), each provider's own price (``own_prices``), its itemised lines
   (``GfeLine``, ``gfe_lines``) and ``build``.
 - ``disputes``: whether a bill can be disputed against the estimate (``check_bill``).
+- ``fhir_packet``: the estimate as a Da Vinci PCT GFE Packet, FHIR R4 (``gfe_packet``; imported
+  from its module, as it needs fhir.resources).
 
 This informs; it is not legal advice.
 """

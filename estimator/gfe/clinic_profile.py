@@ -4,12 +4,17 @@ The file format (JSON; an example is ``examples/clinic_profile.json``)::
 
     {"clinic": {"name": ..., "phone": ..., "address": ...},
      "providers": [{"role": "professional" | "facility" | "anesthesia", "name": ..., "npi": ...,
-                    "tin": ..., "address": ..., "state": ..., "cash_price": 250.0}, ...],
+                    "tin": ..., "address": ..., "state": ..., "cash_price": 250.0,
+                    "taxonomy": "208VP0014X"}, ...],
      "defaults": {"zip": "35203", "site": "asc", ...}}
 
 One provider per role; the physician ("professional") is required. A provider's optional
 ``cash_price`` is its own self-pay price for the visit's bill, in dollars (a case's ``cash_prices``
-take precedence). ``defaults`` are scenario
+take precedence). Its optional ``taxonomy`` is its NUCC Health Care Provider Taxonomy code (nucc.org;
+ten characters: three digits, six letters or digits, then X), e.g. 208VP0014X for an interventional
+pain medicine physician, 261QA1903X for an ambulatory surgical center, 207L00000X for
+anesthesiology; the PDF does not need it, a Good Faith Estimate exchanged as FHIR (Da Vinci PCT,
+``estimator.gfe.fhir_packet``) does. ``defaults`` are scenario
 fields used when a case does not give them. Problems are reported by JSON path
 (``providers[1].npi``); a problem with the file or document as a whole by ``clinic_profile``.
 """
@@ -20,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from estimator.common.errors import fail
-from estimator.gfe.identifiers import npi_is_valid, tin_is_valid
+from estimator.gfe.identifiers import npi_is_valid, taxonomy_is_valid, tin_is_valid
 from estimator.inputs import readers as rd
 from estimator.inputs.fields import FIELDS, read
 
@@ -37,7 +42,8 @@ class Provider:
     """One provider or facility that bills for the visit; ``state`` is the two-letter code.
 
     ``cash_price`` is its own self-pay price for its bill (dollars), if the profile gives one;
-    ``index`` is its place in the profile's ``providers`` list (to name it in messages).
+    ``index`` is its place in the profile's ``providers`` list (to name it in messages);
+    ``taxonomy`` is its NUCC provider taxonomy code (upper case), if the profile gives one.
     """
 
     role: str
@@ -48,6 +54,7 @@ class Provider:
     state: str
     cash_price: float | None = None
     index: int = 0
+    taxonomy: str | None = None
 
 
 @dataclass
@@ -110,8 +117,12 @@ def _provider(entry: object, where: str, index: int = 0) -> Provider:
     cash = None
     if e.get("cash_price") not in (None, ""):
         cash = p.get(rd.number, e["cash_price"], f"{where}.cash_price", 0.0, 1_000_000.0)
+    taxonomy = (p.get(rd.text, e.get("taxonomy"), f"{where}.taxonomy", max_len=40) or "").upper()
+    if taxonomy and not taxonomy_is_valid(taxonomy):
+        p.add(f"{where}.taxonomy", f"'{taxonomy}' is not a NUCC provider taxonomy code: 10 characters, 3 digits, "
+                                   "6 letters or digits, then X (e.g. 208VP0014X)")
     p.raise_any()
-    return Provider(role, name, npi, tin, address, state.upper(), cash, index)
+    return Provider(role, name, npi, tin, address, state.upper(), cash, index, taxonomy or None)
 
 
 def _defaults(value: object, where: str) -> dict[str, str | None]:
