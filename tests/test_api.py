@@ -312,3 +312,77 @@ def test_an_unexpected_error_is_a_500_problem_logged_without_its_text(caplog):
     assert body["status"] == 500 and body["type"] == "/problems/internal"
     assert "KeyError" in caplog.text and "POST /v1/quote 500" in caplog.text
     assert PATIENT["patient_name"] not in caplog.text + json.dumps(body)
+
+
+def gfe_body(**changes) -> dict:
+    """The example case with the server's own clinic profile (the API reads no file path), issued by Ana."""
+    case = json.loads((api_server.ROOT / "examples" / "gfe_case.json").read_text())
+    case.pop("clinic_profile")
+    return {**case, "by": "Ana Front", **changes}
+
+
+def gfe_claims(packet: dict, profile: str) -> list[dict]:
+    """The packet's claims of one PCT profile (``gfe-professional``, ``gfe-institutional``, ``gfe-summary``)."""
+    out = []
+    for entry in packet["entry"]:
+        r = entry["resource"]
+        if r["resourceType"] == "Bundle":
+            out += [e["resource"] for e in r["entry"] if e["resource"]["resourceType"] == "Claim"
+                    and any(p.endswith("/davinci-pct-" + profile) for p in e["resource"]["meta"]["profile"])]
+    return out
+
+
+def test_a_gfe_is_a_pct_packet_saved_like_the_desks_with_the_pdfs_amounts(server, token):
+    from estimator import gfe
+    from estimator.documents.gfe_pdf import gfe_text
+    from estimator.frontdesk import desk
+
+    auth = {"Authorization": f"Bearer {token}"}
+    before = QuoteLog(f"sqlite:///{server.env['ESTIMATOR_DB_PATH']}").count()
+    r = post(server, "/v1/gfe", gfe_body(), headers=auth)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "application/fhir+json"
+    packet = r.json()
+    assert packet["resourceType"] == "Bundle" and packet["type"] == "document"
+    assert packet["entry"][0]["resource"]["resourceType"] == "Composition"
+    qid = r.headers["x-quote-id"]
+    assert r.headers["location"] == f"/v1/log/{qid}"
+
+    rec = requests.get(server.url + f"/v1/log/{qid}", headers=auth, timeout=10).json()
+    assert rec["kind"] == "gfe" and rec["saved_by"] == "Ana Front" and rec["patient_name"] == "Jordan Example"
+    assert rec["outputs"]["gfe"]["fhir"] == packet
+    assert QuoteLog(f"sqlite:///{server.env['ESTIMATOR_DB_PATH']}").count() == before + 1
+
+    # The same case priced in this process, as the PDF prints it.
+    case = gfe.GfeCase.from_dict({**gfe_body(), "clinic_profile": str(api_server.ROOT / "examples" /
+                                                                        "clinic_profile.json")})
+    q, lines = gfe.build(case)
+    pdf_total = gfe_text(case, q, lines)["total"]
+    claims = gfe_claims(packet, "gfe-professional") + gfe_claims(packet, "gfe-institutional")
+    assert round(sum(c["total"]["value"] for c in claims), 2) == pdf_total
+    assert sorted(round(c["total"]["value"], 2) for c in claims) == sorted(
+        round(sum(li.amount for li in lines if li.role == role), 2) for role in {li.role for li in lines})
+    assert rec["outputs"]["gfe"]["lines"] == desk.gfe_outputs(gfe_body(clinic_profile=json.loads(
+        (api_server.ROOT / "examples" / "clinic_profile.json").read_text())))["gfe"]["lines"]
+
+
+def test_a_gfe_needs_a_token_by_and_no_file_path_and_saves_nothing_when_refused(server, token):
+    auth = {"Authorization": f"Bearer {token}"}
+    log = QuoteLog(f"sqlite:///{server.env['ESTIMATOR_DB_PATH']}")
+    before = log.count()
+    r = post(server, "/v1/gfe", gfe_body())
+    assert r.status_code == 401 and "Jordan" not in r.text
+    body = gfe_body()
+    body.pop("by")
+    r = post(server, "/v1/gfe", body, headers=auth)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "by"
+    r = post(server, "/v1/gfe", gfe_body(clinic_profile="/etc/passwd"), headers=auth)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "clinic_profile"
+    r = post(server, "/v1/gfe", gfe_body(scenario={"site": "asc", "coverage": "commercial"}), headers=auth)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "scenario.coverage"
+    profile = json.loads((api_server.ROOT / "examples" / "clinic_profile.json").read_text())
+    profile["providers"][1].pop("taxonomy")
+    r = post(server, "/v1/gfe", gfe_body(clinic_profile=profile), headers=auth)
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "clinic_profile.providers[1].taxonomy"
+    assert log.count() == before
