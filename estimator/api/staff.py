@@ -13,14 +13,13 @@ client names.
 
 from __future__ import annotations
 
+import functools
 import os
-import threading
 from pathlib import Path
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from estimator import gfe
 from estimator.api.bodies import json_object
 from estimator.api.problems import responses
 from estimator.api.replies import FHIR_JSON, FhirJSON, StrictJSON
@@ -37,21 +36,20 @@ router = APIRouter(prefix="/v1", default_response_class=StrictJSON)
 ROOT = Path(__file__).resolve().parents[2]
 BEARER = [{"bearer": []}]
 
-_lock = threading.Lock()
-_stores: dict[str, object] = {}
 
 
 class Unauthorized(Exception):
     """No valid bearer token (401)."""
 
 
+@functools.cache
+def _tokens() -> TokenStore:
+    """This process's quote log and its tokens (opened once; the database is named by the environment)."""
+    return TokenStore(QuoteLog())
+
+
 def _log() -> QuoteLog:
-    """This process's quote log (opened once; the database is named by the environment)."""
-    with _lock:
-        if "log" not in _stores:
-            _stores["log"] = QuoteLog()
-            _stores["tokens"] = TokenStore(_stores["log"])
-        return _stores["log"]
+    return _tokens().log
 
 
 def require_token(request: Request) -> ApiToken:
@@ -59,8 +57,7 @@ def require_token(request: Request) -> ApiToken:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("send an API token: Authorization: Bearer <token> (python -m estimator api-token create)")
-    _log()
-    found = _stores["tokens"].check(token.strip())
+    found = _tokens().check(token.strip())
     if found is None:
         raise Unauthorized("the API token is not valid: it is unknown or was revoked")
     return found
@@ -106,8 +103,7 @@ def _gfe(data: dict) -> tuple[dict, str]:
     elif not isinstance(profile, dict):
         raise fail("clinic_profile", "give the clinic profile as an object, or leave it out to use this server's "
                                      "profile (the API reads no file path)")
-    outputs = desk.gfe_outputs(case_dict, fhir=True)
-    case = gfe.GfeCase.from_dict(case_dict)
+    case, outputs = desk.issue_gfe(case_dict, fhir=True)
     patient = desk.Patient(case.patient_name, case.patient_dob, case.patient_ref or None)
     saved = desk.save_gfe(_log(), desk.record_inputs(case.scenario), outputs, by, patient)
     return outputs["gfe"]["fhir"], saved.id

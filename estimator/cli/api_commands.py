@@ -8,7 +8,6 @@ string, a header or a body, so never patient data or a token).
 from __future__ import annotations
 
 import argparse
-import logging.config
 import sys
 
 from estimator.common.errors import fail
@@ -41,7 +40,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     workers = _whole("workers", args.workers, 1, MAX_WORKERS)
     if not args.host.strip():
         raise fail("host", "is empty: give an address to listen on, e.g. 127.0.0.1 (this computer only) or 0.0.0.0")
-    logging.config.dictConfig(LOGGING)
     uvicorn.run("estimator.api.app:create_app", factory=True, host=args.host.strip(), port=port, workers=workers,
                 access_log=False, log_config=LOGGING, server_header=False)
     return 0

@@ -188,6 +188,12 @@ def gfe_outputs(case_dict: dict, prices: PriceList | None = None, *, fhir: bool 
     with ``fhir``, also the Da Vinci PCT GFE Packet as ``fhir`` (``estimator.gfe.fhir_packet``).
     Raises InputError naming each bad field of the case.
     """
+    return issue_gfe(case_dict, prices, fhir=fhir)[1]
+
+
+def issue_gfe(case_dict: dict, prices: PriceList | None = None, *,
+              fhir: bool = False) -> tuple[gfe.GfeCase, dict]:
+    """The case as read and :func:`gfe_outputs` of it (for a caller that also needs the patient or the visit)."""
     case = gfe.GfeCase.from_dict(case_dict)
     q, lines = gfe.build(case, prices=prices)
     packet = gfe_packet(case, q, lines) if fhir else None  # first: a missing taxonomy is input to fix
@@ -198,7 +204,7 @@ def gfe_outputs(case_dict: dict, prices: PriceList | None = None, *, fhir: bool 
                       "pdf_base64": base64.b64encode(pdf).decode()}
     if packet is not None:
         outputs["gfe"]["fhir"] = packet
-    return outputs
+    return case, outputs
 
 
 def gfe_deadline(outputs: dict) -> gfe.Deadline:

@@ -101,10 +101,15 @@ class TokenStore:
             raise StorageError(f"Reading the API tokens failed ({type(e).__name__}).") from None
 
     def get(self, token_id: int) -> ApiToken:
-        found = [t for t in self.list() if t.id == token_id]
-        if not found:
+        """The token numbered ``token_id``; KeyError if there is none."""
+        try:
+            with self.log.engine.connect() as conn:
+                r = conn.execute(select(api_tokens).where(api_tokens.c.id == token_id)).first()
+        except SQLAlchemyError as e:
+            raise StorageError(f"Reading the API tokens failed ({type(e).__name__}).") from None
+        if r is None:
             raise KeyError(token_id)
-        return found[0]
+        return _row(r)
 
     def revoke(self, which: str) -> list[ApiToken]:
         """Revoke the active token(s) with this name or number; the tokens revoked.
