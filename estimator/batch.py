@@ -58,7 +58,7 @@ def encode_frame(df: pd.DataFrame, ref: RefData) -> tuple[pipeline.Inputs, Check
                    0, len(YEARS) - 1)
     as_int = lambda f: _as_int(_filled(num[f], 0))  # noqa: E731
     inp = pipeline.Inputs(
-        year=year, loc=c.loc, state=c.state, code=billed_code, site=idx["site"],
+        year=year, loc=c.loc, state=c.state, wage_area=c.wage_area, code=billed_code, site=idx["site"],
         sedation=idx["sedation"], sed_minutes=as_int("sedation_minutes"),
         anes_minutes=as_int("anesthesia_minutes"), coverage=idx["coverage"],
         net_out=idx["network"] == 1, anes_out=anes_net == 1,

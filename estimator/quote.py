@@ -103,6 +103,7 @@ def encode(sc: Scenario, place: geography.Place, ref: RefData) -> pipeline.Input
     one-entry view of it)."""
     ints = {
         "year": YEARS.index(sc.year), "loc": place.index, "state": ref.state_index.get(place.state, 0),
+        "wage_area": place.wage_area,
         "code": PROCEDURE_CODES.index(sc.billed_code), "site": SITES.index(sc.site),
         "sedation": SEDATION.index(sc.sedation), "sed_minutes": sc.sedation_minutes,
         "anes_minutes": sc.anesthesia_minutes, "coverage": COVERAGE.index(sc.coverage),

@@ -137,7 +137,10 @@ def test_fee_ranges_and_state_factors_are_the_model(ref, evidence, plans):
         for state, u in m.state_effect.items():
             i = ref.state_index[state]
             got = ref.regional_factor[COMPONENTS.index("facility"), BASES.index(basis), i]
-            assert got == pytest.approx(math.exp(u), abs=1e-4)
+            # The state's band is exp(mu + u + s_state / s x q): its own shift and its own spread.
+            ratio = m.state_scale.get(state, m.scale) / m.scale
+            assert got == pytest.approx(np.exp(u + (ratio - 1) * m.q), abs=1e-4)
+            assert np.all(np.diff(got * m.multiples) > 0)  # low < typical < high in every state
     # Medicaid and the other components carry no state factor.
     assert (ref.regional_factor[:, BASES.index("medicaid"), :] == 1).all()
     assert (ref.regional_factor[COMPONENTS.index("professional")] == 1).all()
@@ -175,3 +178,43 @@ def test_distance_is_symmetric_and_bounded(a, b, c, d):
     x, y = hosp.distance_km(a, b, c, d), hosp.distance_km(c, d, a, b)
     assert x == pytest.approx(y, abs=1e-6)
     assert 0 <= x <= math.pi * hosp.EARTH_RADIUS_KM + 1e-6
+
+
+def test_metadata_reports_the_state_quantile_baseline_on_the_same_folds(ref, evidence):
+    meta = ref.metadata["hospital_facility_model"]["bases"]
+    base = mm.coverage_summary(mm.cross_validate_state_quantiles(evidence, k=10, seed=0)).set_index("basis")
+    for basis in ("billed", "cash"):
+        got = meta[basis]["baseline_state_quantiles"]
+        assert got["cv_coverage_10_90"] == pytest.approx(base.loc[basis, "coverage"], abs=1e-4)
+        assert got["cv_median_width_high_over_low"] == pytest.approx(base.loc[basis, "median_width"], abs=1e-3)
+        # Out of sample the pooled model holds at least as many unseen hospitals as the baseline.
+        assert meta[basis]["cv_coverage_10_90"] >= got["cv_coverage_10_90"]
+
+
+def _synthetic(spreads: dict[str, float], per_state: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    rows = [{"state": s, "chargemaster_id": f"{s}{i}", "medicare_rate": 600.0,
+             "gross_charge": 600.0 * math.exp(1.0 + sd * rng.standard_normal())}
+            for s, sd in spreads.items() for i in range(per_state)]
+    return pd.DataFrame(rows)
+
+
+def test_a_state_whose_hospitals_disagree_more_gets_a_wider_band():
+    """Two states with well-documented, different spreads: each gets close to its own spread; the
+    national band lies between them."""
+    m = mm.fit_state_model(_synthetic({"AA": 0.3, "BB": 0.3, "CC": 0.3, "DD": 1.2}, 200, 1),
+                           "gross_charge", "billed")
+    width = {s: math.log(b[2] / b[0]) for s, b in zip("AB", m.band(pd.Series(["AA", "DD"])))}
+    assert width["B"] > 2.5 * width["A"]
+    assert width["A"] == pytest.approx(2 * 1.2816 * 0.3, rel=0.2)
+    assert width["B"] == pytest.approx(2 * 1.2816 * 1.2, rel=0.2)
+
+
+@given(st.integers(0, 10_000))
+def test_states_alike_share_one_spread(seed):
+    """Where every state has the same spread, what the states' spreads differ by is sampling noise:
+    the pooled scales stay near the national one (prior weight large or infinite)."""
+    m = mm.fit_state_model(_synthetic({s: 0.5 for s in ("AA", "BB", "CC", "DD", "EE", "FF")}, 30, seed),
+                           "gross_charge", "billed")
+    ratios = np.array([m.state_scale.get(s, m.scale) / m.scale for s in ("AA", "BB", "CC", "DD", "EE", "FF")])
+    assert np.all(np.abs(ratios - 1) < 0.25)

@@ -154,9 +154,10 @@ def test_asc_facility_fee_is_rate_times_half_wage_index_plus_half_in_every_local
 def test_surgery_center_medicare_quote_is_built_on_the_2026_addendum_aa_rate():
     q = quote(Scenario(zip="35203", site="asc", coverage="medicare", year=2026))
     fac = next(c for c in q.components if c["name"] == "facility")
-    wi = pd.read_csv(data_dir() / "asc_wage_index.csv", dtype=str)
-    al = Decimal(wi[(wi["year"] == "2026") & (wi["locality_key"] == "10112-00")]["wage_index"].iloc[0])
-    expected = _cents(Decimal("387.46") * (Decimal("0.5") * al + Decimal("0.5")))
+    # 35203 is in Jefferson County, CBSA 13820 Birmingham-Hoover (data/zip_wage_area.csv).
+    wi = pd.read_csv(data_dir() / "wage_index_areas.csv", dtype=str)
+    bham = Decimal(wi[(wi["year"] == "2026") & (wi["area"] == "13820")]["wage_index"].iloc[0])
+    expected = _cents(Decimal("387.46") * (Decimal("0.5") * bham + Decimal("0.5")))
     assert Decimal(str(fac["medicare"])) == expected
     assert fac["allowed"]["typical"] == float(expected)
     assert any("G2" in s and "ASC_AA_2026_January" in s for s in q.sources)

@@ -59,7 +59,7 @@ def asc_rates(reference: Path, codes: list[str]) -> pd.DataFrame:
     return out
 
 
-def _state_of_area_names(reference: Path, gpci: pd.DataFrame) -> dict[str, str]:
+def state_of_area_names(reference: Path, gpci: pd.DataFrame) -> dict[str, str]:
     """Full state names as the wage index files write them (rural areas) -> two-letter code.
 
     Derived from the CMS locality-county file (state name per carrier/locality) and the GPCI
@@ -92,7 +92,7 @@ def locality_wage_index(reference: Path, gpci: pd.DataFrame) -> pd.DataFrame:
     mapping = pd.read_csv(CURATED / "locality_cbsa.csv", dtype=str)
     if set(mapping["locality_key"]) - set(gpci["locality_key"]):
         raise ValueError("locality_cbsa.csv names a locality that is not in the GPCI table")
-    names = _state_of_area_names(reference, gpci)
+    names = state_of_area_names(reference, gpci)
     rows = []
     for year, f in WAGE_FILES.items():
         wi = cms.read_asc_wage_index(reference / f)

@@ -10,9 +10,10 @@ import io
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from estimator.databuild import asc, cms, hospital_tables, mac, market, market_model
+from estimator.databuild import asc, cms, hospital_tables, mac, market, market_model, wage_areas
 from estimator.databuild.figures import Figure, load_codes, load_figures
 
 YEARS = (2025, 2026)
@@ -151,9 +152,10 @@ def build_tables(reference: Path) -> dict[str, bytes]:
                             f"conversion factor (${opps_cf26.value}).")
             fac_rows.append({
                 "year": year, "site": "hopd", "code": row.code, "national_rate": national,
-                "labor_share": opps_labor, "wage_index_proxy": "gpci_pe", "estimate": estimate,
-                "method": (f"OPPS APC {row.apc} rate, {opps_labor:.0%} wage-adjusted with the locality PE GPCI "
-                           f"as the hospital wage index; APC {row.apc_basis}{basis}"),
+                "labor_share": opps_labor, "wage_index_proxy": "cbsa_wage_index", "estimate": estimate,
+                "method": (f"OPPS APC {row.apc} rate, {opps_labor:.0%} wage-adjusted with the wage index of the "
+                           "patient's area (data/zip_wage_area.csv; the locality PE GPCI where the ZIP has no "
+                           f"area) as the hospital wage index; APC {row.apc_basis}{basis}"),
                 "source": source,
             })
             aa = latest_aa.loc[(year, row.code)]
@@ -162,8 +164,9 @@ def build_tables(reference: Path) -> dict[str, bytes]:
                 "labor_share": asc_labor, "wage_index_proxy": "asc_wage_index", "estimate": "",
                 "method": (f"ASC Addendum AA payment indicator {aa['payment_indicator']} (paid from the OPPS "
                            f"relative weight, weight {aa['payment_weight']}), national rate x ({asc_labor:.2f} x "
-                           f"wage index + {1 - asc_labor:.2f}), wage index of the locality's area "
-                           "(data/asc_wage_index.csv)"),
+                           f"wage index + {1 - asc_labor:.2f}), wage index of the patient's area "
+                           "(data/zip_wage_area.csv; the locality's, data/asc_wage_index.csv, where the ZIP "
+                           "has no area)"),
                 "source": f"{aa['source']}; {_fig(figures, 'asc_labor_share').source}",
             })
     facility = pd.DataFrame(fac_rows)
@@ -187,14 +190,22 @@ def build_tables(reference: Path) -> dict[str, bytes]:
                                    "source": fig.source})
     parameters = pd.DataFrame(params).sort_values(["parameter", "year"]).reset_index(drop=True)
 
+    # The patient's wage-index area (and each hospital's, from its ZIP).
+    wage_areas_by_year = wage_areas.wage_index_areas(reference)
+    zip_areas = wage_areas.zip_wage_areas(reference, zips, asc.state_of_area_names(reference, gpci25),
+                                          wage_areas_by_year)
+    zip_wi25 = wage_areas.zip_wage_index(zip_areas, wage_areas_by_year, 2025)
+
     # Market bands and regional factors.
-    ev = market.hospital_evidence(reference, zips, gpci25, figures, apc="5442")
+    ev = market.hospital_evidence(reference, zips, gpci25, figures, apc="5442", zip_wage_index=zip_wi25)
     hosp = hospital_tables.build(reference)
     evidence = hospital_tables.market_evidence(
-        hosp, zips, gpci25, state_default, _fig(figures, "apc_rate_5442", 2025).value, opps_labor, ev.hospitals)
+        hosp, zips, gpci25, state_default, _fig(figures, "apc_rate_5442", 2025).value, opps_labor, ev.hospitals,
+        zip_wage_index=zip_wi25)
     plans = market_model.commercial_plan_rates(hosp["hospital_payer_rates"])
     models = market_model.fit_all(evidence, plans)
     cv = market_model.cross_validate(evidence, k=CV_FOLDS, seed=CV_SEED, plans=plans)
+    baseline_cv = market_model.cross_validate_state_quantiles(evidence, k=CV_FOLDS, seed=CV_SEED)
     fee_ranges = market.fee_ranges(ev, figures, models, market_model.cash_to_gross(evidence))
     asc_wage = asc.locality_wage_index(reference, gpci25)
     market.check_asc_bands(fee_ranges, facility)
@@ -225,6 +236,8 @@ def build_tables(reference: Path) -> dict[str, bytes]:
         "facility_rates.csv": facility,
         "asc_rates.csv": asc_aa,
         "asc_wage_index.csv": asc_wage,
+        "wage_index_areas.csv": wage_areas_by_year,
+        "zip_wage_area.csv": zip_areas,
         "medicare_parameters.csv": parameters,
         "fee_ranges.csv": fee_ranges,
         "regional_factors.csv": regional,
@@ -238,7 +251,7 @@ def build_tables(reference: Path) -> dict[str, bytes]:
         "zip_centroids.csv": hosp["zip_centroids"],
     }
     out = {name: _csv(df) for name, df in tables.items()}
-    out["metadata.json"] = _metadata(tables, figures, anes_residual, models, cv)
+    out["metadata.json"] = _metadata(tables, figures, anes_residual, models, cv, baseline_cv)
     return out
 
 
@@ -252,9 +265,12 @@ def _scaling_residual(scaled: pd.DataFrame, published: dict[str, float]) -> list
     return out
 
 
-def _model_summary(models: dict[str, market_model.StateModel], cv: pd.DataFrame) -> dict:
-    """The fitted facility models and their cross-validated coverage, for the methods page."""
+def _model_summary(models: dict[str, market_model.StateModel], cv: pd.DataFrame,
+                   baseline_cv: pd.DataFrame) -> dict:
+    """The fitted facility models and their cross-validated coverage, for the methods page, beside the
+    plain per-state quantiles on the same folds."""
     summary = market_model.coverage_summary(cv).set_index("basis")
+    baseline = market_model.coverage_summary(baseline_cv).set_index("basis")
     out = {}
     for basis, m in models.items():
         s = summary.loc[basis]
@@ -264,12 +280,21 @@ def _model_summary(models: dict[str, market_model.StateModel], cv: pd.DataFrame)
                       "states_with_data": len(m.state_effect), "slope_on_gross": round(m.slope, 4),
                       "cv_hospitals": int(s["hospitals"]), "cv_coverage_10_90": round(float(s["coverage"]), 4),
                       "cv_below": round(float(s["below"]), 4), "cv_above": round(float(s["above"]), 4),
-                      "cv_median_width_high_over_low": round(float(s["median_width"]), 3)}
+                      "cv_median_width_high_over_low": round(float(s["median_width"]), 3),
+                      "spread_prior_weight_chargemasters": (round(m.prior_weight, 2) if np.isfinite(m.prior_weight)
+                                                            else None),
+                      "states_with_own_spread": len(m.state_scale)}
+        if basis in baseline.index:
+            b = baseline.loc[basis]
+            out[basis]["baseline_state_quantiles"] = {
+                "cv_coverage_10_90": round(float(b["coverage"]), 4),
+                "cv_median_width_high_over_low": round(float(b["median_width"]), 3)}
     return {"folds": CV_FOLDS, "seed": CV_SEED, "bases": out}
 
 
 def _metadata(tables: dict[str, pd.DataFrame], figures: dict[tuple[str, int | None], Figure],
-              anes_residual: list[dict], models: dict[str, market_model.StateModel], cv: pd.DataFrame) -> bytes:
+              anes_residual: list[dict], models: dict[str, market_model.StateModel], cv: pd.DataFrame,
+              baseline_cv: pd.DataFrame) -> bytes:
     """Describe each table (what it holds, its sources, its assumptions) for the methods page."""
     def sources(df: pd.DataFrame) -> list[str]:
         if "source" not in df.columns:
@@ -289,7 +314,11 @@ def _metadata(tables: dict[str, pd.DataFrame], figures: dict[tuple[str, int | No
         "state_default_locality.csv": "The locality used when only a state is known.",
         "facility_rates.csv": "Medicare facility rates: hospital outpatient (OPPS) and surgery center (ASC).",
         "asc_rates.csv": "CMS ASC Addendum AA rows for the procedure codes: payment indicator, weight, rate.",
-        "asc_wage_index.csv": "The ASC wage index used for each Medicare locality and year, with the area chosen.",
+        "asc_wage_index.csv": ("The ASC wage index used for each Medicare locality and year, with the area "
+                               "chosen: for quotes by locality or state, and ZIP codes with no area."),
+        "wage_index_areas.csv": "Every area of CMS's ASC wage index files (CBSAs and states' rural areas), by year.",
+        "zip_wage_area.csv": ("Each ZIP code's wage-index area: its county (zipcodes package), the county's "
+                              "metropolitan CBSA or division (OMB delineation), else the state's rural area."),
         "medicare_parameters.csv": "Medicare cost sharing and coverage parameters by year.",
         "fee_ranges.csv": "Market price bands (10th/50th/90th percentile) as multiples of Medicare.",
         "regional_factors.csv": "State factors applied to facility market prices.",
@@ -322,13 +351,17 @@ def _metadata(tables: dict[str, pd.DataFrame], figures: dict[tuple[str, int | No
         "Hospital outpatient facility rate: OPPS APC rate (APC assignment from the ASC weights and hospital "
         "Medicare Advantage rates; reference/market/SOURCES.md); CY2026 = the CY2025 relative weight (the "
         "CY2026 weight is not in the reference data) x the CY2026 OPPS conversion factor; 60% wage-adjusted, "
-        "with the locality PE GPCI standing in for the hospital wage index.",
+        "with the wage index of the patient's CBSA (or the state's rural area) standing in for the hospital's own "
+        "wage index (the hospital-specific OPPS wage index is not in the reference data); the locality PE GPCI "
+        "where the ZIP has no area.",
         "Surgery-center facility rate: CMS ASC Addendum AA (62320, 62321 and 62323 are payment indicator G2, "
-        "paid from the OPPS weight), x (0.5 x wage index + 0.5). The reference data has no ZIP or county to "
-        "CBSA crosswalk: a locality named for a metropolitan area takes that area's CBSA wage index "
-        "(curated/locality_cbsa.csv, 57 localities); any other locality (a whole state or the rest of one) "
-        "takes the median wage index of the state's areas (its CBSAs and rural area, less those given to "
-        "other localities). Where the CY2025 file lists an area twice, the first value is used.",
+        "paid from the OPPS weight), x (0.5 x wage index + 0.5), with the wage index of the patient's area: ZIP -> "
+        "county (zipcodes package) -> metropolitan CBSA or division (OMB's 2020 delineation) -> CMS's file, "
+        "or the state's rural area for a county in no metropolitan area (data/zip_wage_area.csv). A ZIP with "
+        "no area (not in the package, or its county's 2020 CBSA missing from CMS's 2023-based files), and a "
+        "quote by locality or state, take the locality's: a locality named for a metropolitan area takes that "
+        "area's CBSA (curated/locality_cbsa.csv, 57 localities), any other the median wage index of the "
+        "state's areas. Where a file lists an area twice, the first value is used.",
         "Surgery-center charges, cash prices and Medicaid rates sit at the hospitals' multiples of Medicare; "
         "surgery-center commercial rates at the hospital band scaled by RAND's ASC-to-hospital ratio. RAND's "
         "ratios are relative to what Medicare pays each setting, so they apply to the Addendum AA rate.",
@@ -365,7 +398,7 @@ def _metadata(tables: dict[str, pd.DataFrame], figures: dict[tuple[str, int | No
                    for name, df in tables.items()},
         "assumptions": assumptions,
         "anesthesia_2026_scaling_residual": anes_residual,
-        "hospital_facility_model": _model_summary(models, cv),
+        "hospital_facility_model": _model_summary(models, cv, baseline_cv),
         "figures_outside_reference": external,
         "years": list(YEARS),
     }

@@ -270,16 +270,17 @@ CALIBRATION_CODE = "62321"
 
 def market_evidence(tables: dict[str, pd.DataFrame], zips: pd.DataFrame, gpci: pd.DataFrame,
                     state_default: pd.DataFrame, medicare_rate_national: float, labor_share: float,
-                    calibration: pd.DataFrame) -> pd.DataFrame:
+                    calibration: pd.DataFrame, zip_wage_index: pd.Series | None = None) -> pd.DataFrame:
     """One row per hospital: its 62321 facility prices and its own Medicare OPPS rate (dollars).
 
-    The Medicare rate is the CY2025 APC rate, ``labor_share`` of it wage-adjusted with the PE GPCI of
-    the hospital's Medicare locality (from its CMS ZIP; the state's default locality if CMS's ZIP file
-    lacks the ZIP). Hospitals whose CCN is not confirmed against CMS have no location and are left
-    out (they stay in hospital_prices.csv). The eight calibration hospitals (per-payer rates,
-    data/calibration_hospitals.csv) add their commercial median with the gross charge of the same file
-    (``commercial_gross``), used only for the commercial model; they carry no gross or cash figure
-    here, so no hospital's chargemaster is counted twice.
+    The Medicare rate is the CY2025 APC rate, ``labor_share`` of it wage-adjusted with the CY2025 wage
+    index of the area of the hospital's ZIP (``zip_wage_index``, estimator.databuild.wage_areas), or
+    where it has none the PE GPCI of the hospital's Medicare locality (from its CMS ZIP; the state's
+    default locality if CMS's ZIP file lacks the ZIP). Hospitals whose CCN is not confirmed against
+    CMS have no location and are left out (they stay in hospital_prices.csv). The eight calibration
+    hospitals (per-payer rates, data/calibration_hospitals.csv) add their commercial median with the
+    gross charge of the same file (``commercial_gross``), used only for the commercial model; they
+    carry no gross or cash figure here, so no hospital's chargemaster is counted twice.
     """
     p = tables["hospital_prices"]
     p = p[(p["code"] == CALIBRATION_CODE) & p["ccn"].notna()]
@@ -295,7 +296,8 @@ def market_evidence(tables: dict[str, pd.DataFrame], zips: pd.DataFrame, gpci: p
     pe = loc.map(gpci.set_index("locality_key")["gpci_pe"])
     if pe.isna().any():
         raise ValueError("a priced hospital has no Medicare locality")
-    e["medicare_rate"] = (medicare_rate_national * (labor_share * pe + 1 - labor_share)).round(2)
+    wage = pe if zip_wage_index is None else e["zip"].map(zip_wage_index).fillna(pe)
+    e["medicare_rate"] = (medicare_rate_national * (labor_share * wage + 1 - labor_share)).round(2)
     e["commercial_gross"] = e["gross_charge"].where(e["commercial_median"].notna())
     c = calibration.dropna(subset=["commercial_exchange_median"])
     cal = pd.DataFrame({

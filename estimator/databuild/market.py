@@ -8,7 +8,8 @@ Two kinds of evidence are combined (reference/market/SOURCES.md and the calibrat
 * Hospital price-transparency files (facility fee for 62321 in a hospital outpatient department):
   every commercial negotiated rate, gross charge, discounted cash price and Medicaid managed-care
   rate is divided by that hospital's own Medicare OPPS rate (APC rate, wage-adjusted with the
-  locality's PE GPCI as the wage-index proxy). Percentiles are taken over the pooled ratios with
+  wage index of its ZIP's area, estimator.databuild.wage_areas; the locality's PE GPCI where the ZIP
+  has none: the same proxy the quote uses). Percentiles are taken over the pooled ratios with
   each hospital weighted equally, so one hospital with many payers does not dominate.
 * Published ratios where no price file exists (professional and anesthesia claims): a published
   median with an interquartile range is turned into 10th/90th percentiles by assuming the ratio is
@@ -101,14 +102,16 @@ class HospitalEvidence:
 
 
 def hospital_evidence(reference: Path, zips: pd.DataFrame, gpci: pd.DataFrame,
-                      figures: dict[tuple[str, int | None], Figure], apc: str) -> HospitalEvidence:
+                      figures: dict[tuple[str, int | None], Figure], apc: str,
+                      zip_wage_index: pd.Series | None = None) -> HospitalEvidence:
     """Read the hospital summary for 62321 and express its prices as multiples of Medicare.
 
     The summary (one row per hospital, facility outpatient rates, exclusions noted per row) is
     used rather than re-filtering the detail file, so the provider's exclusions of inpatient and
     professional-fee lines are kept. The hospital's ZIP comes from the detail file. The Medicare
-    rate is the CY2025 OPPS rate for the code's APC, wage-adjusted with the PE GPCI of the
-    hospital's locality: rate x (labor share x PE GPCI + (1 - labor share)).
+    rate is the CY2025 OPPS rate for the code's APC, wage-adjusted: rate x (labor share x wage index +
+    (1 - labor share)), with the CY2025 wage index of the hospital ZIP's area (``zip_wage_index``, ZIP ->
+    wage index) or, where it has none, the PE GPCI of the hospital's locality.
     """
     summary = pd.read_csv(reference / SUMMARY_FILE)
     detail = pd.read_csv(reference / MRF_FILE, dtype={"zip": str}, usecols=["hospital_slug", "zip"])
@@ -120,7 +123,8 @@ def hospital_evidence(reference: Path, zips: pd.DataFrame, gpci: pd.DataFrame,
         raise ValueError("a calibration hospital's ZIP is not in the CMS ZIP file")
     labor = figures[("opps_labor_share", None)].value / 100
     rate = figures[(f"apc_rate_{apc}", 2025)].value
-    h["medicare_rate"] = (rate * (labor * h["gpci_pe"] + 1 - labor)).round(2)
+    wage = h["gpci_pe"] if zip_wage_index is None else h["zip"].map(zip_wage_index).fillna(h["gpci_pe"])
+    h["medicare_rate"] = (rate * (labor * wage + 1 - labor)).round(2)
     h["gross_charge"] = h["gross_charge"].map(_parse_amount)
     h["cash_price"] = h["discounted_cash"].map(_parse_amount)
     for group, prefix in GROUP_PREFIX.items():
@@ -296,28 +300,36 @@ def regional_factors(ev: HospitalEvidence, figures: dict[tuple[str, int | None],
 
 
 def pooled_regional_factors(models: dict[str, StateModel]) -> pd.DataFrame:
-    """State factors for hospital facility prices per price basis, from the pooled model.
+    """State factors for hospital facility prices per price basis and level, from the pooled model.
 
-    A state's factor is exp(u_state): its chargemasters' mean deviation from the national level, shrunk
-    toward it by credibility Z = n tau^2 / (n tau^2 + sigma^2) (n = the state's chargemasters, tau^2 the
-    between-state and sigma^2 the within-state variance, estimated from the data). Commercial rates
-    take b x the gross-charge shift (b from the hospitals publishing both). Medicaid rates and
-    professional and anesthesia bills have no state factor (1).
+    A state's band is exp(mu + u_state + s_state / s x q) against the national exp(mu + q)
+    (estimator.databuild.market_model): its factor at each level is exp(u_state + (s_state / s - 1) x q),
+    the shift (its chargemasters' mean deviation from the national level, shrunk toward it by
+    credibility Z = n tau^2 / (n tau^2 + sigma^2)) and its own spread (its residual scale, pooled toward
+    the national one). Commercial rates take b x the gross-charge shift (b from the hospitals publishing
+    both) and the national spread. Medicaid rates and professional and anesthesia bills have no state
+    factor (1). ``factor`` is the typical level's.
     """
-    rows = [{"state": "*", "component": "facility", "basis": "*", "factor": 1.0, "credibility": 0.0,
-             "chargemasters": 0, "method": "national level (no state data, or a basis without state factors)",
-             "source": POOLED_SOURCE}]
+    rows = [{"state": "*", "component": "facility", "basis": "*", "factor_low": 1.0, "factor": 1.0,
+             "factor_high": 1.0, "credibility": 0.0, "chargemasters": 0, "spread_ratio": 1.0,
+             "method": "national level (no state data, or a basis without state factors)", "source": POOLED_SOURCE}]
     for basis, m in models.items():
-        for state in sorted(m.state_effect):
+        states = pd.Series(sorted(m.state_effect))
+        factors = np.exp(m.effect(states)[:, None] + m.spread(states) - m.q[None, :])
+        for state, (low, typical, high) in zip(states, factors):
             z = m.state_credibility.get(state, 0.0)
+            ratio = m.state_scale.get(state, m.scale) / m.scale
             method = (f"{m.state_n.get(state, 0)} chargemasters in the state, credibility {z:.3f} "
-                      f"(tau^2 {m.tau2:.4f}, sigma^2 {m.sigma2:.4f})")
+                      f"(tau^2 {m.tau2:.4f}, sigma^2 {m.sigma2:.4f}); spread {ratio:.3f} x the national "
+                      f"(pooled with a prior weight of {m.prior_weight:.1f} chargemasters)")
             if basis == "commercial":
                 method = (f"{m.slope:.3f} x the gross-charge state shift; gross charges: "
                           f"credibility {z:.3f}; {m.state_n.get(state, 0)} hospitals here publish per-payer rates")
             rows.append({"state": state, "component": "facility", "basis": basis,
-                         "factor": round(float(np.exp(m.state_effect[state])), 4), "credibility": round(z, 4),
-                         "chargemasters": m.state_n.get(state, 0), "method": method, "source": POOLED_SOURCE})
+                         "factor_low": round(float(low), 4), "factor": round(float(typical), 4),
+                         "factor_high": round(float(high), 4), "credibility": round(z, 4),
+                         "chargemasters": m.state_n.get(state, 0), "spread_ratio": round(ratio, 4),
+                         "method": method, "source": POOLED_SOURCE})
     return pd.DataFrame(rows).sort_values(["state", "component", "basis"]).reset_index(drop=True)
 
 

@@ -11,10 +11,20 @@ effect is its mean deviation shrunk toward the national level by its credibility
 Z = n tau^2 / (n tau^2 + sigma^2), n = the state's chargemasters: a state with few of them stays
 near the national figure.
 
-The band (10th / 50th / 90th percentile) for a hospital in state s is
-exp(mu + u_s + q), where q are weighted quantiles of *predictive* residuals: each hospital's y minus
-the state effect estimated WITHOUT its own chargemaster (so the spread includes the error of the
-state effect, as it would for a hospital the model never saw), each chargemaster weighted once.
+The spread differs by state too (one state's chargemasters agree more than another's), so each
+state also has its own scale, pooled the same way: with r the *predictive* residuals (each
+hospital's y minus the state effect estimated WITHOUT its own chargemaster, so the spread includes
+the error of the state effect, as it would for a hospital the model never saw) and v_s the state's
+mean r^2 over its n chargemasters,
+
+    s_s^2 = (nu0 x s^2 + n x v_s) / (nu0 + n),
+
+the conjugate (scaled inverse chi-square) update of the pooled s^2 = mean r^2, with nu0, the prior's
+weight in chargemasters, estimated by the method of moments from how much the states' log v_s vary
+beyond their sampling variance (kappa - 1) / n (kappa the residuals' kurtosis; 2 / n if they were
+normal: these are heavier-tailed, and sampling alone moves a small state's v_s a lot). The band
+(10th / 50th / 90th percentile) for a hospital in state s is exp(mu + u_s + s_s x z), z the
+weighted quantiles of r / s_state over all hospitals, each chargemaster weighted once.
 
 Commercial negotiated rates are published by few hospitals (per-payer rates for some Virginia
 hospitals and the eight calibration hospitals). Their state effect is borrowed from gross charges:
@@ -58,13 +68,22 @@ class StateModel:
     n_hospitals: int = 0
     n_chargemasters: int = 0
     slope: float = 1.0  # commercial: b in u_commercial = b x u_gross
+    #: state -> its pooled residual scale s_s; a state not listed has the national scale
+    state_scale: dict[str, float] = field(default_factory=dict)
+    scale: float = 1.0  # the national residual scale s (q = s x the standardised quantiles)
+    prior_weight: float = float("inf")  # nu0, in chargemasters (inf: one scale for every state)
 
     def effect(self, states: pd.Series) -> np.ndarray:
         return states.map(self.state_effect).fillna(0.0).to_numpy(float)
 
+    def spread(self, states: pd.Series) -> np.ndarray:
+        """(n, 3) log-scale offsets of the 10th / 50th / 90th percentiles from mu + u_s, per state."""
+        ratio = states.map(self.state_scale).fillna(self.scale).to_numpy(float) / self.scale
+        return ratio[:, None] * self.q[None, :]
+
     def band(self, states: pd.Series) -> np.ndarray:
         """(n, 3) multiples of Medicare: 10th / 50th / 90th percentile for hospitals in ``states``."""
-        return np.exp(self.mu + self.effect(states)[:, None] + self.q[None, :])
+        return np.exp(self.mu + self.effect(states)[:, None] + self.spread(states))
 
     @property
     def multiples(self) -> np.ndarray:
@@ -124,6 +143,29 @@ def _observations(obs: pd.DataFrame, column: str) -> pd.DataFrame:
     return d.assign(y=np.log(d[column] / d["medicare_rate"]))
 
 
+def state_scales(states: pd.Series, resid: np.ndarray, weights: np.ndarray,
+                 units: pd.Series) -> tuple[dict[str, float], float, float]:
+    """Each state's residual scale s_s, pooled toward the national s (module docstring).
+
+    ``resid``: predictive residuals per hospital, ``weights``: each chargemaster once, ``units``:
+    the chargemasters per state. Returns ({state: s_s}, s, nu0)."""
+    sq = pd.DataFrame({"state": states.to_numpy(), "r2": resid ** 2 * weights, "w": weights})
+    by = sq.groupby("state")[["r2", "w"]].sum()
+    v = by["r2"] / by["w"]
+    pooled = float(sq["r2"].sum() / sq["w"].sum())
+    n = units.reindex(v.index).to_numpy(float)
+    ok = (n >= 3) & (v.to_numpy() > 0)
+    # Sampling variance of a log mean square over n draws: (kurtosis - 1) / n (the delta method; 2 / n
+    # for normal residuals), with the pooled kurtosis of the residuals, which are heavier-tailed.
+    kurtosis = float(np.sum(weights * resid ** 4) / np.sum(weights) / pooled ** 2)
+    extra = float(np.var(np.log(v.to_numpy()[ok])) - np.mean((kurtosis - 1) / n[ok])) if ok.sum() >= 3 else 0.0
+    nu0 = 2.0 / extra if extra > 0 else float("inf")
+    if np.isinf(nu0):
+        return {}, float(np.sqrt(pooled)), nu0
+    scale2 = (nu0 * pooled + n * v.to_numpy()) / (nu0 + n)
+    return dict(zip(v.index, np.sqrt(scale2))), float(np.sqrt(pooled)), nu0
+
+
 def fit_state_model(obs: pd.DataFrame, column: str, basis: str) -> StateModel:
     """Fit national -> state pooling for one price column of ``obs`` (one row per hospital).
 
@@ -133,14 +175,18 @@ def fit_state_model(obs: pd.DataFrame, column: str, basis: str) -> StateModel:
     units = _units(d)
     mu, tau2, sigma2 = _moments(units)
     by_state = units.assign(dev=units["y"] - mu).groupby("state").agg(s=("dev", "sum"), n=("dev", "size"))
-    eff, z = _shrunk(by_state["s"].to_numpy(), by_state["n"].to_numpy(), tau2, sigma2)
+    eff, z_cred = _shrunk(by_state["s"].to_numpy(), by_state["n"].to_numpy(), tau2, sigma2)
     resid = d["y"].to_numpy() - mu - _loo_effect(d, units, mu, tau2, sigma2)
-    q = weighted_quantiles(resid, _weights(d), QUANTILES)
+    w = _weights(d)
+    scales, scale, nu0 = state_scales(d["state"], resid, w, by_state["n"])
+    z = resid / d["state"].map(scales).fillna(scale).to_numpy(float)
+    q = scale * weighted_quantiles(z, w, QUANTILES)
     return StateModel(basis=basis, mu=mu, tau2=tau2, sigma2=sigma2, q=q,
                       state_effect=dict(zip(by_state.index, eff)),
                       state_n={s: int(n) for s, n in zip(by_state.index, by_state["n"])},
-                      state_credibility=dict(zip(by_state.index, z)),
-                      n_hospitals=len(d), n_chargemasters=len(units))
+                      state_credibility=dict(zip(by_state.index, z_cred)),
+                      n_hospitals=len(d), n_chargemasters=len(units),
+                      state_scale=scales, scale=scale, prior_weight=nu0)
 
 
 def plan_deviations(obs: pd.DataFrame, plans: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray]:
@@ -264,6 +310,30 @@ def cross_validate(obs: pd.DataFrame, k: int = 10, seed: int = 0,
                 "basis": basis, "fold": i, "observed": price, "low": band[:, 0], "typical": band[:, 1],
                 "high": band[:, 2], "inside": 1.0 - below - above, "below": below, "above": above,
                 "width": band[:, 2] / band[:, 0]}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def cross_validate_state_quantiles(obs: pd.DataFrame, k: int = 10, seed: int = 0) -> pd.DataFrame:
+    """The plain baseline, on the same folds: each state's own weighted 10th / 50th / 90th percentiles of
+    the hospitals' multiples (each chargemaster once), the national ones for a state with fewer than
+    three chargemasters in the training folds. Gross charges and cash prices; columns as cross_validate."""
+    f = folds(obs, k, seed)
+    rows = []
+    for basis in ("billed", "cash"):
+        d = _observations(obs.assign(fold=f), COLUMNS[basis])
+        for i in range(k):
+            train, test = d[d["fold"] != i], d[d["fold"] == i]
+            w = _weights(train)
+            national = weighted_quantiles(train["y"].to_numpy(), w, QUANTILES)
+            per_state = {st: weighted_quantiles(g["y"].to_numpy(), w[train["state"].to_numpy() == st], QUANTILES)
+                         for st, g in train.groupby("state") if g["chargemaster_id"].nunique() >= 3}
+            q = np.array([per_state.get(st, national) for st in test["state"]])
+            band = np.exp(q) * test[["medicare_rate"]].to_numpy()
+            price = test[COLUMNS[basis]].to_numpy()
+            below, above = (price < band[:, 0]).astype(float), (price > band[:, 2]).astype(float)
+            rows.append(pd.DataFrame({"basis": basis, "fold": i, "observed": price, "low": band[:, 0],
+                                      "high": band[:, 2], "inside": 1.0 - below - above, "below": below,
+                                      "above": above, "width": band[:, 2] / band[:, 0]}))
     return pd.concat(rows, ignore_index=True)
 
 

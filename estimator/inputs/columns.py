@@ -38,6 +38,7 @@ class Columns:
     messages: dict[str, list[str]] = field(default_factory=dict)
     loc: np.ndarray | None = None  # resolved locality index (with a RefData)
     state: np.ndarray | None = None  # resolved state index
+    wage_area: np.ndarray | None = None  # resolved wage-index area (-1: none; the locality's applies)
 
     def has(self, name: str) -> np.ndarray:
         """Rows where the field has a value (given and read, or a default)."""

@@ -226,10 +226,11 @@ class Checked:
 
 def _resolve_places(c: Columns, ref: RefData) -> None:
     """Look every place up (once per distinct text); unknown ones become problems of their field.
-    Sets ``c.loc`` and ``c.state`` from the one place field a row gives."""
+    Sets ``c.loc``, ``c.state`` and ``c.wage_area`` (from a ZIP only) from the one place field a row gives."""
     n = c.n
     loc = np.zeros(n, dtype=np.int64)
     state = np.zeros(n, dtype=np.int64)
+    wage_area = np.full(n, -1, dtype=np.int64)
     lookups = {"zip": geography.lookup_zips, "locality": geography.lookup_localities,
                "state": geography.lookup_states}
     for name in PLACE_FIELDS:
@@ -245,6 +246,10 @@ def _resolve_places(c: Columns, ref: RefData) -> None:
         given = codes >= 0
         loc = np.where(given, _gather(lo, codes, 0), loc)
         state = np.where(given, _gather(st, codes, 0), state)
+        if name == "zip":
+            area = np.full(len(values), -1, dtype=np.int64)
+            area[usable] = geography.lookup_wage_areas(ref, keys)
+            wage_area = np.where(given, _gather(area, codes, -1), wage_area)
         if ok.all():
             continue
         msgs = c.messages[name]
@@ -259,7 +264,7 @@ def _resolve_places(c: Columns, ref: RefData) -> None:
             msgs.append(msg)
         unknown = _gather(problem_u, codes, -1)
         c.problem[name] = np.where(unknown >= 0, unknown, c.problem[name])
-    c.loc, c.state = loc, state
+    c.loc, c.state, c.wage_area = loc, state, wage_area
 
 
 def _resolve_hospitals(c: Columns, ref: RefData | None) -> None:

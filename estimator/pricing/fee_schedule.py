@@ -6,11 +6,13 @@ with the non-facility PE RVU in an office and the facility PE RVU in a hospital 
 The arithmetic is done in exact integers (RVUs in hundredths, GPCIs in thousandths, conversion
 factor in ten-thousandths), so there is no floating-point drift and half-cents round up.
 
-Facility fee: hospital outpatient (OPPS) = APC rate x (0.60 x wage index + 0.40), with the locality's
-PE GPCI standing in for the hospital wage index; surgery center (42 CFR 416.172) = the national
-Addendum AA rate x (0.50 x wage index + 0.50), with the ASC wage index of the locality's area
-(data/asc_wage_index.csv). Labor shares come from data/facility_rates.csv. No facility fee in an
-office.
+Facility fee: hospital outpatient (OPPS) = APC rate x (0.60 x wage index + 0.40); surgery center
+(42 CFR 416.172) = the national Addendum AA rate x (0.50 x wage index + 0.50). The wage index is
+that of the patient's area where the ZIP code gives one (its county's metropolitan CBSA, or the
+state's rural area: data/zip_wage_area.csv, wage_index_areas.csv), standing in for the hospital's
+own OPPS wage index too; otherwise the locality's: its ASC wage index (data/asc_wage_index.csv)
+for a surgery center, its PE GPCI for a hospital. Labor shares come from data/facility_rates.csv.
+No facility fee in an office.
 
 Anesthesia: (base units + time units) x locality anesthesia conversion factor, with time units =
 minutes / 15 rounded to one decimal (CMS Claims Processing Manual ch. 12 s. 50).
@@ -68,9 +70,10 @@ def anesthesia_time_units_tenths(minutes: np.ndarray, minutes_per_unit: int) -> 
 
 def reference_cents(ref: RefData, year: np.ndarray, loc: np.ndarray, code: np.ndarray,
                     site: np.ndarray, sedation: np.ndarray, sed_minutes: np.ndarray,
-                    anes_minutes: np.ndarray) -> dict[str, np.ndarray]:
+                    anes_minutes: np.ndarray, wage_area: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Medicare reference amounts in cents for each component and line.
 
+    ``wage_area``: each row's wage-index area (positions in RefData.wage_areas, -1 = none).
     ``code`` holds positions in tables.PROCEDURE_CODES (which are also positions in pfs_codes for
     the four procedure codes). Returns professional, facility and anesthesia totals and the lines that
     make them up (procedure, fee_99152, fee_99153, their units, anesthesia units in tenths).
@@ -94,6 +97,8 @@ def reference_cents(ref: RefData, year: np.ndarray, loc: np.ndarray, code: np.nd
     rate = ref.facility_rate_cents[year, fac_site, code]
     labor = ref.facility_labor_permille[fac_site]
     wage = np.where(site == SITE_ASC, ref.asc_wage_index[year, loc], gpci[1] * 10)  # 1e-4
+    if wage_area is not None:
+        wage = np.where(wage_area >= 0, ref.area_wage_index[year, np.maximum(wage_area, 0)], wage)
     adj = labor * wage + (1000 - labor) * 10000  # 1e-7
     facility = np.where(office, 0, _round_div(rate * adj, 10_000_000))
 

@@ -23,6 +23,9 @@ class Inputs:
     year: np.ndarray
     loc: np.ndarray
     state: np.ndarray
+    #: the patient's wage-index area (position in RefData.wage_areas; -1 = none: the locality's wage
+    #: index applies), from a ZIP code's county (estimator.reference.geography)
+    wage_area: np.ndarray
     code: np.ndarray
     site: np.ndarray
     sedation: np.ndarray

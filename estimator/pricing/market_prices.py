@@ -4,7 +4,8 @@ The allowed amount's price basis follows the coverage: Medicare's own amount (Or
 Medicare Advantage), the Medicaid level, the commercial in-network level, or the cash price for a
 self-pay patient and for a Medicare session outside its coverage rule. Each level is the reference
 price x the band multiple for the bill, site and basis (data/fee_ranges.csv, 10th / 50th / 90th
-percentile) x the state's regional factor (data/regional_factors.csv), rounded to the cent. A named
+percentile) x the state's regional factor for that level (data/regional_factors.csv: the state's
+shift, and its own spread around it), rounded to the cent. A named
 hospital's published figures (estimator.reference.named_hospital) replace the facility estimate.
 """
 
@@ -47,8 +48,8 @@ def price(ref: RefData, inp: Inputs, base: np.ndarray, basis: np.ndarray | int) 
     is not tied to what an office is paid (62321 is not an office-based ASC procedure).
     """
     m = ref.bands[:, inp.site, basis, :].transpose(0, 2, 1)  # (3, 3, n)
-    regional = ref.regional_factor[:, basis, inp.state]  # (3, n)
-    return np.round((base * regional)[:, None, :] * m, 2)
+    regional = ref.regional_factor[:, basis, inp.state, :].transpose(0, 2, 1)  # (3, 3, n)
+    return np.round((base[:, None, :] * regional) * m, 2)
 
 
 def market_prices(ref: RefData, inp: Inputs, reference: ReferencePrices) -> MarketPrices:

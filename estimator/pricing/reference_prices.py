@@ -32,6 +32,6 @@ class ReferencePrices:
 def reference_prices(ref: RefData, inp: Inputs) -> ReferencePrices:
     """Each scenario's Medicare amounts for its year, locality, code, site and sedation."""
     rc = fee_schedule.reference_cents(ref, inp.year, inp.loc, inp.code, inp.site, inp.sedation,
-                                      inp.sed_minutes, inp.anes_minutes)
+                                      inp.sed_minutes, inp.anes_minutes, inp.wage_area)
     base = np.array([rc["professional"], rc["facility"], rc["anesthesia"]]) / 100.0
     return ReferencePrices(rc, base)

@@ -33,6 +33,9 @@ class Place:
     ambiguous: bool  # the ZIP or state spans more than one locality
     #: a plain 5-digit ZIP that CMS splits by ZIP+4: the indices of its localities (the one used first)
     split_localities: tuple[int, ...] = ()
+    #: the ZIP's wage-index area (position in RefData.wage_areas), -1 when none is known (a quote by
+    #: locality or state, or a ZIP with no area): the locality's wage index then applies
+    wage_area: int = -1
 
     def to_dict(self) -> dict:
         return {"key": self.locality.key, "carrier": self.locality.carrier,
@@ -55,11 +58,12 @@ def resolve(ref: RefData, zip: str | None = None, locality: str | None = None,
             raise PlaceError(FieldError("zip", _("{value} is not a US ZIP code in the CMS ZIP file").format(
                 value=m.group(1))))
         state = str(ref.zip_state[z])
+        area = int(ref.zip_wage_area[z])
         if m.group(2):
             i = int(zip9_localities(ref, np.array([z * 10000 + int(m.group(2))]), np.array([i]))[0])
-            return Place(ref.localities[i], i, state, "zip", text, False)
+            return Place(ref.localities[i], i, state, "zip", text, False, wage_area=area)
         split = ref.zip_split_localities.get(z, ())
-        return Place(ref.localities[i], i, state, "zip", text, bool(split), split)
+        return Place(ref.localities[i], i, state, "zip", text, bool(split), split, wage_area=area)
     if locality:
         i = ref.locality_index.get(str(locality))
         if i is None:
@@ -118,6 +122,14 @@ def lookup_zips(ref: RefData, zips: np.ndarray) -> tuple[np.ndarray, np.ndarray,
         loc = np.where(has4, zip9_localities(ref, zint * 10000 + p4, loc), loc)
     state = pd.Index(ref.states).get_indexer(ref.zip_state[zint])
     return np.maximum(loc, 0), np.maximum(state, 0), loc >= 0
+
+
+def lookup_wage_areas(ref: RefData, zips: np.ndarray) -> np.ndarray:
+    """The wage-index area (position in RefData.wage_areas, -1 none) of each ZIP string; -1 for
+    anything that is not a ZIP (lookup_zips reports those)."""
+    digits = pd.Series(np.asarray(zips, dtype=str)).str.extract(r"^(\d{5})(?:-\d{4})?$")[0]
+    ok = digits.notna().to_numpy()
+    return np.where(ok, ref.zip_wage_area[digits.fillna("0").astype(np.int64).to_numpy()], -1)
 
 
 def lookup_localities(ref: RefData, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -136,10 +136,17 @@ class RefData:
     facility_rate_cents: np.ndarray = field(default=None)  # [year, site (hopd, asc), procedure code]
     facility_labor_permille: np.ndarray = field(default=None)  # [site (hopd, asc)]
     asc_wage_index: np.ndarray = field(default=None)  # [year, locality] ASC wage index in 1/10000
+    #: The patient's wage-index area (data/zip_wage_area.csv, wage_index_areas.csv): area codes (CBSA,
+    #: metropolitan division, or a state's 2-digit rural code), each ZIP's area index (-1: none, the
+    #: locality's wage index applies) and each area's wage index by year in 1/10000.
+    wage_areas: tuple[str, ...] = ()
+    zip_wage_area: np.ndarray = field(default=None)  # int32[100000]
+    area_wage_index: np.ndarray = field(default=None)  # [year, area]
     multiples: np.ndarray = field(default=None)  # [component, site, basis, level]; NaN = no such price
     #: multiples with NaN -> 0 and a last basis, MEDICARE_BASIS, of ones (Medicare's own amounts)
     bands: np.ndarray = field(default=None)
-    #: [component, basis (BASES, then Medicare = 1), state]; data/regional_factors.csv, basis "*" = every basis
+    #: [component, basis (BASES, then Medicare = 1), state, level]; data/regional_factors.csv (factor_low,
+    #: factor, factor_high: a state's shift and its own spread), basis "*" = every basis
     regional_factor: np.ndarray = field(default=None)
     parameters: dict[tuple[str, int], float] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
@@ -172,9 +179,10 @@ def load(folder: str | None = None) -> RefData:
     path = Path(folder) if folder else data_dir()
     names = ["codes", "pfs_rvus", "gpci", "anesthesia_cf", "anesthesia_units", "zip_locality",
              "zip9_locality", "state_default_locality", "facility_rates", "asc_rates", "asc_wage_index",
-             "medicare_parameters", "fee_ranges", "regional_factors", "calibration_hospitals", "mac_jurisdictions"]
+             "wage_index_areas", "zip_wage_area", "medicare_parameters", "fee_ranges", "regional_factors",
+             "calibration_hospitals", "mac_jurisdictions"]
     frames = {n: pd.read_csv(path / f"{n}.csv",
-                             dtype={"code": str, "zip": str, "locality": str, "carrier": str, "cbsa": str,
+                             dtype={"code": str, "zip": str, "locality": str, "carrier": str, "cbsa": str, "area": str,
                                     "plus4_from": str, "plus4_to": str},
                              keep_default_na=False, na_values=[""]) for n in names}
     metadata = json.loads((path / "metadata.json").read_text())
@@ -246,6 +254,15 @@ def load(folder: str | None = None) -> RefData:
     ref.gpci_mp = loc_grid(gpci, "gpci_mp", 1000)
     ref.anes_cf_cents = loc_grid(frames["anesthesia_cf"], "anesthesia_cf", 100)
     ref.asc_wage_index = loc_grid(frames["asc_wage_index"], "wage_index", 10000)
+    areas = frames["wage_index_areas"].drop_duplicates(["year", "area"])
+    ref.wage_areas = tuple(sorted(areas["area"].unique()))
+    area_index = {a: i for i, a in enumerate(ref.wage_areas)}
+    ref.area_wage_index = np.zeros((len(YEARS), len(ref.wage_areas)), dtype=np.int64)
+    ref.area_wage_index[areas["year"].map(YEARS.index).to_numpy(), areas["area"].map(area_index).to_numpy()] = (
+        _to_int(areas["wage_index"].to_numpy(), 10000))
+    zw = frames["zip_wage_area"]
+    ref.zip_wage_area = np.full(100000, -1, dtype=np.int32)
+    ref.zip_wage_area[zw["zip"].astype(int).to_numpy()] = zw["area"].map(area_index).to_numpy()
     units = frames["anesthesia_units"].iloc[0]
     ref.anes_base_units = float(units["base_units"])
     ref.anes_minutes_per_unit = int(units["minutes_per_time_unit"])
@@ -272,16 +289,18 @@ def load(folder: str | None = None) -> RefData:
     rf = frames["regional_factors"]
     if "basis" not in rf.columns:
         rf = rf.assign(basis="*")
-    ref.regional_factor = np.ones((len(COMPONENTS), len(BASES) + 1, len(states)))
+    ref.regional_factor = np.ones((len(COMPONENTS), len(BASES) + 1, len(states), len(LEVELS)))
+    levels = ["factor_low", "factor", "factor_high"] if "factor_low" in rf.columns else ["factor"] * 3
     # Rows for every basis first, then basis-specific ones; national ("*") before states.
     order = rf.assign(b=rf["basis"] != "*", s=rf["state"] != "*").sort_values(["s", "b"], kind="stable")
     for r in order.itertuples(index=False):
         c = COMPONENTS.index(r.component)
         b = slice(0, len(BASES)) if r.basis == "*" else BASES.index(r.basis)
+        factors = [getattr(r, name) for name in levels]
         if r.state == "*":
-            ref.regional_factor[c, b, :] = r.factor
+            ref.regional_factor[c, b, :, :] = factors
         elif r.state in state_index:
-            ref.regional_factor[c, b, state_index[r.state]] = r.factor
+            ref.regional_factor[c, b, state_index[r.state], :] = factors
             ref.sources[f"regional:{r.component}:{r.state}"] = r.source
     ref.sources["regional:*"] = rf[rf["state"] == "*"]["source"].iloc[0]
 
@@ -300,6 +319,11 @@ def load(folder: str | None = None) -> RefData:
     for r in frames["asc_wage_index"].itertuples(index=False):
         ref.sources[f"asc_wage:{r.year}:{r.locality_key}"] = (
             f"ASC wage index {r.wage_index} ({r.area_name}): {r.method}. Source: {r.source}")
+    for r in areas.itertuples(index=False):
+        kind = "the state's rural area" if r.rural == "yes" else f"CBSA {r.area}"
+        ref.sources[f"wage_area:{r.year}:{r.area}"] = (
+            f"ASC wage index {r.wage_index} ({r.area_name}, {kind}): the area of the patient's ZIP code, from its "
+            f"county (data/zip_wage_area.csv). Source: {r.source}; ZIP to area: {zw['source'].iloc[0]}")
     ref.sources["anes_units"] = units["source"]
     for r in fac.itertuples(index=False):
         ref.sources[f"facility:{r.year}:{r.site}:{r.code}"] = f"{r.method}. Source: {r.source}"

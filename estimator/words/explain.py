@@ -596,7 +596,9 @@ def warnings(sc: Scenario, place: Place, res: Result, ref: RefData,
                         "ZIP+4 (e.g. {zip}-1234) to price your own.").format(
                           zip=place.query, localities=named, locality=place.locality.label, amount=usd(here),
                           low=usd(lo), high=usd(hi), spread=usd(hi - lo))))
-    elif place.ambiguous and place.matched_by == "state":
+    if sc.site != "office" and place.matched_by == "zip":
+        out += _wage_area_warnings(sc, place, ref)
+    if place.ambiguous and place.matched_by == "state":
         out.append(_w("locality_approximate", "info",
                       _("This state has more than one Medicare locality: priced for {locality}. Enter a ZIP code "
                         "for a closer estimate.").format(locality=place.locality.label)))
@@ -608,6 +610,30 @@ def warnings(sc: Scenario, place: Place, res: Result, ref: RefData,
     return out
 
 
+def _wage_area_warnings(sc: Scenario, place: Place, ref: RefData) -> list[dict]:
+    """Where the facility's wage index may not be the patient's area's: a ZIP that CMS splits across
+    localities (it may cross a county line too), or a ZIP with no known county."""
+    zip5 = place.query[:5]
+    if place.wage_area < 0:
+        return [_w("wage_area_unknown", "info",
+                   _("No wage-index area is known for ZIP code {zip} (its county is not in the project's ZIP data, "
+                     "or its metropolitan area is not in CMS's current list), so the facility's Medicare rate uses "
+                     "the wage index set for {locality} rather than your own area's.").format(
+                       zip=zip5, locality=place.locality.label))]
+    if not ref.zip_plus4[int(zip5)]:
+        return []
+    zw = ref.frames["zip_wage_area"]
+    county = zw.loc[zw["zip"] == zip5, "county"].iloc[0]
+    areas = ref.frames["wage_index_areas"]
+    area = ref.wage_areas[place.wage_area]
+    name = areas.loc[(areas["area"] == area) & (areas["year"] == sc.year), "area_name"].iloc[0]
+    return [_w("wage_area_split_zip", "info",
+               _("ZIP code {zip} spans more than one Medicare locality and may cross a county line: the facility's "
+                 "Medicare rate uses the wage index of {county} ({area}), the county the ZIP is listed in; a "
+                 "facility in a neighbouring county may be paid on another area's wage index.").format(
+                   zip=zip5, county=county, area=name))]
+
+
 def sources(sc: Scenario, place: Place, res: Result, ref: RefData) -> list[str]:
     """The data sources behind this quote's numbers, most specific first."""
     y = sc.year
@@ -615,7 +641,9 @@ def sources(sc: Scenario, place: Place, res: Result, ref: RefData) -> list[str]:
     keys = [f"pfs:{y}", f"gpci:{y}"]
     if sc.site != "office":
         keys.append(f"facility:{y}:{sc.site}:{sc.billed_code}")
-    if sc.site == "asc":
+    if sc.site != "office" and place.wage_area >= 0:
+        keys.append(f"wage_area:{y}:{ref.wage_areas[place.wage_area]}")
+    elif sc.site == "asc":
         keys.append(f"asc_wage:{y}:{place.locality.key}")
     if sc.sedation == "anesthesia":
         keys += [f"anes_cf:{y}:{place.locality.key}", "anes_units"]
