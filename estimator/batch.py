@@ -98,7 +98,8 @@ def _hospital_inputs(c: Checked, billed_code: np.ndarray, ref: RefData) -> dict[
     ccns = _texts(c, "hospital")
     codes = np.asarray(PROCEDURE_CODES, dtype=object)[np.asarray(billed_code)]
     cash, gross, neg = named_hospital.encode(ccns, codes, _texts(c, "payer"), ref)
-    return {"hospital_cash": cash, "hospital_gross": gross, "hospital_negotiated": neg}
+    return {"hospital_cash": cash, "hospital_gross": gross, "hospital_negotiated": neg,
+            "hospital_band": named_hospital.encode_bands(ccns, ref)}
 
 
 def _filled(v: np.ndarray, fill: float) -> np.ndarray:

@@ -145,7 +145,8 @@ def _hospital_inputs(sc: Scenario, ref: RefData) -> dict[str, np.ndarray]:
     cash, gross, neg = named_hospital.encode(np.array([sc.hospital], dtype=object),
                                              np.array([sc.billed_code], dtype=object),
                                              np.array([sc.payer or ""], dtype=object), ref)
-    return {"hospital_cash": cash, "hospital_gross": gross, "hospital_negotiated": neg}
+    band = named_hospital.encode_bands(np.array([str(sc.hospital).strip().upper()], dtype=object), ref)
+    return {"hospital_cash": cash, "hospital_gross": gross, "hospital_negotiated": neg, "hospital_band": band}
 
 
 def _split_totals(sc: Scenario, place: geography.Place, res: pipeline.Result,

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from estimator.reference import tables
@@ -18,6 +19,13 @@ REFERENCE = Path(os.environ.get("ESTIMATOR_REFERENCE", ROOT.parent / "shared" / 
 @pytest.fixture(scope="session")
 def ref() -> tables.RefData:
     return tables.load()
+
+
+@pytest.fixture(scope="session")
+def evidence(ref: tables.RefData) -> pd.DataFrame:
+    """data/hospital_market_evidence.csv: what the facility models are fitted on."""
+    return pd.read_csv(f"{ref.path}/hospital_market_evidence.csv", dtype={"ccn": str, "zip": str},
+                       keep_default_na=False, na_values=[""])
 
 
 @pytest.fixture(scope="session")

@@ -19,12 +19,6 @@ PRICES = "market/hospitals/hospital_prices_62320_62323.csv"
 
 
 @pytest.fixture(scope="module")
-def evidence(ref):
-    return pd.read_csv(f"{ref.path}/hospital_market_evidence.csv", dtype={"ccn": str, "zip": str},
-                       keep_default_na=False, na_values=[""])
-
-
-@pytest.fixture(scope="module")
 def plans(ref):
     return mm.commercial_plan_rates(hosp.payer_rates(ref))
 
@@ -180,17 +174,6 @@ def test_distance_is_symmetric_and_bounded(a, b, c, d):
     assert 0 <= x <= math.pi * hosp.EARTH_RADIUS_KM + 1e-6
 
 
-def test_metadata_reports_the_state_quantile_baseline_on_the_same_folds(ref, evidence):
-    meta = ref.metadata["hospital_facility_model"]["bases"]
-    base = mm.coverage_summary(mm.cross_validate_state_quantiles(evidence, k=10, seed=0)).set_index("basis")
-    for basis in ("billed", "cash"):
-        got = meta[basis]["baseline_state_quantiles"]
-        assert got["cv_coverage_10_90"] == pytest.approx(base.loc[basis, "coverage"], abs=1e-4)
-        assert got["cv_median_width_high_over_low"] == pytest.approx(base.loc[basis, "median_width"], abs=1e-3)
-        # Out of sample the pooled model holds at least as many unseen hospitals as the baseline.
-        assert meta[basis]["cv_coverage_10_90"] >= got["cv_coverage_10_90"]
-
-
 def _synthetic(spreads: dict[str, float], per_state: int, seed: int) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     rows = [{"state": s, "chargemaster_id": f"{s}{i}", "medicare_rate": 600.0,
@@ -214,7 +197,7 @@ def test_a_state_whose_hospitals_disagree_more_gets_a_wider_band():
 def test_states_alike_share_one_spread(seed):
     """Where every state has the same spread, what the states' spreads differ by is sampling noise:
     the pooled scales stay near the national one (prior weight large or infinite)."""
-    m = mm.fit_state_model(_synthetic({s: 0.5 for s in ("AA", "BB", "CC", "DD", "EE", "FF")}, 30, seed),
+    m = mm.fit_state_model(_synthetic({s: 0.5 for s in ("AA", "BB", "CC", "DD", "EE", "FF")}, 200, seed),
                            "gross_charge", "billed")
     ratios = np.array([m.state_scale.get(s, m.scale) / m.scale for s in ("AA", "BB", "CC", "DD", "EE", "FF")])
-    assert np.all(np.abs(ratios - 1) < 0.25)
+    assert np.all(np.abs(ratios - 1) < 0.2)

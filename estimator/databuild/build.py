@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from estimator.databuild import asc, cms, hospital_tables, mac, market, market_model, wage_areas
+from estimator.databuild import asc, cms, hospital_tables, mac, market, market_model, system_bands, wage_areas
 from estimator.databuild.figures import Figure, load_codes, load_figures
 
 YEARS = (2025, 2026)
@@ -206,6 +206,8 @@ def build_tables(reference: Path) -> dict[str, bytes]:
     models = market_model.fit_all(evidence, plans)
     cv = market_model.cross_validate(evidence, k=CV_FOLDS, seed=CV_SEED, plans=plans)
     baseline_cv = market_model.cross_validate_state_quantiles(evidence, k=CV_FOLDS, seed=CV_SEED)
+    hospital_bands = system_bands.table(evidence, models, hosp["hospitals"])
+    system_cv = system_bands.cross_validate(evidence, k=CV_FOLDS, seed=CV_SEED)
     fee_ranges = market.fee_ranges(ev, figures, models, market_model.cash_to_gross(evidence))
     asc_wage = asc.locality_wage_index(reference, gpci25)
     market.check_asc_bands(fee_ranges, facility)
@@ -248,10 +250,11 @@ def build_tables(reference: Path) -> dict[str, bytes]:
         "hospital_payer_rates.csv": hosp["hospital_payer_rates"],
         "hospital_price_exclusions.csv": hosp["hospital_price_exclusions"],
         "hospital_market_evidence.csv": evidence,
+        "hospital_bands.csv": hospital_bands,
         "zip_centroids.csv": hosp["zip_centroids"],
     }
     out = {name: _csv(df) for name, df in tables.items()}
-    out["metadata.json"] = _metadata(tables, figures, anes_residual, models, cv, baseline_cv)
+    out["metadata.json"] = _metadata(tables, figures, anes_residual, models, cv, baseline_cv, system_cv)
     return out
 
 
@@ -266,11 +269,12 @@ def _scaling_residual(scaled: pd.DataFrame, published: dict[str, float]) -> list
 
 
 def _model_summary(models: dict[str, market_model.StateModel], cv: pd.DataFrame,
-                   baseline_cv: pd.DataFrame) -> dict:
+                   baseline_cv: pd.DataFrame, system_cv: pd.DataFrame) -> dict:
     """The fitted facility models and their cross-validated coverage, for the methods page, beside the
     plain per-state quantiles on the same folds."""
     summary = market_model.coverage_summary(cv).set_index("basis")
     baseline = market_model.coverage_summary(baseline_cv).set_index("basis")
+    system = market_model.coverage_summary(system_cv).set_index("basis")
     out = {}
     for basis, m in models.items():
         s = summary.loc[basis]
@@ -289,12 +293,18 @@ def _model_summary(models: dict[str, market_model.StateModel], cv: pd.DataFrame,
             out[basis]["baseline_state_quantiles"] = {
                 "cv_coverage_10_90": round(float(b["coverage"]), 4),
                 "cv_median_width_high_over_low": round(float(b["median_width"]), 3)}
+        if basis in system.index:
+            b = system.loc[basis]
+            out[basis]["hospital_aware_system"] = {
+                "cv_hospitals": int(b["hospitals"]), "cv_coverage_10_90": round(float(b["coverage"]), 4),
+                "cv_median_width_high_over_low": round(float(b["median_width"]), 3),
+                "held_out": "one chargemaster at a time, its system's other chargemasters in training"}
     return {"folds": CV_FOLDS, "seed": CV_SEED, "bases": out}
 
 
 def _metadata(tables: dict[str, pd.DataFrame], figures: dict[tuple[str, int | None], Figure],
               anes_residual: list[dict], models: dict[str, market_model.StateModel], cv: pd.DataFrame,
-              baseline_cv: pd.DataFrame) -> bytes:
+              baseline_cv: pd.DataFrame, system_cv: pd.DataFrame) -> bytes:
     """Describe each table (what it holds, its sources, its assumptions) for the methods page."""
     def sources(df: pd.DataFrame) -> list[str]:
         if "source" not in df.columns:
@@ -336,6 +346,9 @@ def _metadata(tables: dict[str, pd.DataFrame], figures: dict[tuple[str, int | No
         "hospital_payer_rates.csv": "Published negotiated rates by payer and plan (where a file gives them).",
         "hospital_price_exclusions.csv": ("Published price rows left out, each with the reason (placeholder "
                                           "amounts, or superseded by a more specific source)."),
+        "hospital_bands.csv": ("The gross-charge and cash bands (multiples of Medicare) of each hospital whose "
+                               "health system publishes prices at another of its chargemasters: what a named "
+                               "hospital that publishes no price is priced at."),
         "hospital_market_evidence.csv": ("One row per hospital: its 62321 facility prices and its own Medicare "
                                          "OPPS rate; the data the facility model is fitted on."),
         "zip_centroids.csv": "Census 2022 ZIP code tabulation area centroids (for distances to hospitals).",
@@ -398,7 +411,7 @@ def _metadata(tables: dict[str, pd.DataFrame], figures: dict[tuple[str, int | No
                    for name, df in tables.items()},
         "assumptions": assumptions,
         "anesthesia_2026_scaling_residual": anes_residual,
-        "hospital_facility_model": _model_summary(models, cv, baseline_cv),
+        "hospital_facility_model": _model_summary(models, cv, baseline_cv, system_cv),
         "figures_outside_reference": external,
         "years": list(YEARS),
     }

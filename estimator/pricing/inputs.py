@@ -67,6 +67,9 @@ class Inputs:
     hospital_cash: np.ndarray | None = None
     hospital_gross: np.ndarray | None = None
     hospital_negotiated: np.ndarray | None = None
+    #: A named hospital's own band where it publishes no such price but its health system does
+    #: (named_hospital.encode_bands): (2 bases: billed, cash; 3 levels; n) multiples of Medicare, NaN = none.
+    hospital_band: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.year)

@@ -5,8 +5,9 @@ Medicare Advantage), the Medicaid level, the commercial in-network level, or the
 self-pay patient and for a Medicare session outside its coverage rule. Each level is the reference
 price x the band multiple for the bill, site and basis (data/fee_ranges.csv, 10th / 50th / 90th
 percentile) x the state's regional factor for that level (data/regional_factors.csv: the state's
-shift, and its own spread around it), rounded to the cent. A named
-hospital's published figures (estimator.reference.named_hospital) replace the facility estimate.
+shift, and its own spread around it), rounded to the cent. A named hospital's band from its health
+system's prices (data/hospital_bands.csv) replaces the state's for its facility fee, and its own
+published figures (estimator.reference.named_hospital) replace both.
 """
 
 from __future__ import annotations
@@ -47,8 +48,10 @@ def price(ref: RefData, inp: Inputs, base: np.ndarray, basis: np.ndarray | int) 
     A surgery center's facility fee is its own Medicare ASC rate (Addendum AA) times its own band; it
     is not tied to what an office is paid (62321 is not an office-based ASC procedure).
     """
-    m = ref.bands[:, inp.site, basis, :].transpose(0, 2, 1)  # (3, 3, n)
-    regional = ref.regional_factor[:, basis, inp.state, :].transpose(0, 2, 1)  # (3, 3, n)
+    n_bases, n_states = ref.bands.shape[2], ref.regional_factor.shape[2]
+    shape = (base.shape[0], -1, len(inp))
+    m = ref.bands_flat.take(inp.site * n_bases + basis, axis=1).reshape(shape)  # (3, 3, n)
+    regional = ref.regional_flat.take(basis * n_states + inp.state, axis=1).reshape(shape)  # (3, 3, n)
     return np.round((base[:, None, :] * regional) * m, 2)
 
 
@@ -65,8 +68,21 @@ def market_prices(ref: RefData, inp: Inputs, reference: ReferencePrices) -> Mark
                                                 np.where(cov == MEDICAID, B_MEDICAID, B_COMMERCIAL)))
     allowed = price(ref, inp, reference.base, basis)
     billed = price(ref, inp, reference.base, B_BILLED)
+    if inp.hospital_band is not None:
+        _hospital_band(inp.hospital_band, reference.base[1], allowed, billed, self_pay)
     _named_hospital(inp, allowed, billed, self_pay, (cov == COMMERCIAL) & ~self_pay)
     return MarketPrices(allowed, billed, self_pay, noncovered)
+
+
+def _hospital_band(band: np.ndarray, base: np.ndarray, allowed: np.ndarray, billed: np.ndarray,
+                   self_pay: np.ndarray) -> None:
+    """A named hospital's system-aware band (2, 3, n; billed, cash) replaces the state band of its
+    facility fee (in place): the charge, and a self-pay patient's allowed amount."""
+    fac = 1
+    gross, cash = band[0], band[1]
+    billed[fac] = np.where(np.isnan(gross), billed[fac], np.round(base * gross, 2))
+    use_cash = self_pay & ~np.isnan(cash[1])
+    allowed[fac] = np.where(use_cash, np.round(base * cash, 2), allowed[fac])
 
 
 def _named_hospital(inp: Inputs, allowed: np.ndarray, billed: np.ndarray, self_pay: np.ndarray,

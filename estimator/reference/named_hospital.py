@@ -12,6 +12,10 @@ Which figure prices what (stage 3a applies them, estimator.pricing.market_prices
   case against the payer's or the plan's name) where published, else the hospital's range of
   negotiated rates (min / median / max as low / typical / high);
 - Medicare, Medicare Advantage and Medicaid: unchanged (the program's own rate).
+
+A hospital that publishes no gross charge or cash price for the code, but whose health system
+publishes them at another of its chargemasters, is priced on its own band (data/hospital_bands.csv,
+estimator.databuild.system_bands: multiples of the Medicare facility rate) rather than the state's.
 """
 
 from __future__ import annotations
@@ -183,6 +187,47 @@ def encode(ccns: np.ndarray, codes: np.ndarray, payers: np.ndarray,
         cash[rows], gross[rows] = hp.cash, hp.gross
         neg[:, rows] = np.asarray(hp.negotiated)[:, None]
     return cash, gross, neg
+
+
+#: The bases of data/hospital_bands.csv, in the order of ``encode_bands``' first axis.
+BAND_BASES = ("billed", "cash")
+
+
+@dataclass(frozen=True)
+class SystemBand:
+    """A hospital's band from its health system's published prices: multiples of Medicare."""
+
+    multiples: tuple[float, float, float]  # low / typical / high
+    chargemasters: int  # the system's other chargemasters behind it
+    source: str
+
+
+def system_band(ccn: str, basis: str, ref: RefData | None = None) -> SystemBand | None:
+    """The hospital's system-aware band for ``basis`` (billed or cash), or None (the state band applies)."""
+    return _system_bands(_folder(ref)).get((ccn.strip().upper(), basis))
+
+
+@lru_cache(maxsize=4)
+def _system_bands(folder: str) -> dict[tuple[str, str], SystemBand]:
+    b = hosp._read(folder, "hospital_bands.csv")
+    return {(c, basis): SystemBand((lo, typ, hi), int(n), src) for c, basis, lo, typ, hi, n, src in zip(
+        b["ccn"], b["basis"], b["low"], b["typical"], b["high"], b["chargemasters"], b["source"], strict=True)}
+
+
+def encode_bands(ccns: np.ndarray, ref: RefData | None = None) -> np.ndarray | None:
+    """(bases, levels, n) system-aware multiples per row (BAND_BASES; NaN where none), or None when no
+    row names a hospital that has one. ``ccns`` holds '' for none."""
+    bands = _system_bands(_folder(ref))
+    codes, uniq = pd.factorize(np.asarray(ccns, dtype=object))
+    per = np.full((len(BAND_BASES), 3, len(uniq) + 1), np.nan)  # the last column: no hospital
+    for u, ccn in enumerate(uniq):
+        for k, basis in enumerate(BAND_BASES):
+            band = bands.get((ccn, basis)) if ccn else None
+            if band is not None:
+                per[k, :, u] = band.multiples
+    if np.isnan(per).all():
+        return None
+    return per[:, :, codes]
 
 
 def figure(hp: HospitalPrice, coverage: str, network: str) -> tuple[str, float | None]:

@@ -148,6 +148,10 @@ class RefData:
     #: [component, basis (BASES, then Medicare = 1), state, level]; data/regional_factors.csv (factor_low,
     #: factor, factor_high: a state's shift and its own spread), basis "*" = every basis
     regional_factor: np.ndarray = field(default=None)
+    #: bands and regional_factor as contiguous (component x level, site x basis) and (component x
+    #: level, basis x state) tables: one gather per row serves all nine prices (market_prices.price)
+    bands_flat: np.ndarray = field(default=None)
+    regional_flat: np.ndarray = field(default=None)
     parameters: dict[tuple[str, int], float] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
     path: str = ""  # the folder the tables were read from
@@ -303,6 +307,10 @@ def load(folder: str | None = None) -> RefData:
             ref.regional_factor[c, b, state_index[r.state], :] = factors
             ref.sources[f"regional:{r.component}:{r.state}"] = r.source
     ref.sources["regional:*"] = rf[rf["state"] == "*"]["source"].iloc[0]
+    n_levels = len(LEVELS)
+    ref.bands_flat = np.ascontiguousarray(ref.bands.transpose(0, 3, 1, 2).reshape(len(COMPONENTS) * n_levels, -1))
+    ref.regional_flat = np.ascontiguousarray(
+        ref.regional_factor.transpose(0, 3, 1, 2).reshape(len(COMPONENTS) * n_levels, -1))
 
     for r in frames["medicare_parameters"].itertuples(index=False):
         ref.parameters[(r.parameter, int(r.year))] = float(r.value)

@@ -690,7 +690,7 @@ def sources(sc: Scenario, place: Place, res: Result, ref: RefData) -> list[str]:
 def named_hospital(sc: Scenario, hp: object, res: Result) -> tuple[dict, str, str, dict[str, str] | None]:
     """A named hospital's part of a quote: (the JSON ``hospital`` entry, a step, a sources line, a
     warning or None). ``hp`` is an estimator.reference.named_hospital.HospitalPrice."""
-    from estimator.reference.named_hospital import IMPORTED, figure
+    from estimator.reference.named_hospital import IMPORTED, figure, system_band
 
     basis, amount = figure(hp, sc.coverage, sc.network)
     fac = res.allowed[FACILITY, :, 0]
@@ -711,7 +711,22 @@ def named_hospital(sc: Scenario, hp: object, res: Result) -> tuple[dict, str, st
     words = (_("{payer}'s published negotiated rate").format(payer=hp.payer)
              if hp.payer and basis == f"{hp.payer}'s published negotiated rate" else _(basis))
     local = between(float(fac[0]), float(fac[2]))
-    if uses_own and info["figure"] is None:
+    # A self-pay price the hospital does not publish rests on its health system's where it has one
+    # (the engine's market_prices._hospital_band); a commercial rate on the local range.
+    system = system_band(hp.ccn, "cash") if sc.coverage == "self_pay" or noncovered else None
+    info["band"] = "health_system" if system is not None and info["figure"] is None else "local"
+    if uses_own and info["figure"] is None and system is not None:
+        warning = _w("hospital_price_not_published", "warning",
+                     ngettext("{hospital} publishes no {basis} for code {code}: the facility fee is the range its "
+                              "health system's prices point to ({count} other price file of the system), {range}.",
+                              "{hospital} publishes no {basis} for code {code}: the facility fee is the range its "
+                              "health system's prices point to ({count} other price files of the system), "
+                              "{range}.", system.chargemasters).format(
+                         hospital=where, basis=words, code=sc.billed_code, count=system.chargemasters, range=local))
+        step = _("Facility fee at {hospital}: it publishes no {basis} for code {code}, so the range its health "
+                 "system's other hospitals publish is used ({range}).").format(
+                     hospital=where, basis=words, code=sc.billed_code, range=local)
+    elif uses_own and info["figure"] is None:
         warning = _w("hospital_price_not_published", "warning",
                      _("{hospital} publishes no {basis} for code {code}: the facility fee is the local range, "
                        "{range}.").format(hospital=where, basis=words, code=sc.billed_code, range=local))

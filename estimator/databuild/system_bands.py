@@ -1,0 +1,156 @@
+"""Hospital-aware facility bands: what a hospital that publishes no price is likely to charge, from
+the published prices of the other hospitals of its health system.
+
+Hospitals of one health system set their prices together, even where they keep separate
+chargemasters. On the state model's scale (estimator.databuild.market_model: y = ln(price / the
+hospital's own Medicare rate), d = y - mu - u_state, one observation per chargemaster), the system
+adds its own level:
+
+    d = w_system + e,   w_system ~ N(0, tau_sys^2),   e ~ N(0, sigma_sys^2),
+
+with tau_sys^2 and sigma_sys^2 estimated by the method of moments over the systems with two or more
+chargemasters. For a hospital, the system effect is the mean d of its system's OTHER chargemasters,
+shrunk by Z = m tau_sys^2 / (m tau_sys^2 + sigma_sys^2) (m = how many there are), and its band is
+
+    exp(mu + u_state + Z x mean d + q_sys),
+
+q_sys the 10th / 50th / 90th weighted percentiles of the same prediction made for every chargemaster
+of a multi-chargemaster system with its own chargemaster left out (each chargemaster counted once).
+A hospital with no other chargemaster in its system keeps the state band.
+
+Out of sample (``cross_validate``) whole chargemasters are held out, never a system: a named hospital
+that publishes nothing is a hospital whose siblings do. Units: multiples of Medicare (dimensionless).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from estimator.databuild import market_model as mm
+
+BASES = {"billed": "gross_charge", "cash": "cash_price"}
+
+
+@dataclass
+class SystemModel:
+    """One basis's system level: variance components and the predictive residual quantiles."""
+
+    basis: str
+    tau2: float
+    sigma2: float
+    q: np.ndarray
+    units: pd.DataFrame  # state, chargemaster_id, system, d: the chargemasters behind the effects
+
+
+def _units(obs: pd.DataFrame, state: mm.StateModel, column: str) -> pd.DataFrame:
+    """One row per chargemaster of a named system: its mean d = y - mu - u_state."""
+    d = mm._observations(obs, column)  # noqa: SLF001
+    d = d[d["system_id"].fillna("") != ""]
+    d = d.assign(d=d["y"] - state.mu - state.effect(d["state"]))
+    return d.groupby(["state", "chargemaster_id"]).agg(d=("d", "mean"), system=("system_id", "first")).reset_index()
+
+
+def _loo(units: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """For each chargemaster: (sum, count) of d over the other chargemasters of its system."""
+    g = units.groupby("system")["d"]
+    return (g.transform("sum") - units["d"]).to_numpy(), (g.transform("size") - 1).to_numpy(float)
+
+
+def fit(obs: pd.DataFrame, state: mm.StateModel, basis: str) -> SystemModel:
+    """The system level for ``basis`` (billed or cash) on top of the fitted state model."""
+    units = _units(obs, state, BASES[basis])
+    multi = units[units.groupby("system")["d"].transform("size") >= 2]
+    g = multi.groupby("system")["d"]
+    n = g.size().to_numpy(float)
+    within = float(((multi["d"] - g.transform("mean")) ** 2).sum()) / max(len(multi) - len(n), 1)
+    between = float((n * (g.mean().to_numpy() - multi["d"].mean()) ** 2).sum())
+    denom = len(multi) - (n ** 2).sum() / max(len(multi), 1)
+    tau2 = max(0.0, (between - (len(n) - 1) * within) / denom) if denom > 0 else 0.0
+    s, m = _loo(multi)
+    effect = shrunk(s, m, tau2, within)
+    q = mm.weighted_quantiles(multi["d"].to_numpy() - effect, np.ones(len(multi)), mm.QUANTILES)
+    return SystemModel(basis, tau2, within, q, units)
+
+
+def shrunk(total: np.ndarray, count: np.ndarray, tau2: float, sigma2: float) -> np.ndarray:
+    """The system effect from the sum and count of its other chargemasters' d."""
+    return mm._shrunk(total, count, tau2, sigma2)[0]  # noqa: SLF001
+
+
+def bands(hospitals: pd.DataFrame, state: mm.StateModel, system: SystemModel) -> pd.DataFrame:
+    """The system-aware band of every hospital of ``hospitals`` (data/hospitals.csv columns ccn, state,
+    chargemaster_id, system_id) whose system has another chargemaster with a published price.
+
+    Columns: ccn, basis, low, typical, high (multiples of the hospital's Medicare rate), chargemasters
+    (its system's others behind it), credibility."""
+    h = hospitals[hospitals["system_id"].fillna("") != ""]
+    own = h["chargemaster_id"].where(h["chargemaster_id"].fillna("") != "", h["ccn"])
+    u = system.units
+    by_sys = u.groupby("system")["d"].agg(["sum", "size"])
+    mine = pd.MultiIndex.from_arrays([h["state"], own])
+    own_d = u.set_index(["state", "chargemaster_id"])["d"].reindex(mine).to_numpy()
+    has_own = ~np.isnan(own_d)
+    total = h["system_id"].map(by_sys["sum"]).fillna(0.0).to_numpy() - np.where(has_own, own_d, 0.0)
+    count = h["system_id"].map(by_sys["size"]).fillna(0).to_numpy(float) - has_own
+    keep = count >= 1
+    h, total, count = h[keep], total[keep], count[keep]
+    z = np.where(count > 0, count * system.tau2 / (count * system.tau2 + system.sigma2), 0.0)
+    level = state.mu + state.effect(h["state"]) + shrunk(total, count, system.tau2, system.sigma2)
+    b = np.exp(level[:, None] + system.q[None, :])
+    return pd.DataFrame({"ccn": h["ccn"].to_numpy(), "basis": system.basis, "low": b[:, 0].round(4),
+                         "typical": b[:, 1].round(4), "high": b[:, 2].round(4),
+                         "chargemasters": count.astype(int), "credibility": z.round(4)})
+
+
+def cross_validate(obs: pd.DataFrame, k: int = 10, seed: int = 0) -> pd.DataFrame:
+    """Out of sample, chargemaster by chargemaster: each fold's chargemasters are held out, the state
+    and system models fitted on the rest, and each held-out hospital whose system keeps another
+    chargemaster in training is predicted from it. Columns as market_model.cross_validate."""
+    key = obs["state"].astype(str) + ":" + obs["chargemaster_id"].astype(str)
+    names = np.array(sorted(key.unique()))
+    np.random.default_rng(seed).shuffle(names)
+    fold_of = {n: i % k for i, n in enumerate(names)}
+    f = key.map(fold_of).to_numpy()
+    rows = []
+    for i in range(k):
+        train, test = obs[f != i], obs[f == i]
+        for basis, column in BASES.items():
+            state = mm.fit_state_model(train, column, basis)
+            system = fit(train, state, basis)
+            t = mm._observations(test, column)  # noqa: SLF001
+            t = t[t["system_id"].fillna("") != ""]
+            band = bands(t.assign(ccn=np.arange(len(t)).astype(str)), state, system)
+            if band.empty:
+                continue
+            tt = t.iloc[band["ccn"].astype(int).to_numpy()]
+            lo, hi = band["low"].to_numpy() * tt["medicare_rate"].to_numpy(), band["high"].to_numpy() * tt[
+                "medicare_rate"].to_numpy()
+            price = tt[column].to_numpy()
+            below, above = (price < lo).astype(float), (price > hi).astype(float)
+            rows.append(pd.DataFrame({"basis": basis, "fold": i, "state": tt["state"].to_numpy(), "observed": price,
+                                      "low": lo, "high": hi, "inside": 1.0 - below - above, "below": below,
+                                      "above": above, "width": hi / lo,
+                                      "chargemasters": band["chargemasters"].to_numpy()}))
+    return pd.concat(rows, ignore_index=True)
+
+
+SOURCE = ("published 62321 prices of the other hospitals of the same health system (data/hospital_market_evidence.csv; "
+          "systems in data/hospitals.csv); model estimator/databuild/system_bands.py")
+
+
+def table(obs: pd.DataFrame, models: dict[str, mm.StateModel], hospitals: pd.DataFrame) -> pd.DataFrame:
+    """data/hospital_bands.csv: the system-aware gross-charge and cash bands of every hospital whose
+    system has another chargemaster with a published price, with its method and source."""
+    parts = []
+    for basis in BASES:
+        system = fit(obs, models[basis], basis)
+        b = bands(hospitals, models[basis], system)
+        b["method"] = [f"{n} other chargemaster{'s' if n != 1 else ''} of the hospital's health system, "
+                       f"credibility {z:.3f} (tau_sys^2 {system.tau2:.4f}, sigma_sys^2 {system.sigma2:.4f})"
+                       for n, z in zip(b["chargemasters"], b["credibility"])]
+        parts.append(b)
+    out = pd.concat(parts, ignore_index=True).assign(source=SOURCE)
+    return out.sort_values(["ccn", "basis"]).reset_index(drop=True)

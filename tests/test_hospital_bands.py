@@ -1,0 +1,122 @@
+"""Hospital-aware bands: a named hospital that publishes no price is priced on its health system's
+published prices (estimator/databuild/system_bands.py, data/hospital_bands.csv)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from estimator.batch import quote_frame
+from estimator.databuild import market_model as mm
+from estimator.databuild import system_bands as sb
+from estimator.quote import quote
+from estimator.reference import hospitals as hosp
+from estimator.scenario import Scenario
+
+
+@pytest.fixture(scope="module")
+def bands(ref):
+    return hosp._read(ref.path, "hospital_bands.csv")  # noqa: SLF001
+
+
+def _unpublished(ref, bands: pd.DataFrame, basis: str) -> pd.DataFrame:
+    h = hosp.hospitals(ref)
+    silent = set(h.loc[h["publishes_prices"] == "N", "ccn"])
+    return bands[(bands["basis"] == basis) & bands["ccn"].isin(silent)]
+
+
+def _facility(q) -> dict:
+    return next(c for c in q.to_dict()["components"] if c["name"] == "facility")
+
+
+@pytest.mark.parametrize("basis", ["billed", "cash"])
+def test_an_unpublished_hospital_is_priced_on_its_system_band(ref, bands, basis):
+    """Self-pay at a hospital that publishes nothing: the facility's charge (billed) and cash price are
+    its own band's multiples of the Medicare facility rate, to the cent, in a single quote and a batch."""
+    rows = _unpublished(ref, bands, basis).head(25)
+    assert len(rows) >= 25
+    frame = pd.DataFrame({"hospital": rows["ccn"], "coverage": "self_pay", "site": "hopd"})
+    out = quote_frame(frame)
+    kind = "billed" if basis == "billed" else "allowed"
+    for (_, r), (_, o) in zip(rows.iterrows(), out.iterrows()):
+        q = quote(Scenario(hospital=r["ccn"], coverage="self_pay", site="hopd"))
+        fac = _facility(q)
+        expected = [round(fac["medicare"] * r[lvl], 2) for lvl in ("low", "typical", "high")]
+        assert [fac[kind][lvl] for lvl in ("low", "typical", "high")] == pytest.approx(expected, abs=0.011)
+        assert [o[f"facility_{kind}_{lvl}"] for lvl in ("low", "typical", "high")] == [
+            fac[kind][lvl] for lvl in ("low", "typical", "high")]
+        if basis == "cash":
+            assert q.to_dict()["hospital"]["band"] == "health_system"
+            assert any("health system" in w["message"] for w in q.to_dict()["warnings"])
+
+
+def test_a_hospital_with_no_system_evidence_keeps_the_local_range(ref, bands):
+    h = hosp.hospitals(ref)
+    lone = h[(h["publishes_prices"] == "N") & ~h["ccn"].isin(bands["ccn"])]["ccn"].iloc[0]
+    q = quote(Scenario(hospital=lone, coverage="self_pay", site="hopd")).to_dict()
+    assert q["hospital"]["band"] == "local"
+
+
+@pytest.mark.parametrize(("key", "cross_validate"), [
+    ("baseline_state_quantiles", mm.cross_validate_state_quantiles), ("hospital_aware_system", sb.cross_validate)])
+def test_metadata_reports_the_cross_validation(ref, evidence, key, cross_validate):
+    """The per-state-quantile baseline and the system band, each on its folds, as metadata.json says."""
+    meta = ref.metadata["hospital_facility_model"]["bases"]
+    s = mm.coverage_summary(cross_validate(evidence, k=10, seed=0)).set_index("basis")
+    for basis in ("billed", "cash"):
+        got = meta[basis][key]
+        assert got["cv_coverage_10_90"] == pytest.approx(s.loc[basis, "coverage"], abs=1e-4)
+        assert got["cv_median_width_high_over_low"] == pytest.approx(s.loc[basis, "median_width"], abs=1e-3)
+
+
+def test_the_bands_against_the_baseline(ref):
+    """Out of sample the state band holds at least as many unseen hospitals as the per-state quantiles;
+    the system band is honest (77-92% inside) and narrower than both."""
+    meta = ref.metadata["hospital_facility_model"]["bases"]
+    for basis in ("billed", "cash"):
+        base, system = meta[basis]["baseline_state_quantiles"], meta[basis]["hospital_aware_system"]
+        assert meta[basis]["cv_coverage_10_90"] >= base["cv_coverage_10_90"]
+        assert 0.77 <= system["cv_coverage_10_90"] <= 0.92
+        assert system["cv_median_width_high_over_low"] < base["cv_median_width_high_over_low"]
+        assert system["cv_median_width_high_over_low"] < meta[basis]["cv_median_width_high_over_low"]
+
+
+def _synthetic(system_sd: float, seed: int) -> pd.DataFrame:
+    """Four states, 60 systems of four chargemasters each, prices around 3x Medicare."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for s in range(60):
+        w = system_sd * rng.standard_normal()
+        for c in range(4):
+            rows.append({"ccn": f"{s:03d}{c}", "state": "ABCD"[c], "system_id": f"sys{s}",
+                         "chargemaster_id": f"{s:03d}{c}", "medicare_rate": 600.0,
+                         "gross_charge": 600.0 * math.exp(1.1 + w + 0.4 * rng.standard_normal())})
+    return pd.DataFrame(rows)
+
+
+def test_a_system_priced_high_lifts_its_hospitals_band():
+    obs = _synthetic(0.8, 3)
+    state = mm.fit_state_model(obs, "gross_charge", "billed")
+    system = sb.fit(obs, state, "billed")
+    assert system.tau2 == pytest.approx(0.64, rel=0.4)
+    assert system.sigma2 == pytest.approx(0.16, rel=0.4)
+    b = sb.bands(obs, state, system).set_index("ccn")
+    own = obs.groupby("system_id")["gross_charge"].transform(lambda x: np.log(x).mean())
+    high_sys = obs.loc[own.idxmax(), "ccn"]
+    low_sys = obs.loc[own.idxmin(), "ccn"]
+    assert b.loc[high_sys, "typical"] > 2 * b.loc[low_sys, "typical"]
+    # The system band is narrower than the state band when systems explain the prices.
+    assert math.log(b["high"].iloc[0] / b["low"].iloc[0]) < math.log(state.multiples[2] / state.multiples[0])
+
+
+def test_systems_that_do_not_differ_add_nothing():
+    obs = _synthetic(0.0, 4)
+    state = mm.fit_state_model(obs, "gross_charge", "billed")
+    system = sb.fit(obs, state, "billed")
+    b = sb.bands(obs, state, system)
+    assert (b["credibility"] < 0.5).all()
+    spread = np.log(b["typical"]).std()
+    assert spread < 0.15
