@@ -58,7 +58,7 @@ def encode_frame(df: pd.DataFrame, ref: RefData) -> tuple[pipeline.Inputs, Check
                    0, len(YEARS) - 1)
     as_int = lambda f: _as_int(_filled(num[f], 0))  # noqa: E731
     inp = pipeline.Inputs(
-        year=year, loc=c.loc, state=c.state, wage_area=c.wage_area, code=billed_code, site=idx["site"],
+        year=year, loc=c.loc, state=c.state, code=billed_code, site=idx["site"],
         sedation=idx["sedation"], sed_minutes=as_int("sedation_minutes"),
         anes_minutes=as_int("anesthesia_minutes"), coverage=idx["coverage"],
         net_out=idx["network"] == 1, anes_out=anes_net == 1,
@@ -78,7 +78,7 @@ def encode_frame(df: pd.DataFrame, ref: RefData) -> tuple[pipeline.Inputs, Check
         oon_oop_met=_filled(num["oon_oop_met"], 0.0),
         copay_instead=idx["copay_timing"] == COPAY_TIMING.index("instead_of_deductible"),
         grandfathered=idx["grandfathered"] == 1, hdhp=idx["hdhp"] == 1, qmb=idx["qmb"] == 1,
-        **_hospital_inputs(checked, billed_code, ref),
+        **({"wage_area": c.wage_area} | _hospital_inputs(checked, billed_code, ref)),
     )
     return inp, checked
 
@@ -98,8 +98,10 @@ def _hospital_inputs(c: Checked, billed_code: np.ndarray, ref: RefData) -> dict[
     ccns = _texts(c, "hospital")
     codes = np.asarray(PROCEDURE_CODES, dtype=object)[np.asarray(billed_code)]
     cash, gross, neg = named_hospital.encode(ccns, codes, _texts(c, "payer"), ref)
+    area = named_hospital.hospital_wage_areas(ccns, ref)
     return {"hospital_cash": cash, "hospital_gross": gross, "hospital_negotiated": neg,
-            "hospital_band": named_hospital.encode_bands(ccns, ref)}
+            "hospital_band": named_hospital.encode_bands(ccns, ref),
+            "wage_area": np.where(area >= 0, area, c.cols.wage_area)}
 
 
 def _filled(v: np.ndarray, fill: float) -> np.ndarray:

@@ -177,6 +177,10 @@ def quote(sc: Scenario, ref: RefData | None = None) -> Quote:
         place = geography.resolve(ref, sc.zip, sc.locality, sc.state)
     except geography.PlaceError as e:
         raise ScenarioError([e.error]) from None
+    if sc.hospital:  # the facility's rate is wage-adjusted where the hospital is
+        area = int(named_hospital.hospital_wage_areas(np.array([str(sc.hospital).strip().upper()], dtype=object),
+                                                     ref)[0])
+        place = replace(place, wage_area=area) if area >= 0 else place
     res = pipeline.run(ref, encode(sc, place, ref))
     names = {code: _(name) for code, name in code_names(ref).items()}
     sh = res.shares

@@ -20,6 +20,8 @@ from estimator.common.errors import InputError
 from estimator.planning.nearby import KM_PER_MILE, OUTPATIENT_TYPES, display_name, hospitals_near, local_hospital_range
 from estimator.quote import quote
 from estimator.reference import hospitals as hosp
+from estimator.reference.named_hospital import hospital_zips, system_band
+from estimator.reference.tables import load
 from estimator.scenario import Scenario
 
 from .conftest import ROOT
@@ -87,7 +89,18 @@ def test_a_hospital_without_prices_gets_the_local_range():
     q = quote(sc.changed(site="hopd"))
     fac = next(c for c in q.components if c["name"] == "facility")
     assert local["cash"] == pytest.approx((fac["allowed"]["low"], fac["allowed"]["high"]))
-    np.testing.assert_allclose(silent["facility_allowed_typical"], fac["allowed"]["typical"])
+    # Each silent hospital is priced as a quote naming it is: on its health system's band where it has
+    # one, else on the local range, wage-adjusted where the hospital is.
+    named = [next(c for c in quote(sc.changed(site="hopd", hospital=ccn)).components
+                  if c["name"] == "facility")["allowed"]["typical"] for ccn in silent["ccn"]]
+    np.testing.assert_allclose(silent["facility_allowed_typical"], named)
+    ref = load()
+    here = ref.zip_wage_area[int(DOTHAN)]
+    plain = [ccn for ccn in silent["ccn"] if system_band(ccn, "cash") is None
+             and ref.zip_wage_area[int(hospital_zips(ref)[ccn])] == here]
+    assert plain
+    plain_typical = silent.set_index("ccn").loc[plain, "facility_allowed_typical"]
+    np.testing.assert_allclose(plain_typical, fac["allowed"]["typical"])
     assert local["gross"][0] < local["gross"][1]
 
 

@@ -88,6 +88,9 @@ def test_crosswalk_follows_the_delineation() -> None:
     assert zw.loc["35203", ["county", "area", "area_kind"]].tolist() == ["Jefferson County", "13820", "metropolitan"]
     # Covington County, AL (Andalusia) is micropolitan: Medicare treats it as rural Alabama (01).
     assert zw.loc["36420", ["area", "area_kind"]].tolist() == ["01", "rural"]
+    # Names that differ only by the words for the county's kind still match OMB's.
+    assert zw.loc["99501", "area"] == "11260"  # "Municipality of Anchorage" = Anchorage Municipality
+    assert zw.loc["00901", "area"] == "41980"  # "San Juan" = San Juan Municipio
     areas = pd.read_csv(data_dir() / "wage_index_areas.csv", dtype=str)
     for year, g in areas.groupby("year"):
         assert set(zw["area"]) <= set(g["area"]), year
@@ -128,3 +131,21 @@ def test_words_say_which_area_was_used() -> None:
     assert "wage_area_unknown" in codes
     office = quote(Scenario(zip=f"{none:05d}", site="office")).to_dict()
     assert not any(w["code"].startswith("wage_area") for w in office["warnings"])
+
+
+def test_a_named_hospital_is_wage_adjusted_where_it_is() -> None:
+    """A patient from Manhattan naming an Alabama hospital: its facility rate uses the hospital's area,
+    in a single quote and a batch alike."""
+    ref = load()
+    from estimator.reference.named_hospital import hospital_zips
+
+    ccn = next(c for c, z in sorted(hospital_zips(ref).items()) if ref.zip_wage_area[int(z)] >= 0
+               and ref.wage_areas[ref.zip_wage_area[int(z)]] != "35614")
+    at_home = _facility_medicare(quote(Scenario(hospital=ccn, site="hopd", coverage="medicare")))
+    visiting = _facility_medicare(quote(Scenario(hospital=ccn, zip="10001", site="hopd", coverage="medicare")))
+    assert visiting == at_home
+    out = quote_frame(pd.DataFrame({"hospital": [ccn, ccn], "zip": ["10001", None], "site": "hopd",
+                                    "coverage": "medicare"}))
+    assert out["facility_allowed_typical"].tolist() == [at_home, at_home]
+    manhattan = _facility_medicare(quote(Scenario(zip="10001", site="hopd", coverage="medicare")))
+    assert manhattan != at_home

@@ -18,8 +18,9 @@ q_sys the 10th / 50th / 90th weighted percentiles of the same prediction made fo
 of a multi-chargemaster system with its own chargemaster left out (each chargemaster counted once).
 A hospital with no other chargemaster in its system keeps the state band.
 
-Out of sample (``cross_validate``) whole chargemasters are held out, never a system: a named hospital
-that publishes nothing is a hospital whose siblings do. Units: multiples of Medicare (dimensionless).
+Out of sample (``cross_validate``) whole chargemasters are held out (with every hospital and state
+that shares one), never a system: a named hospital that publishes nothing is a hospital whose
+siblings do. Units: multiples of Medicare (dimensionless).
 """
 
 from __future__ import annotations
@@ -42,15 +43,18 @@ class SystemModel:
     tau2: float
     sigma2: float
     q: np.ndarray
-    units: pd.DataFrame  # state, chargemaster_id, system, d: the chargemasters behind the effects
+    units: pd.DataFrame  # chargemaster_id, system, d: the chargemasters behind the effects
 
 
 def _units(obs: pd.DataFrame, state: mm.StateModel, column: str) -> pd.DataFrame:
-    """One row per chargemaster of a named system: its mean d = y - mu - u_state."""
+    """One row per chargemaster of a named system (one, whatever states its hospitals are in): its
+    mean d = y - mu - u_state, the state effect estimated without the chargemaster itself (as for a
+    hospital the state model never saw)."""
     d = mm._observations(obs, column)  # noqa: SLF001
+    loo = mm._loo_effect(d, mm._units(d), state.mu, state.tau2, state.sigma2)  # noqa: SLF001
+    d = d.assign(d=d["y"] - state.mu - loo)
     d = d[d["system_id"].fillna("") != ""]
-    d = d.assign(d=d["y"] - state.mu - state.effect(d["state"]))
-    return d.groupby(["state", "chargemaster_id"]).agg(d=("d", "mean"), system=("system_id", "first")).reset_index()
+    return d.groupby("chargemaster_id").agg(d=("d", "mean"), system=("system_id", "first")).reset_index()
 
 
 def _loo(units: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -90,8 +94,7 @@ def bands(hospitals: pd.DataFrame, state: mm.StateModel, system: SystemModel) ->
     own = h["chargemaster_id"].where(h["chargemaster_id"].fillna("") != "", h["ccn"])
     u = system.units
     by_sys = u.groupby("system")["d"].agg(["sum", "size"])
-    mine = pd.MultiIndex.from_arrays([h["state"], own])
-    own_d = u.set_index(["state", "chargemaster_id"])["d"].reindex(mine).to_numpy()
+    own_d = u.set_index("chargemaster_id")["d"].reindex(own).to_numpy()
     has_own = ~np.isnan(own_d)
     total = h["system_id"].map(by_sys["sum"]).fillna(0.0).to_numpy() - np.where(has_own, own_d, 0.0)
     count = h["system_id"].map(by_sys["size"]).fillna(0).to_numpy(float) - has_own
@@ -109,7 +112,7 @@ def cross_validate(obs: pd.DataFrame, k: int = 10, seed: int = 0) -> pd.DataFram
     """Out of sample, chargemaster by chargemaster: each fold's chargemasters are held out, the state
     and system models fitted on the rest, and each held-out hospital whose system keeps another
     chargemaster in training is predicted from it. Columns as market_model.cross_validate."""
-    key = obs["state"].astype(str) + ":" + obs["chargemaster_id"].astype(str)
+    key = obs["chargemaster_id"].astype(str)
     names = np.array(sorted(key.unique()))
     np.random.default_rng(seed).shuffle(names)
     fold_of = {n: i % k for i, n in enumerate(names)}

@@ -11,7 +11,9 @@ area. The chain, all from public files:
   the package lists, and ZIPs CMS splits across Medicare localities by ZIP+4 are flagged ``split``;
 * county -> CBSA: OMB's delineation file as NBER republishes it
   (reference/cms/geography/cbsa2fipsxw.csv, the 2018/2020 vintage); county names are matched after
-  folding accents, case and punctuation;
+  folding accents, case and punctuation, then without the words for the county's kind ("Municipality
+  of Anchorage", "San Juan" for "San Juan Municipio") where that leaves one county of the state. A
+  county that matches no metropolitan county is taken as rural;
 * CBSA -> wage index: CMS's CY2025 and CY2026 ASC wage index files (reference/cms/asc/), the first
   value where a file lists an area twice.
 
@@ -40,6 +42,23 @@ def _fold(name: str) -> str:
     """A county name for matching: no accents, case, spaces or punctuation ("Doña Ana" = "Dona Ana")."""
     ascii_name = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode()
     return "".join(ch for ch in ascii_name.lower() if ch.isalnum())
+
+
+#: Words that name the kind of county rather than the county ("Municipality of Anchorage" is OMB's
+#: "Anchorage Municipality", "San Juan" its "San Juan Municipio").
+_KIND_WORDS = ("cityandboroughof", "municipalityof", "cityandborough", "censusarea", "municipality", "municipio",
+               "borough", "parish", "county")
+
+
+def _core(name: str) -> str:
+    """A folded county name without the words for its kind."""
+    core = _fold(name)
+    for word in _KIND_WORDS:
+        if core.startswith(word) and len(core) > len(word):
+            core = core[len(word):]
+        if core.endswith(word) and len(core) > len(word):
+            core = core[:-len(word)]
+    return core
 
 
 def wage_index_areas(reference: Path) -> pd.DataFrame:
@@ -76,6 +95,13 @@ def zip_wage_areas(reference: Path, zips: pd.DataFrame, state_names: dict[str, s
     metro = delineation[delineation["metropolitanmicropolitanstatis"] == METRO]
     metro_area = dict(zip(zip(metro["state"], metro["countycountyequivalent"].map(_fold)),
                           metro["metrodivisioncode"].fillna(metro["cbsacode"])))
+    # The same without the kind words, where that leaves one county of the state (not Virginia's
+    # Fairfax County and Fairfax city, say).
+    cores = delineation.assign(core=delineation["countycountyequivalent"].map(_core))
+    unique = cores.groupby(["state", "core"])["core"].transform("size") == 1
+    by_core = cores[unique & (cores["metropolitanmicropolitanstatis"] == METRO)]
+    metro_core = dict(zip(zip(by_core["state"], by_core["core"]),
+                          by_core["metrodivisioncode"].fillna(by_core["cbsacode"])))
     in_every_year = set.intersection(*(set(g["area"]) for _, g in areas.groupby("year")))
     rural_area = {state_names.get(str(n).upper()): a
                   for a, n in areas.loc[areas["rural"] == "yes", ["area", "area_name"]].itertuples(index=False)}
@@ -87,7 +113,7 @@ def zip_wage_areas(reference: Path, zips: pd.DataFrame, state_names: dict[str, s
     z = z[z["state"] == z["zip_state"]]  # a ZIP the two files place in different states: left out
     rows = []
     for r in z.itertuples(index=False):
-        area = metro_area.get((r.state, _fold(r.county)))
+        area = metro_area.get((r.state, _fold(r.county)), metro_core.get((r.state, _core(r.county))))
         if area is not None:
             if area not in in_every_year:
                 continue  # an area of the 2020 delineation that CMS's 2023-based files no longer list

@@ -107,6 +107,16 @@ def _zips(folder: str) -> dict[str, str]:
     return {c: z[:5] for c, z in zip(h["ccn"], h["zip"].fillna(""), strict=True) if len(z) >= 5}
 
 
+def hospital_wage_areas(ccns: np.ndarray, ref: RefData) -> np.ndarray:
+    """The wage-index area of each named hospital's ZIP code (positions in RefData.wage_areas; -1 for no
+    hospital or no area): a named hospital's facility rate is wage-adjusted where the hospital is."""
+    zips = hospital_zips(ref)
+    codes, uniq = pd.factorize(np.asarray(ccns, dtype=object))
+    per = np.array([int(ref.zip_wage_area[int(zips[c])]) if zips.get(c, "").isdigit() else -1 for c in uniq]
+                   + [-1], dtype=np.int64)
+    return per[codes]
+
+
 def _match(names: pd.Series, payer: str) -> pd.Series:
     return names.fillna("").astype(str).str.strip().str.casefold() == payer.strip().casefold()
 

@@ -596,7 +596,7 @@ def warnings(sc: Scenario, place: Place, res: Result, ref: RefData,
                         "ZIP+4 (e.g. {zip}-1234) to price your own.").format(
                           zip=place.query, localities=named, locality=place.locality.label, amount=usd(here),
                           low=usd(lo), high=usd(hi), spread=usd(hi - lo))))
-    if sc.site != "office" and place.matched_by == "zip":
+    if sc.site != "office" and place.matched_by == "zip" and not sc.hospital:  # else: where the hospital is
         out += _wage_area_warnings(sc, place, ref)
     if place.ambiguous and place.matched_by == "state":
         out.append(_w("locality_approximate", "info",
@@ -617,8 +617,10 @@ def _wage_area_warnings(sc: Scenario, place: Place, ref: RefData) -> list[dict]:
     if place.wage_area < 0:
         return [_w("wage_area_unknown", "info",
                    _("No wage-index area is known for ZIP code {zip} (its county is not in the project's ZIP data, "
-                     "or its metropolitan area is not in CMS's current list), so the facility's Medicare rate uses "
-                     "the wage index set for {locality} rather than your own area's.").format(
+                     "or its metropolitan area was redrawn after the county file the project uses), so the "
+                     "facility's Medicare rate uses the wage level set for {locality} (for a surgery center the "
+                     "locality's wage index, for a hospital its practice-expense index) rather than the area's "
+                     "own.").format(
                        zip=zip5, locality=place.locality.label))]
     if not ref.zip_plus4[int(zip5)]:
         return []
@@ -717,14 +719,15 @@ def named_hospital(sc: Scenario, hp: object, res: Result) -> tuple[dict, str, st
     info["band"] = "health_system" if system is not None and info["figure"] is None else "local"
     if uses_own and info["figure"] is None and system is not None:
         warning = _w("hospital_price_not_published", "warning",
-                     ngettext("{hospital} publishes no {basis} for code {code}: the facility fee is the range its "
-                              "health system's prices point to ({count} other price file of the system), {range}.",
-                              "{hospital} publishes no {basis} for code {code}: the facility fee is the range its "
-                              "health system's prices point to ({count} other price files of the system), "
-                              "{range}.", system.chargemasters).format(
+                     ngettext("{hospital} publishes no {basis} for code {code}: the facility fee is a range "
+                              "estimated from its health system's published prices ({count} other price file of the "
+                              "system), {range}.",
+                              "{hospital} publishes no {basis} for code {code}: the facility fee is a range "
+                              "estimated from its health system's published prices ({count} other price files of "
+                              "the system), {range}.", system.chargemasters).format(
                          hospital=where, basis=words, code=sc.billed_code, count=system.chargemasters, range=local))
-        step = _("Facility fee at {hospital}: it publishes no {basis} for code {code}, so the range its health "
-                 "system's other hospitals publish is used ({range}).").format(
+        step = _("Facility fee at {hospital}: it publishes no {basis} for code {code}, so a range estimated from "
+                 "the prices its health system's other hospitals publish is used ({range}).").format(
                      hospital=where, basis=words, code=sc.billed_code, range=local)
     elif uses_own and info["figure"] is None:
         warning = _w("hospital_price_not_published", "warning",
@@ -743,12 +746,13 @@ def named_hospital(sc: Scenario, hp: object, res: Result) -> tuple[dict, str, st
             hospital=where, what=what, origin=origin_words, dated=dated_words)
     else:
         dated_words = (_("file dated {date}").format(date=hp.file_date) if hp.file_date else _("file undated"))
+        charge = res.billed[FACILITY, :, 0]
         step = (_("Facility fee at {hospital}: {basis}; its published gross charge {amount} is the billed amount "
                   "({dated}).") if not np.isnan(hp.gross) else
-                _("Facility fee at {hospital}: {basis}; its published gross charge (not published) is the billed "
-                  "amount ({dated}).")).format(hospital=where, basis=words,
+                _("Facility fee at {hospital}: {basis}; it publishes no gross charge, so its charge is estimated, "
+                  "{range} ({dated}).")).format(hospital=where, basis=words,
                                                amount=usd(hp.gross) if not np.isnan(hp.gross) else "",
-                                               dated=dated_words)
+                                               range=between(float(charge[0]), float(charge[2])), dated=dated_words)
     source = (f"{who}, CCN {hp.ccn}: {'imported' if hp.origin == IMPORTED else 'published'} hospital price file "
               f"({dated}){': ' + hp.source if hp.source else ''}; {basis} for code {sc.billed_code}.")
     return info, step, source, warning
