@@ -278,6 +278,16 @@ def folds(obs: pd.DataFrame, k: int, seed: int = 0) -> np.ndarray:
     return group.map(fold_of).to_numpy()
 
 
+def scored(price: np.ndarray, band: np.ndarray, below: np.ndarray | None = None,
+           above: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Held-out prices against their (n, 3) bands in dollars: observed, low, typical, high, inside,
+    below, above (shares: 1 or 0 for one figure, unless given) and width (high / low)."""
+    below = (price < band[:, 0]).astype(float) if below is None else below
+    above = (price > band[:, 2]).astype(float) if above is None else above
+    return {"observed": price, "low": band[:, 0], "typical": band[:, 1], "high": band[:, 2],
+            "inside": 1.0 - below - above, "below": below, "above": above, "width": band[:, 2] / band[:, 0]}
+
+
 def cross_validate(obs: pd.DataFrame, k: int = 10, seed: int = 0,
                    plans: pd.DataFrame | None = None) -> pd.DataFrame:
     """Out-of-sample bands: for each fold, fit on the other folds and predict the held-out hospitals.
@@ -307,9 +317,7 @@ def cross_validate(obs: pd.DataFrame, k: int = 10, seed: int = 0,
             rows.append(pd.DataFrame({
                 "ccn": t["ccn"].to_numpy(), "state": t["state"].to_numpy(),
                 "hospital_type": t["hospital_type"].to_numpy(), "chargemaster_id": t["chargemaster_id"].to_numpy(),
-                "basis": basis, "fold": i, "observed": price, "low": band[:, 0], "typical": band[:, 1],
-                "high": band[:, 2], "inside": 1.0 - below - above, "below": below, "above": above,
-                "width": band[:, 2] / band[:, 0]}))
+                "basis": basis, "fold": i, **scored(price, band, below, above)}))
     return pd.concat(rows, ignore_index=True)
 
 
@@ -329,11 +337,7 @@ def cross_validate_state_quantiles(obs: pd.DataFrame, k: int = 10, seed: int = 0
                          for st, g in train.groupby("state") if g["chargemaster_id"].nunique() >= 3}
             q = np.array([per_state.get(st, national) for st in test["state"]])
             band = np.exp(q) * test[["medicare_rate"]].to_numpy()
-            price = test[COLUMNS[basis]].to_numpy()
-            below, above = (price < band[:, 0]).astype(float), (price > band[:, 2]).astype(float)
-            rows.append(pd.DataFrame({"basis": basis, "fold": i, "observed": price, "low": band[:, 0],
-                                      "high": band[:, 2], "inside": 1.0 - below - above, "below": below,
-                                      "above": above, "width": band[:, 2] / band[:, 0]}))
+            rows.append(pd.DataFrame({"basis": basis, "fold": i, **scored(test[COLUMNS[basis]].to_numpy(), band)}))
     return pd.concat(rows, ignore_index=True)
 
 

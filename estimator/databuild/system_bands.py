@@ -67,21 +67,11 @@ def fit(obs: pd.DataFrame, state: mm.StateModel, basis: str) -> SystemModel:
     """The system level for ``basis`` (billed or cash) on top of the fitted state model."""
     units = _units(obs, state, BASES[basis])
     multi = units[units.groupby("system")["d"].transform("size") >= 2]
-    g = multi.groupby("system")["d"]
-    n = g.size().to_numpy(float)
-    within = float(((multi["d"] - g.transform("mean")) ** 2).sum()) / max(len(multi) - len(n), 1)
-    between = float((n * (g.mean().to_numpy() - multi["d"].mean()) ** 2).sum())
-    denom = len(multi) - (n ** 2).sum() / max(len(multi), 1)
-    tau2 = max(0.0, (between - (len(n) - 1) * within) / denom) if denom > 0 else 0.0
-    s, m = _loo(multi)
-    effect = shrunk(s, m, tau2, within)
+    # The one-way random-effects moments of the state model, with systems as the groups.
+    _, tau2, within = mm._moments(multi.rename(columns={"d": "y", "system": "state"}))  # noqa: SLF001
+    effect, _ = mm._shrunk(*_loo(multi), tau2, within)  # noqa: SLF001
     q = mm.weighted_quantiles(multi["d"].to_numpy() - effect, np.ones(len(multi)), mm.QUANTILES)
     return SystemModel(basis, tau2, within, q, units)
-
-
-def shrunk(total: np.ndarray, count: np.ndarray, tau2: float, sigma2: float) -> np.ndarray:
-    """The system effect from the sum and count of its other chargemasters' d."""
-    return mm._shrunk(total, count, tau2, sigma2)[0]  # noqa: SLF001
 
 
 def bands(hospitals: pd.DataFrame, state: mm.StateModel, system: SystemModel) -> pd.DataFrame:
@@ -100,8 +90,8 @@ def bands(hospitals: pd.DataFrame, state: mm.StateModel, system: SystemModel) ->
     count = h["system_id"].map(by_sys["size"]).fillna(0).to_numpy(float) - has_own
     keep = count >= 1
     h, total, count = h[keep], total[keep], count[keep]
-    z = np.where(count > 0, count * system.tau2 / (count * system.tau2 + system.sigma2), 0.0)
-    level = state.mu + state.effect(h["state"]) + shrunk(total, count, system.tau2, system.sigma2)
+    effect, z = mm._shrunk(total, count, system.tau2, system.sigma2)  # noqa: SLF001
+    level = state.mu + state.effect(h["state"]) + effect
     b = np.exp(level[:, None] + system.q[None, :])
     return pd.DataFrame({"ccn": h["ccn"].to_numpy(), "basis": system.basis, "low": b[:, 0].round(4),
                          "typical": b[:, 1].round(4), "high": b[:, 2].round(4),
@@ -129,13 +119,9 @@ def cross_validate(obs: pd.DataFrame, k: int = 10, seed: int = 0) -> pd.DataFram
             if band.empty:
                 continue
             tt = t.iloc[band["ccn"].astype(int).to_numpy()]
-            lo, hi = band["low"].to_numpy() * tt["medicare_rate"].to_numpy(), band["high"].to_numpy() * tt[
-                "medicare_rate"].to_numpy()
-            price = tt[column].to_numpy()
-            below, above = (price < lo).astype(float), (price > hi).astype(float)
-            rows.append(pd.DataFrame({"basis": basis, "fold": i, "state": tt["state"].to_numpy(), "observed": price,
-                                      "low": lo, "high": hi, "inside": 1.0 - below - above, "below": below,
-                                      "above": above, "width": hi / lo,
+            dollars = band[["low", "typical", "high"]].to_numpy() * tt[["medicare_rate"]].to_numpy()
+            rows.append(pd.DataFrame({"basis": basis, "fold": i, "state": tt["state"].to_numpy(),
+                                      **mm.scored(tt[column].to_numpy(), dollars),
                                       "chargemasters": band["chargemasters"].to_numpy()}))
     return pd.concat(rows, ignore_index=True)
 
