@@ -191,13 +191,13 @@ def fee_ranges(ev: HospitalEvidence, figures: dict[tuple[str, int | None], Figur
         "commercial": (hopd["commercial"][0] * asc_scale,
                        f"hospital band scaled by RAND's ASC-to-hospital price ratio "
                        f"({f['rand_asc_pct'].value:.0f}% / {f['rand_hopd_pct'].value:.0f}% of Medicare)",
-                       f"{MRF_SOURCE}; {f['rand_asc_pct'].source}"),
+                       f"{hopd['commercial'][2]}; {f['rand_asc_pct'].source}"),
         "billed": (hopd["billed"][0], "assumed: same charge-to-Medicare multiples as hospitals "
-                   "(no surgery-center charge data in the reference)", MRF_SOURCE),
+                   "(no surgery-center charge data in the reference)", hopd["billed"][2]),
         "cash": (hopd["cash"][0], "assumed: same cash-to-Medicare multiples as hospitals "
-                 "(no surgery-center cash-price data in the reference)", MRF_SOURCE),
+                 "(no surgery-center cash-price data in the reference)", hopd["cash"][2]),
         "medicaid": (hopd["medicaid"][0], "assumed: same Medicaid-to-Medicare multiples as hospitals",
-                     MRF_SOURCE),
+                     hopd["medicaid"][2]),
     }
     phys_billed = lognormal_band(f["physician_charge_ratio_median"].value,
                                  f["physician_charge_ratio_p25"].value,

@@ -569,6 +569,9 @@ def warnings(sc: Scenario, place: Place, res: Result, ref: RefData,
                         "about {not_met} if it is not yet met, about {met} if it is already met. Your insurer's app "
                         "or latest Explanation of Benefits shows what is left.").format(
                           not_met=usd(float(not_met)), met=usd(float(met)))))
+    evidence = _negotiated_evidence(sc, place, res, ref)
+    if evidence:
+        out.append(evidence)
     if sc.coverage == "medicare_advantage":
         out.append(_w("medicare_advantage_rules", "info",
                       _("Medicare Advantage plans pay Medicare's rates but set their own copays, coinsurance "
@@ -608,6 +611,33 @@ def warnings(sc: Scenario, place: Place, res: Result, ref: RefData,
     for note in year_estimates(sc, place, ref):
         out.append(_w("year_estimate", "info", note))
     return out
+
+
+def _negotiated_evidence(sc: Scenario, place: Place, res: Result, ref: RefData) -> dict[str, str] | None:
+    """How much published evidence the commercial in-network facility band rests on: the hospitals
+    that publish rates per insurer (data/metadata.json, the commercial basis of the facility model;
+    data/regional_factors.csv, the state's count). None where the band is not used: another coverage,
+    an office visit, the facility out of network, an entered allowed amount, a named hospital (its own
+    rate, or its own words), or a visit priced as self-pay."""
+    if (sc.coverage != "commercial" or sc.site == "office" or sc.network == "out" or sc.hospital
+            or sc.allowed is not None or sc.allowed_facility is not None or res.noncovered[0]):
+        return None
+    model = ref.metadata["hospital_facility_model"]["bases"]["commercial"]
+    rf = ref.frames["regional_factors"]
+    here = rf.loc[(rf["state"] == place.state) & (rf["component"] == "facility") & (rf["basis"] == "commercial"),
+                  "chargemasters"]
+    local = int(here.iloc[0]) if len(here) else 0
+    counts = (ngettext("{local} of them from {state}", "{local} of them from {state}", local).format(
+        local=local, state=place.state) if local else _("none from {state}").format(state=place.state))
+    site = (_("Surgery centers publish no prices: the range is the hospitals' range scaled by a published ratio "
+              "of surgery-center to hospital prices.") if sc.site == "asc" else
+            _("The range is how far their rates sit above Medicare's, moved to {state}'s level by its hospitals' "
+              "published gross charges.").format(state=place.state))
+    return _w("negotiated_rate_evidence", "info",
+              _("Your plan's negotiated facility rate is estimated: only {hospitals} hospitals publish their rates per "
+                "insurer for these codes, in {files} price files ({counts}). {site} The evidence is thin, so the "
+                "range is wide; your plan or the facility can tell you the rate itself.").format(
+                  hospitals=model["hospitals"], files=model["chargemasters"], counts=counts, site=site))
 
 
 def _wage_area_warnings(sc: Scenario, place: Place, ref: RefData) -> list[dict]:
