@@ -158,12 +158,14 @@ def quote_arrays(inp: pipeline.Inputs, ref: RefData, threads: int = 2) -> np.nda
     return out
 
 
-def quote_frame(df: pd.DataFrame, ref: RefData | None = None, keep_inputs: bool = True) -> pd.DataFrame:
-    """Quote every row of ``df``. Adds status, error, locality_key, billed_code and the result columns."""
+def quote_frame(df: pd.DataFrame, ref: RefData | None = None, keep_inputs: bool = True,
+                threads: int = 2) -> pd.DataFrame:
+    """Quote every row of ``df``. Adds status, error, locality_key, billed_code and the result columns.
+    ``threads``: how many cores the engine's chunks run on (1 in a cluster worker that has one)."""
     ref = ref or load()
     inp, checked = encode_frame(df, ref)
     bad = checked.bad
-    values = quote_arrays(inp, ref)
+    values = quote_arrays(inp, ref, threads)
     values[:, bad] = np.nan
     # One column per row of ``values``, no copy (a 2-D block would be copied when joined to the rest).
     result = pd.DataFrame(dict(zip(output_columns(), values)), index=df.index, copy=False)

@@ -29,6 +29,7 @@ def test_no_import_cycles():
     ("estimator.pricing", "estimator.batch"), ("estimator.pricing", "estimator.frontdesk"),
     ("estimator.pricing", "estimator.cli"), ("estimator.inputs", "estimator.pricing"),
     ("estimator.reference", "estimator.pricing"), ("estimator.common", "estimator.inputs"),
+    ("estimator.pricing", "estimator.cluster"), ("estimator.batch", "estimator.cluster"),
 ])
 def test_a_lower_layer_never_imports_a_higher_one(lower, higher):
     """Data flows down the pipeline once: no stage reaches back up (e.g. pricing -> words)."""

@@ -46,7 +46,9 @@ OTHER_OPTIONS = {"input", "output", "prices", "documents", "scheduled", "service
                  # the quote log (estimator.cli.log_commands)
                  "save", "by", "patient_name", "patient_dob", "patient_ref", "app_role", "from", "to",
                  # the HTTP API (estimator.cli.api_commands)
-                 "host", "port", "workers", "name"}
+                 "host", "port", "workers", "name",
+                 # batch quoting past one machine (estimator.cluster)
+                 "engine", "scheduler", "partitions"}
 
 def option(field: str) -> str:
     """The command-line option for a scenario field: deductible_met -> --deductible-met."""
@@ -308,6 +310,11 @@ def cmd_gfe(args: argparse.Namespace) -> int:
 
 def cmd_batch(args: argparse.Namespace) -> int:
     """Quote every row of a CSV of scheduled cases; write the results as CSV."""
+    if args.engine:
+        return _batch_engine(args)
+    for name in ("scheduler", "partitions", "workers"):
+        if getattr(args, name) is not None:
+            raise ScenarioError([FieldError(name, "applies only with --engine local or --engine dask")])
     data = readers.read_file(args.input, "input", batch_csv.MAX_BYTES)
     df, notes = batch_csv.read_cases(data)
     prices = _prices(args.prices)
@@ -319,6 +326,29 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if args.documents:
         write_file("documents", args.documents, batch_csv.documents_zip(result, prices))
         print(f"wrote {args.documents}")
+    return 0
+
+
+def _batch_engine(args: argparse.Namespace) -> int:
+    """Scenario files of any size through quote_frame, partition by partition: on Dask (a cluster at
+    --scheduler, else a local one of --workers processes) or, with --engine local, in this process."""
+    from estimator.cluster import batch_quotes
+    from estimator.cluster.client import connect
+
+    for name, why in (("prices", "a clinic price list"), ("documents", "PDF summaries")):
+        if getattr(args, name):
+            raise ScenarioError([FieldError(name, f"{why} applies to a day's schedule (batch without --engine)")])
+    if args.engine == "local" and (args.scheduler or args.workers):
+        raise ScenarioError([FieldError("scheduler" if args.scheduler else "workers",
+                                        "applies only with --engine dask")])
+    if args.engine == "local":
+        summary = batch_quotes.quote_files(args.input, args.output, None, args.partitions)
+    else:
+        with connect(args.scheduler, args.workers) as client:
+            summary = batch_quotes.quote_files(args.input, args.output, client, args.partitions)
+    print(f"wrote {summary.output}: {summary.rows} rows, {summary.ok} quoted, {summary.errors} with errors "
+          f"({summary.partitions} partitions, {summary.seconds:.1f} s, "
+          f"{summary.rows / max(summary.seconds, 1e-9):,.0f} rows/s)")
     return 0
 
 
@@ -424,10 +454,23 @@ def build_parser() -> argparse.ArgumentParser:
     g.set_defaults(func=cmd_gfe)
 
     b = sub.add_parser("batch", help=cmd_batch.__doc__)
-    b.add_argument("input", help="the cases (CSV; columns as in the template)")
-    b.add_argument("-o", "--output", required=True, help="where to write the results (CSV)")
+    b.add_argument("input", help="the cases (CSV; columns as in the template); with --engine, a CSV or "
+                                 "Parquet file, a directory of them or a glob, of any size")
+    b.add_argument("-o", "--output", required=True,
+                   help="where to write the results (CSV); with --engine, a .csv file or a Parquet directory")
     b.add_argument("--prices", help="the clinic's price list (CSV)")
     b.add_argument("--documents", help="also write a ZIP of one-page PDF summaries here")
+    b.add_argument("--engine", choices=("local", "dask"),
+                   help="quote scenario files of any size with quote_frame's columns: in this process (local) "
+                        "or on Dask (dask)")
+    b.add_argument("--scheduler", help="with --engine dask: a running Dask scheduler's address "
+                                       "(e.g. tcp://10.0.0.5:8786); else a local cluster is started")
+    b.add_argument("--workers", type=int, metavar="N",
+                   help="with --engine dask and no --scheduler: worker processes of the local cluster "
+                        "(default: one per core)")
+    b.add_argument("--partitions", type=int, metavar="N",
+                   help="with --engine: split the input into N partitions (default: about 32 MiB of CSV each, "
+                        "or the Parquet files' row groups)")
     b.set_defaults(func=cmd_batch)
 
     d = sub.add_parser("gfe-deadline", help=cmd_deadline.__doc__)
