@@ -19,6 +19,7 @@ from estimator import gfe
 from estimator.cli import log_commands as cli_log
 from estimator.cli.api_commands import add_api_commands
 from estimator.cli.output import write_file
+from estimator.cli.payer_rate_commands import add_payer_rate_commands
 from estimator.common import i18n
 from estimator.common.i18n import _, ngettext
 from estimator.common.money import between, usd, usd_range
@@ -48,7 +49,9 @@ OTHER_OPTIONS = {"input", "output", "prices", "documents", "scheduled", "service
                  # the HTTP API (estimator.cli.api_commands)
                  "host", "port", "workers", "name",
                  # batch quoting past one machine (estimator.cluster)
-                 "engine", "scheduler", "partitions"}
+                 "engine", "scheduler", "partitions",
+                 # insurers' rate files (estimator.cli.payer_rate_commands)
+                 "inputs", "npi", "tin", "as_of", "rates"}
 
 def option(field: str) -> str:
     """The command-line option for a scenario field: deductible_met -> --deductible-met."""
@@ -502,6 +505,7 @@ def build_parser() -> argparse.ArgumentParser:
     hr.set_defaults(func=cmd_hospital_remove)
     cli_log.add_log_commands(sub, _Parser)
     add_api_commands(sub, _Parser)
+    add_payer_rate_commands(sub, _Parser)
     return parser
 
 

@@ -1,0 +1,69 @@
+"""A clinic's contracted prices from its imported TiC rates, as the clinic price list the front desk
+already reads (estimator.frontdesk.clinic_prices: payer, coverage, site, code, component, amount, note).
+
+- Only usable dollar prices (``excluded`` empty) for the four injection codes; sedation and
+  anesthesia codes have no line of their own in a price list.
+- Site from the place of service: 11 office, 22 and 19 hospital outpatient, 24 surgery center,
+  CSTM-00 (every place) or none written: any site (``*``). Component from the billing class:
+  professional, institutional = the facility fee, both = both.
+- A rate with a modifier (26, TC...) prices part of the service, not the whole: left out, and counted.
+- Where the clinic's providers have several rates for one line, the median is the price and the note
+  gives how many rates, the lowest and the highest, and the file date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from estimator.common.safe_csv import write_rows
+from estimator.reference.tables import PROCEDURE_CODES
+
+SITE_BY_POS = {"11": "office", "22": "hopd", "19": "hopd", "24": "asc", "CSTM-00": "*"}
+COMPONENTS_BY_CLASS = {"professional": ("professional",), "institutional": ("facility",),
+                       "both": ("professional", "facility")}
+HEADER = ("payer", "coverage", "site", "code", "component", "amount", "note")
+
+
+@dataclass(frozen=True)
+class Export:
+    """The price list (CSV text), its number of lines, and the rates left out with their reason."""
+
+    csv: str
+    lines: int
+    with_modifier: int
+    other_places: int
+
+
+def price_lines(rates: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
+    """(lines, rates with a modifier left out, rates at other places of service left out)."""
+    usable = rates[(rates["excluded"] == "") & rates["billing_code"].isin(PROCEDURE_CODES)]
+    modified = usable["modifiers"] != ""
+    usable = usable[~modified]
+    rows, other = [], 0
+    for r in usable.itertuples(index=False):
+        places = [p for p in r.place_of_service.split(";") if p] or ["CSTM-00"]
+        sites = {SITE_BY_POS[p] for p in places if p in SITE_BY_POS}
+        if not sites:
+            other += 1
+            continue
+        for site in sites:
+            for comp in COMPONENTS_BY_CLASS[r.billing_class]:
+                rows.append((r.payer, site, r.billing_code, comp, r.negotiated_rate, r.file_date))
+    frame = pd.DataFrame(rows, columns=["payer", "site", "code", "component", "amount", "file_date"])
+    lines = (frame.groupby(["payer", "site", "code", "component"], sort=True)
+             .agg(amount=("amount", "median"), n=("amount", "size"), low=("amount", "min"),
+                  high=("amount", "max"), file_date=("file_date", "max")).reset_index())
+    return lines, int(modified.sum()), other
+
+
+def clinic_price_list(rates: pd.DataFrame) -> Export:
+    """The price list of the clinic's imported rates."""
+    lines, modified, other = price_lines(rates)
+    out = []
+    for r in lines.itertuples(index=False):
+        spread = f"; {r.n} rates, lowest {r.low:.2f}, highest {r.high:.2f}" if r.n > 1 and r.low != r.high else ""
+        note = f"insurer's in-network file dated {r.file_date or 'unknown'}{spread}"
+        out.append((r.payer, "commercial", r.site, r.code, r.component, f"{r.amount:.2f}", note))
+    return Export(write_rows(HEADER, out), len(out), modified, other)
