@@ -14,10 +14,10 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 
-from estimator.inputs.fields import COPAY_TIMING, FIELDS, IMAGING
+from estimator.inputs.fields import COPAY_TIMING, COVERAGE, FIELDS, IMAGING
 from estimator.inputs.validation import Checked, check_frame
 from estimator.pricing import pipeline
-from estimator.reference import named_hospital
+from estimator.reference import named_hospital, payer_bands
 from estimator.reference.tables import COMPONENTS, LEVELS, PROCEDURE_CODES, YEARS, RefData, load
 
 CHUNK = 32_768
@@ -79,6 +79,7 @@ def encode_frame(df: pd.DataFrame, ref: RefData) -> tuple[pipeline.Inputs, Check
         copay_instead=idx["copay_timing"] == COPAY_TIMING.index("instead_of_deductible"),
         grandfathered=idx["grandfathered"] == 1, hdhp=idx["hdhp"] == 1, qmb=idx["qmb"] == 1,
         **({"wage_area": c.wage_area} | _hospital_inputs(checked, billed_code, ref)),
+        payer_band=_payer_band(checked, idx, billed_code, year, ref),
     )
     return inp, checked
 
@@ -102,6 +103,15 @@ def _hospital_inputs(c: Checked, billed_code: np.ndarray, ref: RefData) -> dict[
     return {"hospital_cash": cash, "hospital_gross": gross, "hospital_negotiated": neg,
             "hospital_band": named_hospital.encode_bands(ccns, ref),
             "wage_area": np.where(area >= 0, area, c.cols.wage_area)}
+
+
+def _payer_band(c: Checked, idx: dict[str, np.ndarray], billed_code: np.ndarray, year: np.ndarray,
+                ref: RefData) -> np.ndarray | None:
+    """Each commercial row's payer band (payer_bands.encode), or None when no row has one."""
+    if not (c.cols.place_codes["payer"] >= 0).any():
+        return None
+    payers = np.where(idx["coverage"] == COVERAGE.index("commercial"), _texts(c, "payer"), "")
+    return payer_bands.encode(payers, c.cols.state, idx["site"], billed_code, year, ref)
 
 
 def _filled(v: np.ndarray, fill: float) -> np.ndarray:

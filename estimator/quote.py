@@ -15,7 +15,7 @@ import numpy as np
 from estimator.common.i18n import N_, _
 from estimator.inputs.fields import MEDIGAP, PLAN_TYPE
 from estimator.pricing import pipeline
-from estimator.reference import geography, named_hospital
+from estimator.reference import geography, named_hospital, payer_bands
 from estimator.reference.tables import COMPONENTS, LEVELS, PROCEDURE_CODES, SITES, YEARS, RefData, code_names, load
 from estimator.scenario import COVERAGE, MEDICARE_PROVIDER, SEDATION, Scenario, ScenarioError
 from estimator.words import explain
@@ -135,6 +135,8 @@ def encode(sc: Scenario, place: geography.Place, ref: RefData) -> pipeline.Input
         allowed_component=np.array([[_nan(sc.allowed_professional)], [_nan(sc.allowed_facility)],
                                     [_nan(sc.allowed_anesthesia)]]),
         **_hospital_inputs(sc, ref),
+        payer_band=payer_bands.encode(np.array([sc.payer], dtype=object), *(np.array([ints[k]]) for k in (
+            "state", "site", "code", "year")), ref) if sc.payer and sc.coverage == "commercial" else None,
     )
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
+import tempfile
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -39,6 +43,39 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
     """Run ``python -m estimator`` as a user would, capturing its output."""
     return subprocess.run([sys.executable, "-m", "estimator", *args], capture_output=True, text=True,
                           cwd=ROOT, timeout=120)
+
+
+@contextlib.contextmanager
+def dask_cluster(workers: int = 2) -> Iterator[tuple[str, object]]:
+    """A real Dask cluster on loopback: a scheduler and ``workers`` worker processes (one thread each)
+    started as ``dask scheduler`` and ``dask worker`` start them; yields (its address, a Client).
+    Separate processes, so the workers never re-run this test process's main module."""
+    import distributed
+
+    with tempfile.TemporaryDirectory() as tmp:
+        info = Path(tmp) / "scheduler.json"
+        base = [sys.executable, "-m"]
+        quiet = {"cwd": ROOT, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+        procs = [subprocess.Popen([*base, "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", "0",
+                                   "--no-dashboard", "--scheduler-file", str(info)], **quiet)]
+        try:
+            deadline = time.monotonic() + 60
+            while not info.exists() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            procs += [subprocess.Popen([*base, "distributed.cli.dask_worker", "--scheduler-file", str(info),
+                                        "--nthreads", "1", "--nworkers", "1", "--no-dashboard", "--host", "127.0.0.1"],
+                                       **quiet) for _ in range(workers)]
+            with distributed.Client(scheduler_file=str(info), timeout="60s") as client:
+                client.wait_for_workers(workers, timeout=120)
+                yield client.scheduler.address, client
+        finally:
+            for p in procs[::-1]:
+                p.terminate()
+            for p in procs:
+                try:
+                    p.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    p.kill()
 
 
 @pytest.fixture

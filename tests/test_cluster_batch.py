@@ -14,9 +14,9 @@ from estimator.bench import random_frame
 from estimator.cluster.batch_quotes import input_files, quote_files, read_single_process
 from estimator.common.errors import InputError
 from estimator.common.safe_csv import frame_to_csv
-from tests.conftest import run_cli
+from tests.conftest import dask_cluster, run_cli
 
-distributed = pytest.importorskip("distributed")
+pytest.importorskip("distributed")
 
 #: Rows a user could send that the engine must answer row by row (a message naming the field).
 ODD_ROWS = [{"zip": "00000", "coverage": "medicare"}, {"zip": "35203", "coverage": "bogus"},
@@ -26,9 +26,8 @@ ODD_ROWS = [{"zip": "00000", "coverage": "medicare"}, {"zip": "35203", "coverage
 
 @pytest.fixture(scope="module")
 def cluster():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                                  host="127.0.0.1") as c, distributed.Client(c) as client:
-        yield c, client
+    with dask_cluster(2) as (address, client):
+        yield address, client
 
 
 @pytest.fixture(scope="module")
@@ -94,10 +93,10 @@ def test_parquet_input_keeps_its_types_and_equals_one_process(cluster, tmp_path)
 
 
 def test_the_cli_on_a_running_scheduler_and_in_process(cluster, csv_dir, tmp_path):
-    c, _ = cluster
+    address, _ = cluster
     dask_out, local_out = tmp_path / "dask.parquet", tmp_path / "local.parquet"
     r = run_cli("batch", str(csv_dir), "-o", str(dask_out), "--engine", "dask", "--scheduler",
-                c.scheduler_address, "--partitions", "2")
+                address, "--partitions", "2")
     assert r.returncode == 0, r.stderr
     assert "2 partitions" in r.stdout and "with errors" in r.stdout
     r = run_cli("batch", str(csv_dir), "-o", str(local_out), "--engine", "local")

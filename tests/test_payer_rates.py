@@ -23,7 +23,7 @@ from estimator.payer_rates.sources import Task
 from estimator.payer_rates.tic_file import read_file
 from estimator.scenario import Scenario
 from tests import tic_files
-from tests.conftest import run_cli
+from tests.conftest import dask_cluster, run_cli
 
 AS_OF = date(2026, 12, 7)
 SCHEMAS = Path(__file__).parent / "fixtures" / "tic_schemas"
@@ -151,13 +151,11 @@ def test_a_url_list_and_a_file_twice_count_duplicates(file_set, tmp_path):
 
 
 def test_two_dask_workers_give_the_same_table(file_set, tmp_path):
-    distributed = pytest.importorskip("distributed")
     folder, base, _ = file_set
     local, dist = tmp_path / "local.parquet", tmp_path / "dask.parquet"
     sources = [f"{base}/toc-2.json", str(folder / "v1-inline.json.gz")]
     import_rates(sources, str(local), as_of=AS_OF)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None,
-                                  host="127.0.0.1") as c, distributed.Client(c) as client:
+    with dask_cluster(2) as (_, client):
         import_rates(sources, str(dist), client, as_of=AS_OF)
     pd.testing.assert_frame_equal(pd.read_parquet(dist), pd.read_parquet(local))
 

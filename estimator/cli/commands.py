@@ -51,7 +51,7 @@ OTHER_OPTIONS = {"input", "output", "prices", "documents", "scheduled", "service
                  # batch quoting past one machine (estimator.cluster)
                  "engine", "scheduler", "partitions",
                  # insurers' rate files (estimator.cli.payer_rate_commands)
-                 "inputs", "npi", "tin", "as_of", "rates"}
+                 "inputs", "npi", "tin", "as_of", "rates", "providers", "data_dir"}
 
 def option(field: str) -> str:
     """The command-line option for a scenario field: deductible_met -> --deductible-met."""

@@ -79,22 +79,51 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_clinic_prices(args: argparse.Namespace) -> int:
     """Turn a clinic's imported rates into its price list (CSV, for --prices)."""
     from estimator.payer_rates.clinic_export import clinic_price_list
-    from estimator.payer_rates.tic_file import COLUMNS
 
-    try:
-        rates = pd.read_parquet(args.rates)
-    except (OSError, ValueError) as e:
-        raise fail("rates", f"cannot read {show(args.rates)} as imported rates (Parquet): {e}") from None
-    missing = [c for c in COLUMNS if c not in rates.columns]
-    if missing:
-        raise fail("rates", f"{show(args.rates)} is not a payer-rates import: no column {', '.join(missing[:3])}")
-    export = clinic_price_list(rates)
+    export = clinic_price_list(_read_rates(args.rates))
     if not export.lines:
         raise fail("rates", "no usable rate for codes 62320-62323 in the file: nothing to write")
     write_file("output", args.output, export.csv.encode("utf-8"))
     print(f"wrote {args.output}: {export.lines} prices; left out: {export.with_modifier} rates with a modifier, "
           f"{export.other_places} at other places of service")
     return 0
+
+
+def cmd_bands(args: argparse.Namespace) -> int:
+    """Build commercial surgery-center and office bands per payer and state from imported rates."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from estimator.payer_rates.bands import build, read_providers
+    from estimator.reference import payer_bands
+
+    rates = _read_rates(args.rates)
+    built = build(rates, read_providers(args.providers))
+    target = payer_bands.path(args.data_dir)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".csv")  # replaced whole or not at all
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        built.bands.to_csv(fh, index=False)
+    Path(tmp).replace(target)
+    print(f"wrote {target}: {len(built.bands)} bands of {built.bands['payer'].nunique()} payers in "
+          f"{built.bands['state'].nunique()} states, each backed by {payer_bands.MIN_PROVIDERS} or more providers "
+          f"(tax IDs); left out: {built.thin_groups} with fewer, {built.unplaced_rates} rates whose NPI has no state "
+          "in the providers file")
+    return 0
+
+
+def _read_rates(path: str) -> pd.DataFrame:
+    from estimator.payer_rates.tic_file import COLUMNS
+
+    try:
+        rates = pd.read_parquet(path)
+    except (OSError, ValueError) as e:
+        raise fail("rates", f"cannot read {show(path)} as imported rates (Parquet): {e}") from None
+    missing = [c for c in COLUMNS if c not in rates.columns]
+    if missing:
+        raise fail("rates", f"{show(path)} is not a payer-rates import: no column {', '.join(missing[:3])}")
+    return rates
 
 
 def add_payer_rate_commands(sub: argparse._SubParsersAction, parser_class: type) -> None:
@@ -118,3 +147,9 @@ def add_payer_rate_commands(sub: argparse._SubParsersAction, parser_class: type)
     c.add_argument("rates", help="a payer-rates import, filtered to the clinic's NPIs or TINs (.parquet)")
     c.add_argument("-o", "--output", required=True, help="where to write the price list (CSV)")
     c.set_defaults(func=cmd_clinic_prices)
+    b = psub.add_parser("bands", help=cmd_bands.__doc__)
+    b.add_argument("rates", help="a payer-rates import across many providers (.parquet)")
+    b.add_argument("--providers", required=True,
+                   help="where each NPI practises: CMS's NPPES file, or a CSV with npi, state and optionally zip")
+    b.add_argument("--data-dir", dest="data_dir", help="folder of the bands (default $ESTIMATOR_DATA_DIR, else var/)")
+    b.set_defaults(func=cmd_bands)

@@ -70,6 +70,10 @@ class Inputs:
     #: A named hospital's own band where it publishes no such price but its health system does
     #: (named_hospital.encode_bands): (2 bases: billed, cash; 3 levels; n) multiples of Medicare, NaN = none.
     hospital_band: np.ndarray | None = None
+    #: The patient's payer's band in this state from imported insurers' rate files, where enough
+    #: providers back it (estimator.reference.payer_bands.encode): (2 bills: professional, facility;
+    #: 3 levels; n) multiples of Medicare, NaN = none. Surgery centers and offices only.
+    payer_band: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.year)

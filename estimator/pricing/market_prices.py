@@ -7,7 +7,9 @@ price x the band multiple for the bill, site and basis (data/fee_ranges.csv, 10t
 percentile) x the state's regional factor for that level (data/regional_factors.csv: the state's
 shift, and its own spread around it), rounded to the cent. A named hospital's band from its health
 system's prices (data/hospital_bands.csv) replaces the state's for its facility fee, and its own
-published figures (estimator.reference.named_hospital) replace both.
+published figures (estimator.reference.named_hospital) replace both. At a surgery center or an
+office, a commercial patient's payer's own band in the state, from imported insurers' rate files
+(estimator.reference.payer_bands), replaces the national one where enough providers back it.
 """
 
 from __future__ import annotations
@@ -70,6 +72,8 @@ def market_prices(ref: RefData, inp: Inputs, reference: ReferencePrices) -> Mark
     billed = price(ref, inp, reference.base, B_BILLED)
     if inp.hospital_band is not None:
         _hospital_band(inp.hospital_band, reference.base[1], allowed, billed, self_pay)
+    if inp.payer_band is not None:
+        _payer_band(inp.payer_band, reference.base, allowed, (cov == COMMERCIAL) & ~self_pay)
     _named_hospital(inp, allowed, billed, self_pay, (cov == COMMERCIAL) & ~self_pay)
     return MarketPrices(allowed, billed, self_pay, noncovered)
 
@@ -83,6 +87,14 @@ def _hospital_band(band: np.ndarray, base: np.ndarray, allowed: np.ndarray, bill
     billed[fac] = np.where(np.isnan(gross), billed[fac], np.round(base * gross, 2))
     use_cash = self_pay & ~np.isnan(cash[1])
     allowed[fac] = np.where(use_cash, np.round(base * cash, 2), allowed[fac])
+
+
+def _payer_band(band: np.ndarray, base: np.ndarray, allowed: np.ndarray, commercial: np.ndarray) -> None:
+    """The payer's own band in the state (2 bills, 3 levels, n; multiples of Medicare) replaces the
+    national commercial band of the doctor's and the facility's allowed amounts (in place)."""
+    for bill in range(band.shape[0]):
+        use = commercial & ~np.isnan(band[bill, 1])
+        allowed[bill] = np.where(use, np.round(base[bill] * band[bill], 2), allowed[bill])
 
 
 def _named_hospital(inp: Inputs, allowed: np.ndarray, billed: np.ndarray, self_pay: np.ndarray,

@@ -16,6 +16,7 @@ from estimator.common.money import between, pct, usd
 from estimator.pricing.benefit_terms import DEFAULT_PLAN_COINSURANCE
 from estimator.pricing.codes import ANESTHESIA, FACILITY, PROFESSIONAL
 from estimator.pricing.result import Result
+from estimator.reference import payer_bands
 from estimator.reference.geography import Place
 from estimator.reference.tables import GENERIC_LCD, PROCEDURE_CODES, RefData
 from estimator.scenario import Scenario
@@ -569,7 +570,11 @@ def warnings(sc: Scenario, place: Place, res: Result, ref: RefData,
                         "about {not_met} if it is not yet met, about {met} if it is already met. Your insurer's app "
                         "or latest Explanation of Benefits shows what is left.").format(
                           not_met=usd(float(not_met)), met=usd(float(met)))))
-    evidence = _negotiated_evidence(sc, place, res, ref)
+    payer_band = _payer_band(sc, place, res)
+    if payer_band:
+        out.append(payer_band)
+    evidence = None if payer_band and "facility" in _payer_bands_used(sc, place, res) else \
+        _negotiated_evidence(sc, place, res, ref)
     if evidence:
         out.append(evidence)
     if sc.coverage == "medicare_advantage":
@@ -613,6 +618,42 @@ def warnings(sc: Scenario, place: Place, res: Result, ref: RefData,
     return out
 
 
+def _payer_bands_used(sc: Scenario, place: Place, res: Result) -> dict:
+    """The payer's own bands (estimator.reference.payer_bands) that priced this quote, by bill."""
+    if sc.coverage != "commercial" or not sc.payer or res.noncovered[0] or sc.allowed is not None:
+        return {}
+    used = payer_bands.lookup(sc.payer, place.state, sc.site, sc.billed_code, sc.year)
+    return {c: b for c, b in used.items() if getattr(sc, f"allowed_{c}") is None}
+
+
+def _payer_band(sc: Scenario, place: Place, res: Result) -> dict[str, str] | None:
+    """Which bills rest on the payer's own rates in the state rather than on national ratios."""
+    used = _payer_bands_used(sc, place, res)
+    if not used:
+        return None
+    words = {"professional": _("the doctor's fee"), "facility": _("the facility fee")}
+    parts = "; ".join(_("{bill}: {low} to {high} times Medicare's amount, {count} providers").format(
+        bill=words[c], low=f"{b.low:.2f}", high=f"{b.high:.2f}", count=b.providers) for c, b in used.items())
+    first = next(iter(used.values()))
+    return _w("payer_band", "info",
+              _("Priced on {payer}'s own in-network rates in {state}, from its Transparency in Coverage files "
+                "({dates}), rather than national averages ({parts}). Your own provider's rate can still differ: "
+                "your plan or the provider can tell you.").format(
+                  payer=first.payer, state=place.state, dates=first.file_dates, parts=parts))
+
+
+_FILES_BY_STATE: dict[str, dict[str, int]] = {}
+
+
+def _commercial_files_by_state(ref: RefData) -> dict[str, int]:
+    """State -> price files with per-insurer rates (data/regional_factors.csv), once per data version."""
+    if ref.version not in _FILES_BY_STATE:
+        rf = ref.frames["regional_factors"]
+        rows = rf[(rf["component"] == "facility") & (rf["basis"] == "commercial")]
+        _FILES_BY_STATE[ref.version] = dict(zip(rows["state"], rows["chargemasters"].astype(int)))
+    return _FILES_BY_STATE[ref.version]
+
+
 def _negotiated_evidence(sc: Scenario, place: Place, res: Result, ref: RefData) -> dict[str, str] | None:
     """How much published evidence the commercial in-network facility band rests on: the hospitals
     that publish rates per insurer (data/metadata.json, the commercial basis of the facility model;
@@ -623,10 +664,7 @@ def _negotiated_evidence(sc: Scenario, place: Place, res: Result, ref: RefData) 
             or sc.allowed is not None or sc.allowed_facility is not None or res.noncovered[0]):
         return None
     model = ref.metadata["hospital_facility_model"]["bases"]["commercial"]
-    rf = ref.frames["regional_factors"]
-    here = rf.loc[(rf["state"] == place.state) & (rf["component"] == "facility") & (rf["basis"] == "commercial"),
-                  "chargemasters"]
-    local = int(here.iloc[0]) if len(here) else 0
+    local = _commercial_files_by_state(ref).get(place.state, 0)
     counts = (ngettext("{local} of them from {state}", "{local} of them from {state}", local).format(
         local=local, state=place.state) if local else _("none from {state}").format(state=place.state))
     site = (_("Surgery centers publish no prices: the range is the hospitals' range scaled by a published ratio "
@@ -711,7 +749,9 @@ def sources(sc: Scenario, place: Place, res: Result, ref: RefData) -> list[str]:
     if sc.coverage == "medicare" and sc.medigap == "n":
         keys.append(f"param:medigap_n_office_copay:{y}")
     keys.append("zip")
-    seen: list[str] = []
+    extra = [f"{b.payer}: Transparency in Coverage in-network files ({b.file_dates}), {b.providers} tax IDs"
+             for b in _payer_bands_used(sc, place, res).values()]
+    seen: list[str] = list(dict.fromkeys(extra))
     for k in keys:
         v = s.get(k)
         if v and v not in seen:

@@ -1,0 +1,106 @@
+"""Commercial bands per payer and state, from insurers' imported rate files (built by
+``python -m estimator payer-rates bands``; estimator.payer_rates.bands).
+
+The table, ``payer_bands.csv``, lives beside the imported hospital prices (``$ESTIMATOR_DATA_DIR``,
+else the repository's ``var/``), never in ``data/``, which holds only tables built from the public
+reference files. One row per payer, state, site (asc, office), code, component (professional,
+facility) and year: the 10th / 50th / 90th percentile of the rate as a multiple of Medicare's amount
+for the same bill, across the providers (tax IDs) that back it, with their count and sources. Only
+rows backed by at least ``MIN_PROVIDERS`` tax IDs are written, so every row may be used.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from estimator.reference.tables import PROCEDURE_CODES, YEARS, RefData
+from estimator.reference.tables import SITES as ENGINE_SITES
+
+DEFAULT_DIR = Path(__file__).resolve().parents[2] / "var"
+FILE_NAME = "payer_bands.csv"
+#: Tax IDs a band needs: rates are contracted per tax ID, so its NPIs are not independent observations.
+MIN_PROVIDERS = 5
+COLUMNS = ("payer", "state", "site", "code", "component", "year", "low", "typical", "high", "providers", "npis",
+           "rates", "file_dates", "source")
+#: The bills a payer band prices, in the order of ``encode``'s first axis.
+BILLS = ("professional", "facility")
+SITES = ("asc", "office")
+
+
+def path(data_dir: str | os.PathLike[str] | None = None) -> Path:
+    base = data_dir if data_dir is not None else os.environ.get("ESTIMATOR_DATA_DIR") or DEFAULT_DIR
+    return Path(base) / FILE_NAME
+
+
+@dataclass(frozen=True)
+class PayerBand:
+    """One bill's band for one payer, state, site and code: multiples of Medicare and what backs them."""
+
+    payer: str
+    component: str
+    low: float
+    typical: float
+    high: float
+    providers: int
+    file_dates: str
+
+
+@cache
+def _table(file: str, stamp: float) -> dict[tuple[str, str, str, str, str, int], PayerBand]:
+    df = pd.read_csv(file, dtype={"code": str, "year": int})
+    return {(r.payer.strip().lower(), r.state, r.site, r.code, r.component, int(r.year)):
+            PayerBand(r.payer, r.component, float(r.low), float(r.typical), float(r.high), int(r.providers),
+                      str(r.file_dates))
+            for r in df.itertuples(index=False) if int(r.providers) >= MIN_PROVIDERS}
+
+
+def table() -> dict[tuple[str, str, str, str, str, int], PayerBand]:
+    """The bands, by (payer lower-cased, state, site, code, component, year); empty with no file.
+    Read again when the file changes."""
+    p = path()
+    if not p.is_file():
+        return {}
+    return _table(str(p), p.stat().st_mtime)
+
+
+def lookup(payer: str | None, state: str, site: str, code: str, year: int) -> dict[str, PayerBand]:
+    """The bands that apply to one scenario, by bill."""
+    if not payer or site not in SITES:
+        return {}
+    t = table()
+    key = payer.strip().lower()
+    return {c: t[k] for c in BILLS if (k := (key, state, site, code, c, year)) in t}
+
+
+def encode(payers: np.ndarray, states: np.ndarray, sites: np.ndarray, codes: np.ndarray, years: np.ndarray,
+           ref: RefData) -> np.ndarray | None:
+    """The bands as engine input: (2 bills, 3 levels, n) multiples of Medicare, NaN where none
+    applies; None when no scenario has one (the engine then does nothing for them).
+
+    ``payers`` text ('' for none); ``states``, ``sites``, ``codes`` and ``years`` the engine's indices."""
+    t = table()
+    if not t or not len(payers):
+        return None
+    keys = pd.Series(np.asarray(payers, dtype=object)).fillna("").astype(str).str.strip().str.lower()
+    used = (keys != "").to_numpy() & np.isin(np.asarray(sites), [ENGINE_SITES.index(s) for s in SITES])
+    if not used.any():
+        return None
+    rows = pd.DataFrame({"payer": keys.to_numpy(), "state": states, "site": sites, "code": codes, "year": years})
+    codes_of, uniq = pd.factorize(pd.MultiIndex.from_frame(rows[used]))
+    per = np.full((len(BILLS), 3, len(uniq)), np.nan)
+    for u, (payer, state, site, code, year) in enumerate(uniq):
+        for b, comp in enumerate(BILLS):
+            band = t.get((payer, ref.states[state], ENGINE_SITES[site], PROCEDURE_CODES[code], comp, YEARS[year]))
+            if band is not None:
+                per[b, :, u] = (band.low, band.typical, band.high)
+    if np.isnan(per).all():
+        return None
+    out = np.full((len(BILLS), 3, len(payers)), np.nan)
+    out[:, :, used] = per[:, :, codes_of]
+    return out

@@ -1,0 +1,147 @@
+"""Commercial surgery-center and office bands per payer and state from imported TiC rates: built
+across providers (tax IDs), used by the quote in place of the national ratios where enough providers
+back them, and said so."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from estimator.batch import quote_frame
+from estimator.payer_rates.bands import build, read_providers
+from estimator.payer_rates.importer import import_rates
+from estimator.quote import quote
+from estimator.reference import payer_bands
+from estimator.scenario import Scenario
+from tests import tic_files
+from tests.conftest import run_cli
+
+PAYER = "Example Health Plan"
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory):
+    """Rates of three generated files (24 tax IDs), providers placed in Alabama (Birmingham ZIPs) and,
+    for a few, Georgia; the bands built by the command line into a folder of their own."""
+    folder = tmp_path_factory.mktemp("bands")
+    files = []
+    for i in range(3):
+        tic_files.write_in_network(folder / f"f{i}.json", version="2.0.0", seed=40 + i, groups=8, npis=2,
+                                   other_items=3)
+        files.append(str(folder / f"f{i}.json"))
+    import_rates(files, str(folder / "rates.parquet"), as_of=date(2026, 12, 7))
+    rates = pd.read_parquet(folder / "rates.parquet")
+    npis = sorted(set(rates["npi"]) - {""})
+    states = ["GA" if k % 7 == 0 else "AL" for k in range(len(npis))]
+    zips = ["30303" if s == "GA" else ("35203" if k % 2 else "35233") for k, s in enumerate(states)]
+    pd.DataFrame({"NPI": npis, "Provider Business Practice Location Address State Name": states,
+                  "Provider Business Practice Location Address Postal Code": [z + "1234" for z in zips],
+                  "Other column": "x"}).to_csv(folder / "nppes.csv", index=False)
+    r = run_cli("payer-rates", "bands", str(folder / "rates.parquet"), "--providers", str(folder / "nppes.csv"),
+                "--data-dir", str(folder))
+    assert r.returncode == 0, r.stderr
+    return folder, rates, pd.read_csv(folder / "payer_bands.csv", dtype={"code": str})
+
+
+@pytest.fixture
+def bands_in_use(imported, monkeypatch):
+    folder, _, _ = imported
+    monkeypatch.delenv("ESTIMATOR_DATA_DIR", raising=False)
+    monkeypatch.setattr(payer_bands, "DEFAULT_DIR", folder)
+    return imported
+
+
+def _medicare(zip_code: str, site: str, code: str, component: str) -> float:
+    q = quote(Scenario(zip=zip_code, site=site, code=code, coverage="medicare")).to_dict()
+    return next(c["medicare"] for c in q["components"] if c["name"] == component)
+
+
+@pytest.mark.parametrize(("site", "component", "pos"), [("asc", "professional", "24"), ("office", "professional", "11"),
+                                                        ("asc", "facility", "24")])
+def test_a_band_is_the_spread_of_tax_ids_median_multiples(imported, site, component, pos):
+    folder, rates, bands = imported
+    providers = read_providers(str(folder / "nppes.csv"))
+    classes = {"professional": ("professional", "both"), "facility": ("institutional", "both")}[component]
+    compared = 0
+    for code in ("62320", "62321", "62322", "62323"):
+        use = rates[(rates["excluded"] == "") & (rates["modifiers"] == "") & (rates["billing_code"] == code)
+                    & rates["billing_class"].isin(classes) & (rates["npi"] != "")]
+        places = use["place_of_service"].str.split(";")
+        use = use[places.map(lambda p, pos=pos: pos in p or "CSTM-00" in p or p == [""])]
+        use = use.merge(providers, on="npi")
+        use = use[use["state"] == "AL"]
+        medicare = {z: _medicare(z, site, code, component) for z in set(use["zip"])}
+        multiple = use["negotiated_rate"] / use["zip"].map(medicare)
+        per_tin = multiple.groupby(use["tin"]).median()
+        row = bands[(bands["state"] == "AL") & (bands["site"] == site) & (bands["code"] == code)
+                    & (bands["component"] == component)]
+        if len(per_tin) < payer_bands.MIN_PROVIDERS:
+            assert row.empty  # too few providers: no band
+            continue
+        assert len(row) == 1 and int(row["providers"].iloc[0]) == len(per_tin)
+        want = np.percentile(per_tin, [10, 50, 90])
+        assert row[["low", "typical", "high"]].to_numpy()[0] == pytest.approx(want, abs=1e-4)
+        compared += 1
+    assert compared >= 2
+    assert (bands["providers"] >= payer_bands.MIN_PROVIDERS).all() and (bands["payer"] == PAYER).all()
+
+
+def test_the_quote_uses_the_payers_band_and_says_so(bands_in_use):
+    _, _, bands = bands_in_use
+    row = bands[(bands["state"] == "AL") & (bands["site"] == "asc") & (bands["component"] == "professional")].iloc[0]
+    sc = Scenario(zip="35203", site="asc", code=row["code"], coverage="commercial", payer=PAYER.upper())
+    q = quote(sc).to_dict()
+    doctor = next(c for c in q["components"] if c["name"] == "professional")
+    for level, col in (("low", "low"), ("typical", "typical"), ("high", "high")):
+        assert doctor["allowed"][level] == pytest.approx(round(doctor["medicare"] * row[col], 2), abs=0.011)
+    note = next(w["message"] for w in q["warnings"] if w["code"] == "payer_band")
+    assert f"{int(row['providers'])} providers" in note and "in AL" in note and PAYER in note
+    national = quote(Scenario(zip="35203", site="asc", code=row["code"], coverage="commercial",
+                              payer="Another Insurer")).to_dict()
+    other = next(c for c in national["components"] if c["name"] == "professional")
+    assert other["allowed"] != doctor["allowed"]
+    assert not any(w["code"] == "payer_band" for w in national["warnings"])
+    # a patient of another coverage, or at a hospital, is not priced on it
+    for changed in (dict(coverage="self_pay"), dict(site="hopd"), dict(zip="30303")):
+        q2 = quote(Scenario(**{**dict(zip="35203", site="asc", code=row["code"], coverage="commercial",
+                                      payer=PAYER), **changed})).to_dict()
+        assert not any(w["code"] == "payer_band" for w in q2["warnings"])
+
+
+def test_many_scenarios_are_priced_like_one(bands_in_use):
+    _, _, bands = bands_in_use
+    codes = sorted(set(bands["code"]))
+    rows = [dict(zip=z, site=s, code=c, coverage=cov, payer=p) for z in ("35203", "30303") for s in ("asc", "office")
+            for c in codes for cov in ("commercial", "self_pay") for p in (PAYER, "", "Another Insurer")]
+    batch = quote_frame(pd.DataFrame(rows))
+    assert (batch["status"] == "ok").all()
+    for i, r in enumerate(rows):
+        q = quote(Scenario(**{k: v for k, v in r.items() if v != ""}))
+        for c in q.components:
+            assert batch[f"{c['name']}_allowed_typical"].iloc[i] == c["allowed"]["typical"]
+
+
+def test_without_a_bands_file_nothing_changes(imported, monkeypatch, tmp_path):
+    monkeypatch.delenv("ESTIMATOR_DATA_DIR", raising=False)
+    monkeypatch.setattr(payer_bands, "DEFAULT_DIR", tmp_path)
+    sc = Scenario(zip="35203", site="asc", code="62321", coverage="commercial")
+    assert quote(Scenario(zip="35203", site="asc", code="62321", coverage="commercial", payer=PAYER)).patient_pays \
+        == quote(sc).patient_pays
+
+
+def test_rates_of_unplaced_providers_and_thin_groups_are_left_out(imported):
+    _, rates, _ = imported
+    nobody = pd.DataFrame({"npi": ["1000000000"], "state": ["AL"], "zip": [""]})
+    built = build(rates, nobody)
+    assert built.bands.empty and built.unplaced_rates > 0
+
+
+def test_a_providers_file_without_a_state_is_refused(tmp_path, imported):
+    folder, _, _ = imported
+    (tmp_path / "p.csv").write_text("npi,city\n1234567893,Birmingham\n")
+    r = run_cli("payer-rates", "bands", str(folder / "rates.parquet"), "--providers", str(tmp_path / "p.csv"),
+                "--data-dir", str(tmp_path))
+    assert r.returncode == 2 and "--providers" in r.stderr and "state" in r.stderr and "Traceback" not in r.stderr
