@@ -302,7 +302,10 @@ md("""
 
 Hospitals of one system set prices together. `estimator/databuild/system_bands.py` adds a system
 level to the state model (variance components by moments, the system's other chargemasters' mean
-deviation shrunk by its credibility) and scores it out of sample chargemaster by chargemaster: the
+deviation shrunk by its credibility; the band's width the system's own spread, its siblings' variance
+pooled toward the common one by an empirical-Bayes prior, so that a system whose hospitals price
+alike gets a narrow band and one with more siblings a surer level) and scores it out of sample
+chargemaster by chargemaster: the
 held-out hospital's system keeps its other chargemasters in training, as for a named hospital whose
 siblings publish. `data/hospital_bands.csv` holds the resulting band of every such hospital.
 """)

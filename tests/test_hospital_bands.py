@@ -120,3 +120,35 @@ def test_systems_that_do_not_differ_add_nothing():
     assert (b["credibility"] < 0.5).all()
     spread = np.log(b["typical"]).std()
     assert spread < 0.15
+
+
+def _systems(nu0: float, n_systems: int, size: int, seed: int) -> pd.DataFrame:
+    """Systems whose within variances are drawn from a scaled inverse chi-squared with ``nu0`` degrees
+    of freedom around 0.2 (``nu0`` inf: all the same), as the d's the system level sees."""
+    rng = np.random.default_rng(seed)
+    var = np.full(n_systems, 0.2) if math.isinf(nu0) else nu0 * 0.2 / rng.chisquare(nu0, n_systems)
+    d = rng.normal(0, 0.4, n_systems)[:, None] + rng.standard_normal((n_systems, size)) * np.sqrt(var)[:, None]
+    return pd.DataFrame({"system": np.repeat([f"s{i}" for i in range(n_systems)], size), "d": d.ravel()})
+
+
+@pytest.mark.parametrize("nu0", [4.0, 10.0])
+def test_the_spread_prior_is_recovered_from_systems_that_differ(nu0):
+    estimates = [sb._prior_weight(_systems(nu0, 600, 4, seed)) for seed in range(5)]  # noqa: SLF001
+    assert np.median(estimates) == pytest.approx(nu0, rel=0.35)
+
+
+def test_systems_that_spread_alike_share_one_spread():
+    """No heterogeneity: a large prior weight (or inf), far above what differing systems give."""
+    estimates = [sb._prior_weight(_systems(float("inf"), 600, 4, seed)) for seed in range(5)]  # noqa: SLF001
+    assert np.median(estimates) > 20
+
+
+def test_a_system_whose_hospitals_agree_gets_a_narrower_band():
+    """Same siblings' mean, same count: the band follows how far apart the siblings' prices are; and
+    more siblings narrow it when systems share one spread."""
+    total, m = np.array([0.6, 0.6]), np.array([3.0, 3.0])
+    tight, loose = 3 * 0.2 ** 2 + 0.01, 3 * 0.2 ** 2 + 1.2  # sums of squares: sibling variances 0.005 and 0.6
+    s = sb._scale(total, np.array([tight, loose]), m, 0.15, 0.3, 2.0)  # noqa: SLF001
+    assert s[0] < s[1]
+    by_count = sb._scale(np.zeros(3), np.zeros(3), np.array([1.0, 4.0, 20.0]), 0.15, 0.3, float("inf"))  # noqa: SLF001
+    assert by_count[0] > by_count[1] > by_count[2] > math.sqrt(0.3)

@@ -12,10 +12,15 @@ with tau_sys^2 and sigma_sys^2 estimated by the method of moments over the syste
 chargemasters. For a hospital, the system effect is the mean d of its system's OTHER chargemasters,
 shrunk by Z = m tau_sys^2 / (m tau_sys^2 + sigma_sys^2) (m = how many there are), and its band is
 
-    exp(mu + u_state + Z x mean d + q_sys),
+    exp(mu + u_state + Z x mean d + s_h x q_sys).
 
-q_sys the 10th / 50th / 90th weighted percentiles of the same prediction made for every chargemaster
-of a multi-chargemaster system with its own chargemaster left out (each chargemaster counted once).
+Systems differ in how alike their hospitals' prices are (some share one price list, some do not),
+so a hospital's scale s_h is its own system's: the variance of its siblings' d (m - 1 degrees of
+freedom) pooled toward sigma_sys^2 with a prior weight nu0 estimated from how much the systems'
+variances differ beyond sampling (Smyth's empirical-Bayes moment estimator), plus the uncertainty
+of the shrunk effect, which falls as m grows. q_sys are the 10th / 50th / 90th percentiles of the
+same prediction, studentised by its scale, made for every chargemaster of a multi-chargemaster system
+with its own chargemaster left out (each chargemaster counted once).
 A hospital with no other chargemaster in its system keeps the state band.
 
 Out of sample (``cross_validate``) whole chargemasters are held out (with every hospital and state
@@ -29,6 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import optimize, special
 
 from estimator.databuild import market_model as mm
 
@@ -42,8 +48,9 @@ class SystemModel:
     basis: str
     tau2: float
     sigma2: float
-    q: np.ndarray
+    q: np.ndarray  # quantiles of the studentised predictive residuals (multiply by a hospital's scale)
     units: pd.DataFrame  # chargemaster_id, system, d: the chargemasters behind the effects
+    nu0: float = float("inf")  # prior weight (chargemasters) of sigma_sys^2 in a system's own spread
 
 
 def _units(obs: pd.DataFrame, state: mm.StateModel, column: str) -> pd.DataFrame:
@@ -57,10 +64,46 @@ def _units(obs: pd.DataFrame, state: mm.StateModel, column: str) -> pd.DataFrame
     return d.groupby("chargemaster_id").agg(d=("d", "mean"), system=("system_id", "first")).reset_index()
 
 
-def _loo(units: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """For each chargemaster: (sum, count) of d over the other chargemasters of its system."""
+def _loo(units: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each chargemaster: (sum, sum of squares, count) of d over the other chargemasters of its system."""
     g = units.groupby("system")["d"]
-    return (g.transform("sum") - units["d"]).to_numpy(), (g.transform("size") - 1).to_numpy(float)
+    d = units["d"]
+    squares = (d ** 2).groupby(units["system"]).transform("sum") - d ** 2
+    return ((g.transform("sum") - d).to_numpy(), squares.to_numpy(),
+            (g.transform("size") - 1).to_numpy(float))
+
+
+def _scale(total: np.ndarray, squares: np.ndarray, m: np.ndarray, tau2: float, sigma2: float,
+           nu0: float) -> np.ndarray:
+    """The predictive scale of a hospital from ``m`` sibling chargemasters (their sum and sum of
+    squares of d): the system's own spread, its siblings' variance pooled toward sigma_sys^2 with
+    prior weight nu0 (scaled-inverse-chi^2 update, m - 1 degrees of freedom), plus the uncertainty
+    of the shrunk system effect, tau^2 sigma^2 / (m tau^2 + sigma^2)."""
+    df = np.maximum(m - 1, 0)
+    own = np.divide(squares - np.divide(total ** 2, m, out=np.zeros_like(m), where=m > 0), df,
+                    out=np.full_like(m, sigma2), where=df > 0)
+    spread = sigma2 if np.isinf(nu0) else (nu0 * sigma2 + df * np.maximum(own, 0)) / (nu0 + df)
+    return np.sqrt(spread + tau2 * spread / (m * tau2 + spread))
+
+
+def _prior_weight(multi: pd.DataFrame) -> float:
+    """How much systems' own spreads differ beyond sampling: the prior degrees of freedom nu0 of
+    the systems' within variances, by Smyth's (2004, limma) moment estimator. A system's log sample
+    variance, corrected by digamma(df / 2) - ln(df / 2), has sampling variance trigamma(df / 2); what
+    the observed variance exceeds that by is trigamma(nu0 / 2). inf when nothing is left (every
+    system gets the common spread)."""
+    g = multi.groupby("system")["d"]
+    n = g.size().to_numpy(float)
+    v = g.var(ddof=1).to_numpy()
+    ok = (n >= 2) & (v > 0)  # a system whose chargemasters all publish the same price says nothing here
+    if ok.sum() < 3:
+        return float("inf")
+    df = n[ok] - 1
+    e = np.log(v[ok]) - special.digamma(df / 2) + np.log(df / 2)
+    extra = float(np.var(e, ddof=1) - np.mean(special.polygamma(1, df / 2)))
+    if extra <= 0:
+        return float("inf")
+    return 2.0 * optimize.brentq(lambda x: float(special.polygamma(1, x)) - extra, 1e-8, 1e8)
 
 
 def fit(obs: pd.DataFrame, state: mm.StateModel, basis: str) -> SystemModel:
@@ -69,9 +112,12 @@ def fit(obs: pd.DataFrame, state: mm.StateModel, basis: str) -> SystemModel:
     multi = units[units.groupby("system")["d"].transform("size") >= 2]
     # The one-way random-effects moments of the state model, with systems as the groups.
     _, tau2, within = mm._moments(multi.rename(columns={"d": "y", "system": "state"}))  # noqa: SLF001
-    effect, _ = mm._shrunk(*_loo(multi), tau2, within)  # noqa: SLF001
-    q = mm.weighted_quantiles(multi["d"].to_numpy() - effect, np.ones(len(multi)), mm.QUANTILES)
-    return SystemModel(basis, tau2, within, q, units)
+    nu0 = _prior_weight(multi)
+    total, squares, m = _loo(multi)
+    effect, _ = mm._shrunk(total, m, tau2, within)  # noqa: SLF001
+    z = (multi["d"].to_numpy() - effect) / _scale(total, squares, m, tau2, within, nu0)
+    q = mm.weighted_quantiles(z, np.ones(len(multi)), mm.QUANTILES)
+    return SystemModel(basis, tau2, within, q, units, nu0)
 
 
 def bands(hospitals: pd.DataFrame, state: mm.StateModel, system: SystemModel) -> pd.DataFrame:
@@ -82,17 +128,19 @@ def bands(hospitals: pd.DataFrame, state: mm.StateModel, system: SystemModel) ->
     (its system's others behind it), credibility."""
     h = hospitals[hospitals["system_id"].fillna("") != ""]
     own = h["chargemaster_id"].where(h["chargemaster_id"].fillna("") != "", h["ccn"])
-    u = system.units
-    by_sys = u.groupby("system")["d"].agg(["sum", "size"])
+    u = system.units.assign(d2=system.units["d"] ** 2)
+    by_sys = u.groupby("system").agg(sum=("d", "sum"), sq=("d2", "sum"), size=("d", "size"))
     own_d = u.set_index("chargemaster_id")["d"].reindex(own).to_numpy()
     has_own = ~np.isnan(own_d)
     total = h["system_id"].map(by_sys["sum"]).fillna(0.0).to_numpy() - np.where(has_own, own_d, 0.0)
+    squares = h["system_id"].map(by_sys["sq"]).fillna(0.0).to_numpy() - np.where(has_own, own_d ** 2, 0.0)
     count = h["system_id"].map(by_sys["size"]).fillna(0).to_numpy(float) - has_own
     keep = count >= 1
-    h, total, count = h[keep], total[keep], count[keep]
+    h, total, squares, count = h[keep], total[keep], squares[keep], count[keep]
     effect, z = mm._shrunk(total, count, system.tau2, system.sigma2)  # noqa: SLF001
+    scale = _scale(total, squares, count, system.tau2, system.sigma2, system.nu0)
     level = state.mu + state.effect(h["state"]) + effect
-    b = np.exp(level[:, None] + system.q[None, :])
+    b = np.exp(level[:, None] + scale[:, None] * system.q[None, :])
     return pd.DataFrame({"ccn": h["ccn"].to_numpy(), "basis": system.basis, "low": b[:, 0].round(4),
                          "typical": b[:, 1].round(4), "high": b[:, 2].round(4),
                          "chargemasters": count.astype(int), "credibility": z.round(4)})
@@ -138,7 +186,8 @@ def table(obs: pd.DataFrame, models: dict[str, mm.StateModel], hospitals: pd.Dat
         system = fit(obs, models[basis], basis)
         b = bands(hospitals, models[basis], system)
         b["method"] = [f"{n} other chargemaster{'s' if n != 1 else ''} of the hospital's health system, "
-                       f"credibility {z:.3f} (tau_sys^2 {system.tau2:.4f}, sigma_sys^2 {system.sigma2:.4f})"
+                       f"credibility {z:.3f} (tau_sys^2 {system.tau2:.4f}, sigma_sys^2 {system.sigma2:.4f}); "
+                       f"the system's own spread, pooled with a prior weight of {system.nu0:.2f} chargemasters"
                        for n, z in zip(b["chargemasters"], b["credibility"])]
         parts.append(b)
     out = pd.concat(parts, ignore_index=True).assign(source=SOURCE)
