@@ -7,8 +7,8 @@ from dashboard.series_view import render_series
 from estimator.common.i18n import _
 from estimator.common.money import usd
 from estimator.planning import compare
-from estimator.planning.nearby import display_name
 from estimator.quote import quote
+from estimator.reference.hospitals import display_name
 from estimator.reference.tables import load
 from estimator.scenario import SITE_PHRASES, ScenarioError
 from estimator.words.guidance import questions

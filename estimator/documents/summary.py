@@ -26,6 +26,7 @@ from estimator.documents.series_section import add_series
 from estimator.inputs.fields import FIELDS, applicable
 from estimator.planning.compare import TIE_DOLLARS
 from estimator.quote import Quote
+from estimator.reference.hospitals import display_name
 from estimator.reference.tables import SITES, RefData, load
 from estimator.scenario import COVERAGE_LABELS, NETWORK_LABELS, SEDATION_LABELS, SITE_LABELS, SITE_PHRASES, Scenario
 from estimator.words.guidance import disclaimer, questions
@@ -158,7 +159,7 @@ def summary_pdf(q: dict, today: date | None = None, record: RecordHeader | None 
         site=_(site), sedation=_(sedation), coverage=coverage))
     if q.get("hospital"):
         doc.para(_("Hospital: {hospital}.").format(
-            hospital=str(q["hospital"].get("name") or q["hospital"].get("ccn")).title()))
+            hospital=display_name(str(q["hospital"].get("name") or "")) or q["hospital"].get("ccn")))
     doc.heading(headline(q), 13)
     ta, tc = q["total_allowed"], q.get("total_cost", q["total_allowed"])  # quotes saved before total_cost
     total = dict(amount=usd(tc["typical"], cents=False), range=between(tc["low"], tc["high"]))

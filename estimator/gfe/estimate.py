@@ -27,6 +27,7 @@ from estimator.gfe.clinic_profile import WHERE as PROFILE
 from estimator.gfe.identifiers import normalize_icd10
 from estimator.inputs import readers as rd
 from estimator.quote import Quote, quote
+from estimator.reference.hospitals import display_name
 from estimator.reference.tables import RefData
 from estimator.scenario import Scenario
 
@@ -248,8 +249,8 @@ def own_prices(sc: Scenario, clinic: ClinicProfile, cash_prices: dict[str, float
         if role in cash_prices:
             found[role] = OwnPrice(role, cash_prices[role], "the cash price given for this estimate")
         elif named_cash is not None:
-            found[role] = OwnPrice(role, float(named_cash), f"{str(hospital.get('name') or 'the hospital').title()}'s "
-                                                            "published cash price")
+            name = display_name(str(hospital.get("name") or "")) or "the hospital"
+            found[role] = OwnPrice(role, float(named_cash), f"{name}'s published cash price")
         elif prov is not None and prov.cash_price is not None:
             found[role] = OwnPrice(role, prov.cash_price, "the cash price in the clinic profile")
         elif role in listed:

@@ -18,6 +18,7 @@ import pandas as pd
 from estimator.batch import quote_frame
 from estimator.reference import hospitals as hosp
 from estimator.reference import named_hospital
+from estimator.reference.hospitals import display_name
 from estimator.reference.tables import RefData, load
 from estimator.scenario import Scenario
 
@@ -28,29 +29,6 @@ KM_PER_MILE = 1.609344  # international mile
 #: own beneficiaries and publish no prices.
 OUTPATIENT_TYPES = ("Acute Care Hospitals", "Critical Access Hospitals", "Rural Emergency Hospital",
                     "HHS subtype: Short Term")
-
-#: Words kept in lower case when CMS's upper-case names are shown in title case.
-_SMALL_WORDS = frozenset({"of", "and", "the", "at", "for", "in", "on"})
-_UPPER_WORDS = frozenset({"UAB", "UCSF", "UCLA", "UC", "VA", "LLC", "NYU", "SSM", "OSF", "HCA", "UPMC", "UNC",
-                          "ECU", "MUSC", "UT", "UW", "MD", "II", "III"})
-
-
-def display_name(name: str) -> str:
-    """A hospital name as people write it: 'SOUTHEAST HEALTH MEDICAL CENTER OF DOTHAN' -> 'Southeast Health
-    Medical Center of Dothan' (names already in mixed case are kept)."""
-    text = str(name or "").strip()
-    if not text or text != text.upper():
-        return text
-    words = []
-    for i, w in enumerate(text.split()):
-        if w in _UPPER_WORDS:
-            words.append(w)
-        elif i and w.lower() in _SMALL_WORDS:
-            words.append(w.lower())
-        else:
-            words.append("-".join(p[:1].upper() + p[1:].lower() for p in w.split("-")))
-    return " ".join(words)
-
 
 class Nearby(NamedTuple):
     """The hospitals near a patient and the local range for those that publish no price."""

@@ -19,6 +19,29 @@ from estimator.reference.tables import RefData, data_dir
 EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
 
 
+#: Words kept in lower case when CMS's upper-case names are shown in title case.
+_SMALL_WORDS = frozenset({"of", "and", "the", "at", "for", "in", "on"})
+_UPPER_WORDS = frozenset({"UAB", "UCSF", "UCLA", "UC", "VA", "LLC", "NYU", "SSM", "OSF", "HCA", "UPMC", "UNC",
+                          "ECU", "MUSC", "UT", "UW", "MD", "II", "III"})
+
+
+def display_name(name: str) -> str:
+    """A hospital name as people write it: 'SOUTHEAST HEALTH MEDICAL CENTER OF DOTHAN' -> 'Southeast Health
+    Medical Center of Dothan' (names already in mixed case are kept)."""
+    text = str(name or "").strip()
+    if not text or text != text.upper():
+        return text
+    words = []
+    for i, w in enumerate(text.split()):
+        if w in _UPPER_WORDS:
+            words.append(w)
+        elif i and w.lower() in _SMALL_WORDS:
+            words.append(w.lower())
+        else:
+            words.append("-".join(p[:1].upper() + p[1:].lower() for p in w.split("-")))
+    return " ".join(words)
+
+
 def _folder(ref: RefData | None) -> str:
     return str(getattr(ref, "path", "") or data_dir()) if ref is not None else str(data_dir())
 

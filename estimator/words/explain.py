@@ -18,6 +18,7 @@ from estimator.pricing.codes import ANESTHESIA, FACILITY, PROFESSIONAL
 from estimator.pricing.result import Result
 from estimator.reference import payer_bands
 from estimator.reference.geography import Place
+from estimator.reference.hospitals import display_name
 from estimator.reference.tables import GENERIC_LCD, PROCEDURE_CODES, RefData
 from estimator.scenario import Scenario
 
@@ -770,10 +771,11 @@ def named_hospital(sc: Scenario, hp: object, res: Result) -> tuple[dict, str, st
     if noncovered and sc.coverage != "self_pay":  # priced as self-pay (not covered by Medicare)
         basis, amount = figure(hp, "self_pay", sc.network)
     uses_own = sc.coverage == "self_pay" or noncovered or (sc.coverage == "commercial" and sc.network != "out")
-    who = hp.name.title() if hp.name else _("hospital {ccn}").format(ccn=hp.ccn)
-    where = f"{who} ({', '.join(x.title() if len(x) > 2 else x for x in (hp.city, hp.state) if x)})"
+    who = display_name(hp.name) if hp.name else _("hospital {ccn}").format(ccn=hp.ccn)
+    where = f"{who} ({', '.join(display_name(x) if len(x) > 2 else x for x in (hp.city, hp.state) if x)})"
     dated = f"file dated {hp.file_date}" if hp.file_date else "file undated"
-    info = {"ccn": hp.ccn, "name": hp.name, "city": hp.city, "state": hp.state, "file_date": hp.file_date or None,
+    info = {"ccn": hp.ccn, "name": hp.name, "display_name": display_name(hp.name) or None, "city": hp.city,
+            "state": hp.state, "file_date": hp.file_date or None,
             "figure": None if amount is None or np.isnan(amount) else round(float(amount), 2), "basis": basis,
             "cash_price": None if np.isnan(hp.cash) else hp.cash,
             "gross_charge": None if np.isnan(hp.gross) else hp.gross,
