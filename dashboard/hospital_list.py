@@ -19,7 +19,7 @@ from estimator.planning import nearby
 from estimator.reference.tables import RefData
 from estimator.scenario import Scenario
 
-from . import state
+from . import inputs, state
 from .safe_text import md
 
 TYPE_WORDS = {"Acute Care Hospitals": N_("General hospital"), "Critical Access Hospitals": N_("Small rural hospital"),
@@ -64,13 +64,19 @@ def render(sc: Scenario | None, ref: RefData, choose: bool = True, key: str = "h
         st.caption(_("Enter your ZIP code to see the hospitals near you and the prices they publish."))
         return
     chosen = str(st.session_state.get(state.BY_NAME["hospital"].key) or "")
+    within = inputs.widget("within")
+    miles = None if within == "any" else float(within)
     try:
-        near, local = nearby.nearby(sc, ref, include=chosen or None)
+        near, local, nearest = nearby.nearby(sc, ref, include=chosen or None, within_miles=miles)
     except InputError as e:
         st.caption(md(_("Hospitals near you: {problem}.").format(problem=e.errors[0].message)))
         return
     if near.empty:
-        st.caption(_("No hospitals found near this ZIP code."))
+        st.info(_("No hospital is within {miles} miles of ZIP code {zip}: the nearest is {nearest} miles away. "
+                  "Choose a longer distance to see it.").format(miles=within, zip=sc.zip[:5],
+                                                                nearest=f"{nearest:.0f}")
+                if miles is not None and nearest == nearest else _("No hospitals found near this ZIP code."),
+                icon=":material/location_on:")
         return
     st.caption(md(_("Prices for an outpatient visit billed as code {code}, as each hospital published them in its "
                     "price file. The cash price is what the hospital charges a patient paying without insurance; "

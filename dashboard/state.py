@@ -96,6 +96,10 @@ FIELDS = [
           help=N_("What the map and the charts on Prices near you compare.")),
     _from_registry("sedation_minutes"),
     _from_registry("anesthesia_minutes"),
+    Field("within", N_("Hospitals within"), "choice", "50",
+          {"10": N_("10 miles"), "25": N_("25 miles"), "50": N_("50 miles"), "100": N_("100 miles"),
+           "any": N_("any distance (the 10 nearest)")},
+          help=N_("How far you would travel for the injection: the list shows the hospitals that close.")),
     Field(LANG, "Language / Idioma", "choice", i18n.DEFAULT, dict(i18n.LANGUAGES)),
 ]
 BY_NAME = {f.name: f for f in FIELDS}

@@ -182,3 +182,44 @@ def test_prices_page_without_a_place_says_so_and_claims_no_area():
     assert at.query_params["zip"] == "60614"
     assert any("Your state, IL, is outlined" in c.value for c in at.caption)
     assert math.isfinite(len(_hospital_table(at)))
+
+
+TONOPAH = "89049"  # a Nevada ZIP whose nearest outpatient hospital is about 100 miles away
+
+
+@pytest.mark.parametrize("within", [4, 25, 60])
+def test_a_distance_keeps_only_the_hospitals_that_close(within):
+    sc = Scenario(zip="60612", coverage="self_pay")
+    everything = hospitals_near(sc, n=10)
+    close = hospitals_near(sc, n=10, within_miles=within)
+    assert (close["distance_miles"] <= within).all()
+    pd.testing.assert_frame_equal(close, everything[everything["distance_miles"] <= within].reset_index(drop=True))
+
+
+def test_none_within_reach_says_how_far_the_nearest_is():
+    from estimator.planning.nearby import nearby
+
+    found = nearby(Scenario(zip=TONOPAH, coverage="self_pay"), within_miles=25)
+    assert found.hospitals.empty and found.nearest_miles > 25
+    assert found.nearest_miles == hospitals_near(Scenario(zip=TONOPAH, coverage="self_pay"))["distance_miles"].iloc[0]
+
+
+def test_the_nearest_hospitals_are_found_once_per_zip():
+    from estimator.planning.nearby import nearest
+
+    ref = load()
+    assert nearest("36301", ref) is nearest("36301", ref)
+    assert nearest("36301", ref) is not nearest("60612", ref)
+
+
+def test_the_page_asks_how_far_and_keeps_it_in_the_address():
+    at = run({"zip": TONOPAH, "coverage": "self_pay", "within": "25"})
+    assert at.selectbox(key="w_within").value == "25"
+    line = next(i.value for i in at.info if "No hospital is within 25 miles" in i.value)
+    assert "ZIP code 89049" in line and "Choose a longer distance" in line
+    at.selectbox(key="w_within").set_value("any").run()
+    assert at.query_params["within"] == "any"
+    assert list(_hospital_table(at)["Miles"])[0] > 25
+    default = run({"zip": DOTHAN, "coverage": "self_pay"})
+    assert default.selectbox(key="w_within").value == "50"
+    assert (_hospital_table(default)["Miles"] <= 50).all()

@@ -173,13 +173,12 @@ def _number(spec: FieldSpec, text: str | None) -> int | None:
 
 
 def _hospitals(values: dict, limit: int, within: int | None) -> dict:
-    found = nearby.nearby(scenario_from_strings(values), n=limit)
+    found = nearby.nearby(scenario_from_strings(values), n=limit, within_miles=within)
     table = found.hospitals
-    if within is not None:
-        table = table[table["distance_miles"] <= within]
     rows = [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
             for r in table.to_dict("records")]
     return {"zip": values["zip"], "within_miles": within, "hospitals": rows,
+            "nearest_miles": None if math.isnan(found.nearest_miles) else found.nearest_miles,
             "local_range": {k: {"low": lo, "high": hi} for k, (lo, hi) in found.local.items()}}
 
 

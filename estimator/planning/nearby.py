@@ -10,6 +10,7 @@ US dollars.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import NamedTuple
 
 import numpy as np
@@ -30,23 +31,57 @@ KM_PER_MILE = 1.609344  # international mile
 OUTPATIENT_TYPES = ("Acute Care Hospitals", "Critical Access Hospitals", "Rural Emergency Hospital",
                     "HHS subtype: Short Term")
 
+#: The distances a patient may choose to see hospitals within (miles).
+DISTANCES = (10, 25, 50, 100)
+#: ZIP codes whose nearest hospitals are kept (a list depends only on the ZIP and the data).
+_CACHE_SIZE = 512
+_NEAREST: OrderedDict[tuple[str, str, int], pd.DataFrame] = OrderedDict()
+
+
 class Nearby(NamedTuple):
     """The hospitals near a patient and the local range for those that publish no price."""
 
     hospitals: pd.DataFrame  # as hospitals_near returns it
     local: dict[str, tuple[float, float]]  # as local_hospital_range returns it
+    nearest_miles: float = float("nan")  # how far the nearest outpatient hospital is, whatever the distance asked
 
 
-def nearby(sc: Scenario, ref: RefData | None = None, n: int = 10, include: str | None = None) -> Nearby:
-    """``hospitals_near`` and ``local_hospital_range`` from one pass through the engine."""
-    ref = ref or load()
+def nearest(zip_code: str, ref: RefData, n: int = 10) -> pd.DataFrame:
+    """The ``n`` outpatient hospitals nearest a ZIP code's centroid, closest first, with ``distance_km``;
+    computed once per ZIP code and data version (the last few hundred ZIP codes are kept)."""
+    key = (ref.version, str(zip_code).strip()[:5], n)
+    if key in _NEAREST:
+        _NEAREST.move_to_end(key)
+        return _NEAREST[key]
     h = hosp.hospitals(ref)
-    lat, lon = hosp.zip_centroid(str(sc.zip or ""), ref)
-    h = h.assign(distance_km=hosp.distance_km(lat, lon, h["lat"].to_numpy(float), h["lon"].to_numpy(float)))
+    lat, lon = hosp.zip_centroid(str(zip_code or ""), ref)
     pool = h[(h["in_latest_care_compare"] == "Y") & h["hospital_type"].isin(OUTPATIENT_TYPES)]
-    near = pool.sort_values(["distance_km", "ccn"], kind="stable").head(n)
+    pool = pool.assign(distance_km=hosp.distance_km(lat, lon, pool["lat"].to_numpy(float),
+                                                    pool["lon"].to_numpy(float)))
+    found = pool.sort_values(["distance_km", "ccn"], kind="stable").head(n).reset_index(drop=True)
+    _NEAREST[key] = found
+    if len(_NEAREST) > _CACHE_SIZE:
+        _NEAREST.popitem(last=False)
+    return found
+
+
+def nearby(sc: Scenario, ref: RefData | None = None, n: int = 10, include: str | None = None,
+           within_miles: float | None = None) -> Nearby:
+    """``hospitals_near`` and ``local_hospital_range`` from one pass through the engine; with
+    ``within_miles``, only the hospitals that close (``nearest_miles`` says how far the nearest is)."""
+    ref = ref or load()
+    near = nearest(str(sc.zip or ""), ref, n)
+    nearest_miles = float(near["distance_km"].iloc[0] / KM_PER_MILE) if len(near) else float("nan")
+    if within_miles is not None:
+        near = near[np.round(near["distance_km"] / KM_PER_MILE, 1) <= within_miles]  # as the miles are shown
     if include and include not in set(near["ccn"]):
-        near = pd.concat([near, h[h["ccn"] == include]])
+        h = hosp.hospitals(ref)
+        extra = h[h["ccn"] == include]
+        if len(extra):
+            lat, lon = hosp.zip_centroid(str(sc.zip or ""), ref)
+            extra = extra.assign(distance_km=hosp.distance_km(lat, lon, extra["lat"].to_numpy(float),
+                                                              extra["lon"].to_numpy(float)))
+        near = pd.concat([near, extra])
     near = near.reset_index(drop=True)
     code = sc.billed_code
     found = [named_hospital.lookup(c, code, sc.payer, ref) for c in near["ccn"]]
@@ -67,11 +102,11 @@ def nearby(sc: Scenario, ref: RefData | None = None, n: int = 10, include: str |
     })
     for col in ("patient_pays_low", "patient_pays_typical", "patient_pays_high", "facility_allowed_typical"):
         out[col] = priced[col].to_numpy(float)[:-1]
-    return Nearby(out, _local_band(priced.iloc[-1]))
+    return Nearby(out, _local_band(priced.iloc[-1]), round(nearest_miles, 1))
 
 
 def hospitals_near(sc: Scenario, ref: RefData | None = None, n: int = 10,
-                   include: str | None = None) -> pd.DataFrame:
+                   include: str | None = None, within_miles: float | None = None) -> pd.DataFrame:
     """The ``n`` outpatient hospitals nearest the scenario's ZIP code, closest first.
 
     One row per hospital: ccn, name (display case), city, state, hospital_type, distance_miles;
@@ -79,11 +114,12 @@ def hospitals_near(sc: Scenario, ref: RefData | None = None, n: int = 10,
     published), ``file_date``, ``published`` (any figure at all) and ``origin`` (published or imported);
     and what the patient would pay there (``patient_pays_low/typical/high``, ``facility_allowed_typical``)
     priced like a quote at a hospital outpatient department with the hospital named. ``include`` (a CCN)
-    adds that hospital when it is not among the nearest (a hospital chosen earlier stays listed).
+    adds that hospital when it is not among the nearest (a hospital chosen earlier stays listed);
+    ``within_miles`` keeps only the hospitals that close (none may be).
 
     Raises InputError naming ``zip`` when the scenario has no ZIP code with a Census centroid.
     """
-    return nearby(sc, ref, n, include).hospitals
+    return nearby(sc, ref, n, include, within_miles).hospitals
 
 
 def _local_row(sc: Scenario) -> dict:
@@ -102,5 +138,5 @@ def local_hospital_range(sc: Scenario, ref: RefData | None = None) -> dict[str, 
     return _local_band(quote_frame(pd.DataFrame([_local_row(sc)]), ref or load(), keep_inputs=False).iloc[0])
 
 
-__all__ = ["KM_PER_MILE", "OUTPATIENT_TYPES", "Nearby", "display_name", "hospitals_near", "local_hospital_range",
-           "nearby"]
+__all__ = ["DISTANCES", "KM_PER_MILE", "OUTPATIENT_TYPES", "Nearby", "display_name", "hospitals_near",
+           "local_hospital_range", "nearby", "nearest"]
