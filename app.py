@@ -16,7 +16,7 @@ is set at the top of every run, before the pages are built; the front-desk pages
 import streamlit as st
 
 from dashboard import access, state
-from dashboard.layout import style
+from dashboard.layout import declare_language, style
 from dashboard.nav import menu
 from estimator.common import i18n
 from estimator.common.i18n import _
@@ -49,5 +49,6 @@ current = st.navigation(pages, position="hidden")
 for_patients = current.url_path not in {p.url_path for p in desk_pages}
 if not for_patients:
     i18n.set_language(i18n.DEFAULT)  # the front desk's pages and documents are in English
+declare_language(i18n.get_language())
 menu(pages, language_switch=for_patients)
 current.run()
