@@ -9,6 +9,7 @@ import copy
 import csv
 import io
 import json
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -19,7 +20,7 @@ from pypdf import PdfReader
 from estimator import cli, gfe
 from estimator.common import clock
 from estimator.common.errors import InputError
-from estimator.documents import needs_fallback
+from estimator.documents import Document, needs_fallback
 from estimator.documents.gfe_pdf import gfe_pdf
 from estimator.documents.plain_sources import plain_sources
 from estimator.documents.summary import (
@@ -370,3 +371,23 @@ def test_the_summary_prints_a_planned_series_of_injections():
         assert usd(inj.patient_pays["typical"], True) in text
     assert usd(plan.total_patient_pays["typical"], True) in text
     assert "Injection" not in text_of(summary_pdf(quote(sc).to_dict()))  # no series asked for, none printed
+
+
+def _text_blocks(pdf: bytes) -> list[str]:
+    """The page's text objects (BT ... ET) as the content stream writes them."""
+    reader = PdfReader(io.BytesIO(pdf))
+    stream = reader.pages[0].get_contents().get_data().decode("latin-1")
+    return re.findall(r"BT .*? ET", stream, flags=re.S)
+
+
+@pytest.mark.parametrize("name", ["山田太郎", "김민준"])
+def test_bold_cjk_text_prints_bold(name):
+    """The CJK font has one weight: bold CJK text is filled and stroked (render mode 2), regular CJK text
+    and bold Latin text are not."""
+    d = Document("t")
+    d.heading(f"{name} Total")
+    d.para(f"{name} regular")
+    d.para("Bold Latin", style="B")
+    blocks = [b for b in _text_blocks(d.bytes()) if "Tj" in b]
+    assert len(blocks) == 3
+    assert "2 Tr" in blocks[0] and "2 Tr" not in blocks[1] and "2 Tr" not in blocks[2]

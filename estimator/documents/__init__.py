@@ -4,15 +4,19 @@ Every PDF embeds Unicode TrueType fonts (``fonts/``), so names print as written 
 Żółkiewski-Nguyễn``, ``山田太郎``): DejaVu Sans (Latin, Greek, Cyrillic, Vietnamese and more;
 Bitstream Vera licence) for the text, and Droid Sans Fallback (Chinese, Japanese, Korean; Apache
 2.0) for the characters DejaVu lacks. fpdf2 embeds only the glyphs a document uses (subsetting),
-and the fallback font is added only to documents that need it, so a PDF stays small.
+and the fallback font is added only to documents that need it, so a PDF stays small. Bold CJK text
+is drawn with a synthetic bold (``Document._bold_fallback``: the fallback font has no bold weight).
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
 from fpdf import FPDF
+from fpdf.enums import TextMode
 
 #: The fonts shipped with the project (each with its licence file beside it).
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
@@ -59,6 +63,27 @@ class Document(FPDF):
             self.set_fallback_fonts([FALLBACK], exact_match=False)
             self._fallback = True
         return s
+
+    def cell(self, *args: object, **kwargs: object) -> bool:  # noqa: D102 - FPDF.cell, with bold CJK drawn bold
+        with self._bold_fallback(kwargs.get("text", args[2] if len(args) > 2 else "")):
+            return super().cell(*args, **kwargs)
+
+    def multi_cell(self, *args: object, **kwargs: object) -> object:  # noqa: D102 - FPDF.multi_cell, likewise
+        with self._bold_fallback(kwargs.get("text", args[2] if len(args) > 2 else "")):
+            return super().multi_cell(*args, **kwargs)
+
+    @contextlib.contextmanager
+    def _bold_fallback(self, text: object) -> Iterator[None]:
+        """Bold text that needs the CJK font, drawn bold. Droid Sans Fallback has one weight and no
+        kept CJK font with a bold weight is small enough to ship (Noto Sans CJK Bold alone is over
+        16 MB, OpenType CFF), so the glyphs are filled and stroked (PDF text render mode 2) with a
+        line a thirtieth of the font size wide, in the text's colour: the usual synthetic bold."""
+        if "B" not in self.font_style or not needs_fallback(str(text)):
+            yield
+            return
+        with self.local_context(text_mode=TextMode.FILL_STROKE, line_width=self.font_size / 30,
+                                draw_color=self.text_color):
+            yield
 
     def style(self, style: str = "", size: float = 8.5) -> None:
         self.set_font(FAMILY, style, size)
