@@ -46,6 +46,26 @@ def table_for_people(near: pd.DataFrame) -> pd.DataFrame:
     })
 
 
+def _card(r: object, choose: bool, key: str) -> None:
+    """One hospital as a card: name, city and distance, what the patient would pay there, its cash price."""
+    with st.container(border=True, key=f"{key}_card_{r.ccn}"):
+        st.markdown(f"**{md(r.name)}**")
+        st.caption(md(_("{city}, {state} · {miles} miles").format(city=r.city, state=r.state,
+                                                                  miles=f"{r.distance_miles:.1f}")))
+        st.markdown(_("You would likely pay {amount} there ({range}).").format(
+            amount=f"**{md(usd(r.patient_pays_typical, cents=False))}**",
+            range=md(between(r.patient_pays_low, r.patient_pays_high))))
+        st.caption(md(_("Cash price: {cash}. Gross charge: {gross}.").format(cash=_money(r.cash_price),
+                                                                            gross=_money(r.gross_charge))))
+        if choose:
+            st.button(_("Price my visit here"), key=f"{key}_pick_{r.ccn}", on_click=_pick, args=(r.ccn,))
+
+
+def _pick(ccn: str) -> None:
+    st.session_state["w_hospital"] = ccn
+    _choose()
+
+
 def _choose() -> None:
     chosen = st.session_state["w_hospital"]
     st.session_state[state.BY_NAME["hospital"].key] = chosen
@@ -82,8 +102,12 @@ def render(sc: Scenario | None, ref: RefData, choose: bool = True, key: str = "h
                     "price file. The cash price is what the hospital charges a patient paying without insurance; "
                     "the gross charge is its list price, before any discount. \"You would likely pay\" adds the "
                     "doctor's and any anesthesia bills, with your coverage.").format(code=sc.billed_code)))
-    st.dataframe(table_for_people(near), hide_index=True, width="stretch", key=f"{key}_table",
-                 column_config={_("Miles"): st.column_config.NumberColumn(_("Miles"), format="%.1f")})
+    with st.container(key=f"{key}_hosp_wide"):  # wider screens: the table (app.css shows one or the other)
+        st.dataframe(table_for_people(near), hide_index=True, width="stretch", key=f"{key}_table",
+                     column_config={_("Miles"): st.column_config.NumberColumn(_("Miles"), format="%.1f")})
+    with st.container(key=f"{key}_hosp_cards"):  # phones: one card per hospital, nothing off-screen
+        for r in near.itertuples():
+            _card(r, choose, key)
     missing = int((~near["published"]).sum())
     if missing:
         lo, hi = local["cash"]

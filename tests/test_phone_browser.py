@@ -146,3 +146,53 @@ def test_opening_the_series_planner_draws_its_chart(server, phone):
     expect(phone.locator(".js-plotly-plot")).to_have_count(4, timeout=TIMEOUT)
     expect(phone.locator("strong", has_text=re.compile(r"In all you would likely pay \$[\d,]+"))).to_be_visible(
         timeout=TIMEOUT)
+
+
+def test_hospitals_near_you_are_one_card_each_on_a_phone(server, phone):
+    """At 375 px each hospital is a card (name, distance, what the patient would pay, the cash price, a
+    button to choose it) inside the screen's width; the wide table is not shown."""
+    phone.goto(f"{server}/?zip=36301&coverage=self_pay")
+    cards = phone.locator("[class*='st-key-hospitals_card_']")
+    expect(cards.first).to_be_visible(timeout=TIMEOUT)
+    expect(phone.locator("[class*='_hosp_wide']")).to_be_hidden()
+    first = cards.first
+    for words in ("Southeast Health Medical Center", "miles", "You would likely pay", "Cash price: $470"):
+        expect(first).to_contain_text(words)
+    for i in range(cards.count()):
+        box = cards.nth(i).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375
+    first.scroll_into_view_if_needed()
+    shot(phone, "phone-375-hospital-cards.png")
+    bar = phone.locator(".st-key-summary_bar").bounding_box()
+    card = first.bounding_box()
+    assert bar is None or card["y"] >= bar["y"] + bar["height"] - 1 or card["y"] + card["height"] <= bar["y"]
+    first.get_by_role("button", name="Price my visit here").click()
+    phone.wait_for_url(re.compile(r"hospital=010001"), timeout=TIMEOUT)
+
+
+def test_on_a_laptop_the_hospitals_are_a_table(server, browser):
+    ctx = browser.new_context(**LAPTOP)
+    pg = ctx.new_page()
+    pg.goto(f"{server}/?zip=36301&coverage=self_pay")
+    expect(pg.locator("[class*='_hosp_wide'] [data-testid='stDataFrame']")).to_be_visible(timeout=TIMEOUT)
+    expect(pg.locator("[class*='st-key-hospitals_card_']").first).to_be_hidden()
+    ctx.close()
+
+
+def test_the_summary_bar_never_covers_what_is_scrolled_into_view(server, phone):
+    """Scrolled to the site chart (its amount labels), the labels sit below the sticky bar, and the
+    header above the bar is opaque, so no half-hidden text shows through above it."""
+    phone.goto(f"{server}/?zip=35203&coverage=commercial&deductible=1500&coinsurance=20")
+    labels = phone.locator(".js-plotly-plot").first.locator("text", has_text="$")
+    expect(labels.first).to_be_visible(timeout=TIMEOUT)
+    phone.wait_for_timeout(500)
+    phone.locator(".js-plotly-plot").first.evaluate("e => e.scrollIntoView({block: 'start'})")
+    phone.wait_for_timeout(400)
+    bar = phone.locator(".st-key-summary_bar").bounding_box()
+    assert bar is not None and bar["height"] > 0
+    for i in range(labels.count()):
+        box = labels.nth(i).bounding_box()
+        assert box["y"] >= bar["y"] + bar["height"] - 1, f"label {i} under the bar"
+    header = phone.locator("header[data-testid='stHeader']").evaluate("e => getComputedStyle(e).backgroundColor")
+    assert header in ("rgb(255, 255, 255)", "rgba(255, 255, 255, 1)")
+    shot(phone, "phone-375-site-chart-under-bar.png")

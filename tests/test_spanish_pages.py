@@ -35,6 +35,7 @@ from estimator.documents.summary import summary_pdf
 from estimator.planning import nearby
 from estimator.planning.series import COUNT, MAX_COUNT, MAX_WEEKS_APART, WEEKS_APART, plan_series
 from estimator.quote import quote
+from estimator.reference.hospitals import display_name, hospitals
 from estimator.reference.tables import load
 from estimator.scenario import Scenario
 
@@ -174,12 +175,15 @@ def test_page_shows_the_same_amounts_in_both_languages(name):
         assert sum(en_amounts.values()) >= 3  # the comparison compared something
 
 
+@cache
 def _data_texts() -> set[str]:
     """Text the data files hold (shown as the data has it): the methods page's assumptions and sources."""
     meta = load().metadata
     out = set(meta["assumptions"]) | set(meta.get("figures_outside_reference") or [])
     for name, info in meta["tables"].items():
         out |= {name, info["description"], *info["sources"]}
+    # Hospitals' names are names, written as people write them in either language.
+    out |= {display_name(n) for n in hospitals(load())["name"].dropna()}
     return out
 
 
