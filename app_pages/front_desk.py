@@ -9,6 +9,7 @@ import streamlit as st
 from dashboard import access, store
 from dashboard.safe_text import md
 from estimator import gfe
+from estimator.common import i18n
 from estimator.common.money import between, usd
 from estimator.frontdesk import desk
 from estimator.frontdesk.clinic_prices import quote_with_prices
@@ -282,20 +283,26 @@ if st.session_state.get("fd_submitted"):
                     cash[need.role] = col.number_input(f"{need.label}: cash price ($)", min_value=0.0,
                                                        max_value=1_000_000.0, value=None, step=10.0,
                                                        key=f"fd_cash_{need.role}")
+        doc_lang = "en"
+        if v["coverage"] == "self_pay":
+            doc_lang = st.radio("Good Faith Estimate in", list(i18n.LANGUAGES), format_func=i18n.LANGUAGES.get,
+                                horizontal=True, key="fd_gfe_lang",
+                                help="The language the patient reads: the estimate's words change, its amounts, "
+                                     "codes and dates do not.")
         if v["coverage"] == "self_pay" and b2.button("Save and issue Good Faith Estimate", disabled=not staff,
                                                      shortcut="ctrl+g"):
             try:
                 case_dict = desk.gfe_case(sc, patient, service_date=v["service_date"], scheduled_on=v["scheduled_on"],
                                           diagnosis_codes=v["diagnosis_codes"], clinic_profile=PROFILE,
                                           separately_scheduled=v["separately_scheduled"], cash_prices=cash)
-                request = desk.gfe_request_key(inputs, case_dict, staff or "", patient)
+                request = desk.gfe_request_key(inputs, {**case_dict, "lang": doc_lang}, staff or "", patient)
                 issued = st.session_state.setdefault("fd_gfe_issued", {})
                 if request in issued:  # pressed again for the same estimate: show it, save nothing more
                     st.session_state["fd_saved"] = issued[request]
                     st.info(f"Already saved as **{issued[request]}**; nothing new was saved.")
                     outputs = None
                 else:
-                    outputs = desk.gfe_outputs(case_dict, prices)
+                    outputs = desk.gfe_outputs(case_dict, prices, lang=doc_lang)
             except InputError as e:
                 show_failure(e, "Good Faith Estimate: ")
             else:

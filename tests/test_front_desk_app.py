@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.access import PASSCODE_FAILURES, FailureThrottle
 from dashboard.safe_text import shown
+from estimator.frontdesk import desk
 from estimator.quote import quote
 from estimator.records.quote_record import QuoteRecord
 from estimator.records.storage import QuoteLog
@@ -529,3 +530,23 @@ def test_an_unusable_quote_log_is_named_on_every_desk_page(tmp_path, monkeypatch
     at.run()
     assert not at.exception, [str(e.value)[:200] for e in at.exception]
     assert any("ESTIMATOR_DB_PATH" in shown(e.value) for e in at.error)
+
+
+def test_the_desk_issues_a_good_faith_estimate_in_spanish(db):
+    """The clerk chooses the patient's language: the stored PDF is in Spanish, with the same amounts and
+    codes an English one would have, and the record says which language it was issued in."""
+    at = signed_in_desk()
+    fill(at, zip="35203", coverage="self_pay", site="asc", patient_name="Ana Ruiz", patient_dob="1980-01-01",
+         service_date="2026-12-10", scheduled_on="2026-11-23", diagnosis_codes="M54.12")
+    give_cash_prices(at)
+    at.radio(key="fd_gfe_lang").set_value("es").run()
+    click(at, "Save and issue Good Faith Estimate")
+    saved_id = at.success[0].value.split("**")[1]
+    rec = QuoteLog(f"sqlite:///{db}").get(saved_id)
+    assert rec.outputs["gfe"]["lang"] == "es"
+    text = pdf_text(base64.b64decode(rec.outputs["gfe"]["pdf_base64"]))
+    assert "Estimación de Buena Fe" in text and "Nombre del paciente: Ana Ruiz" in text
+    assert "is not a contract" not in text and "no es un contrato" in text
+    english = desk.gfe_outputs(rec.outputs["gfe"]["case"], lang="en")
+    assert [li["amount"] for li in english["gfe"]["lines"]] == [li["amount"] for li in rec.outputs["gfe"]["lines"]]
+    assert "$250.00" in text and "$550.00" in text

@@ -454,6 +454,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--fhir", action="store_true",
                    help="write a Da Vinci PCT GFE Packet (FHIR R4 JSON) instead of the PDF")
     g.add_argument("--prices", help="the clinic's price list (CSV) for its cash prices")
+    g.add_argument("--lang", dest="lang", metavar="{" + ",".join(i18n.LANGUAGES) + "}",
+                   help="language of the estimate: " + ", ".join(f"{c} ({n})" for c, n in i18n.LANGUAGES.items())
+                        + "; the amounts, codes and dates are the same in every language (default en)")
     g.set_defaults(func=cmd_gfe)
 
     b = sub.add_parser("batch", help=cmd_batch.__doc__)

@@ -29,6 +29,7 @@ import io
 import threading
 from collections.abc import Iterator
 from contextvars import ContextVar
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -134,6 +135,14 @@ def gettext(message: str) -> str:
 def ngettext(singular: str, plural: str, n: int) -> str:
     """The singular or plural form for ``n`` in the current language (format ``{n}`` yourself)."""
     return translations(_current.get()).ngettext(singular, plural, n)
+
+
+def long_date(d: date) -> str:
+    """A date written out in the current language: 'December 10, 2026', '10 de diciembre de 2026'
+    (Babel's CLDR long format)."""
+    from babel.dates import format_date
+
+    return format_date(d, format="long", locale=_current.get())
 
 
 def N_(message: str) -> str:  # noqa: N802 - the conventional gettext name

@@ -107,7 +107,7 @@ class Document(FPDF):
     def table(self, header: list[str], rows: list[list[str]], widths: list[float], size: float = 8.5) -> None:
         self.style("B", size)
         for text, w in zip(header, widths):
-            self.cell(w, size * 0.55, self.text_for(text), border="B")
+            self._fitted_cell(w, size * 0.55, self.text_for(text), "B", size, border="B")
         self.ln()
         for row in rows:
             bold = row and row[0].startswith("Total")
@@ -117,7 +117,7 @@ class Document(FPDF):
             self.ln()
         self.ln(1)
 
-    def _fitted_cell(self, w: float, h: float, text: str, style: str, size: float) -> None:
+    def _fitted_cell(self, w: float, h: float, text: str, style: str, size: float, border: str = "") -> None:
         """A table cell whose text fits its width: set smaller (down to 75%), then shortened with an ellipsis."""
         room = w - 2 * self.c_margin - 0.5
         fit = size
@@ -126,7 +126,7 @@ class Document(FPDF):
             self.style(style, fit)
         while self.get_string_width(text) > room and len(text) > 1:
             text = text[:-2].rstrip() + "\u2026"
-        self.cell(w, h, text)
+        self.cell(w, h, text, border=border)
         self.style(style, size)
 
     def bytes(self) -> bytes:

@@ -28,7 +28,7 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from estimator import gfe
-from estimator.common import clock
+from estimator.common import clock, i18n
 from estimator.common.errors import InputError, fail
 from estimator.documents.gfe_pdf import gfe_pdf
 from estimator.frontdesk.batch_csv import BatchResult
@@ -180,7 +180,8 @@ def gfe_request_key(inputs: dict, case_dict: dict, staff: str, patient: Patient)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def gfe_outputs(case_dict: dict, prices: PriceList | None = None, *, fhir: bool = False) -> dict:
+def gfe_outputs(case_dict: dict, prices: PriceList | None = None, *, fhir: bool = False,
+                lang: str | None = None) -> dict:
     """Price the case and render its PDF; the ``outputs`` a Good Faith Estimate record stores.
 
     That is the quote's own dictionary (as for any saved quote) plus a ``gfe`` section: the
@@ -188,18 +189,27 @@ def gfe_outputs(case_dict: dict, prices: PriceList | None = None, *, fhir: bool 
     with ``fhir``, also the Da Vinci PCT GFE Packet as ``fhir`` (``estimator.gfe.fhir_packet``).
     Raises InputError naming each bad field of the case.
     """
-    return issue_gfe(case_dict, prices, fhir=fhir)[1]
+    return issue_gfe(case_dict, prices, fhir=fhir, lang=lang)[1]
 
 
 def issue_gfe(case_dict: dict, prices: PriceList | None = None, *,
-              fhir: bool = False) -> tuple[gfe.GfeCase, dict]:
-    """The case as read and :func:`gfe_outputs` of it (for a caller that also needs the patient or the visit)."""
+              fhir: bool = False, lang: str | None = None) -> tuple[gfe.GfeCase, dict]:
+    """The case as read and :func:`gfe_outputs` of it (for a caller that also needs the patient or the visit).
+
+    ``lang``: the language the estimate is issued in (default: the current one); its words (the PDF,
+    the quote's steps) are in it, its amounts and codes the same in every language, and the record
+    says which (``gfe.lang``)."""
+    with i18n.use(lang or i18n.get_language()):
+        return _issue_gfe(case_dict, prices, fhir)
+
+
+def _issue_gfe(case_dict: dict, prices: PriceList | None, fhir: bool) -> tuple[gfe.GfeCase, dict]:
     case = gfe.GfeCase.from_dict(case_dict)
     q, lines = gfe.build(case, prices=prices)
     packet = gfe_packet(case, q, lines) if fhir else None  # first: a missing taxonomy is input to fix
     pdf = gfe_pdf(case, q, lines)
     outputs = q.to_dict()
-    outputs["gfe"] = {"case": case_dict,
+    outputs["gfe"] = {"case": case_dict, "lang": i18n.get_language(),
                       "lines": [{"role": li.role, "code": li.code, "amount": li.amount} for li in lines],
                       "pdf_base64": base64.b64encode(pdf).decode()}
     if packet is not None:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
+from estimator.common.i18n import _
+
 
 def _nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
     d = date(year, month, 1)
@@ -81,14 +83,15 @@ def deadline(scheduled_on: date | None = None, service_date: date | None = None,
         ahead = business_days_between(scheduled_on, service_date)
         if ahead >= 10:
             return Deadline(True, add_business_days(scheduled_on, 3),
-                            f"scheduled {ahead} business days ahead (10 or more): within 3 business days of "
-                            "scheduling")
+                            _("scheduled {days} business days ahead (10 or more): within 3 business days of "
+                              "scheduling").format(days=ahead))
         if ahead >= 3:
             return Deadline(True, add_business_days(scheduled_on, 1),
-                            f"scheduled {ahead} business days ahead (3 to 9): within 1 business day of scheduling")
+                            _("scheduled {days} business days ahead (3 to 9): within 1 business day of "
+                              "scheduling").format(days=ahead))
         if not requested_on:
-            return Deadline(False, None, f"scheduled {ahead} business days ahead (fewer than 3): no Good Faith "
-                                         "Estimate is required, though one may still be given")
+            return Deadline(False, None, _("scheduled {days} business days ahead (fewer than 3): no Good Faith "
+                                           "Estimate is required, though one may still be given").format(days=ahead))
     if requested_on:
-        return Deadline(True, add_business_days(requested_on, 3), "requested: within 3 business days of the request")
+        return Deadline(True, add_business_days(requested_on, 3), _("requested: within 3 business days of the request"))
     raise ValueError("give the scheduling and service dates, or the date of the request")

@@ -25,12 +25,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from estimator.common.errors import fail
+from estimator.common.i18n import N_
 from estimator.gfe.identifiers import npi_is_valid, taxonomy_is_valid, tin_is_valid
 from estimator.inputs import readers as rd
 from estimator.inputs.fields import FIELDS, read
 
 ROLES = ("professional", "facility", "anesthesia")
-ROLE_LABELS = {"professional": "Physician", "facility": "Facility", "anesthesia": "Anesthesia provider"}
+ROLE_LABELS = {"professional": N_("Physician"), "facility": N_("Facility"), "anesthesia": N_("Anesthesia provider")}
 #: Where problems with the profile as a whole (the file, its top level) are reported.
 WHERE = "clinic_profile"
 MAX_PROVIDERS = 20
