@@ -25,6 +25,7 @@ import pandas as pd
 
 from estimator.batch import encode_frame
 from estimator.common.errors import fail
+from estimator.payer_rates.tic_file import BILLS_BY_CLASS, places_of_service
 from estimator.pricing.reference_prices import reference_prices
 from estimator.reference import payer_bands
 from estimator.reference.tables import PROCEDURE_CODES, YEARS, RefData, load
@@ -32,8 +33,6 @@ from estimator.reference.tables import PROCEDURE_CODES, YEARS, RefData, load
 NPPES_COLUMNS = {"NPI": "npi", "Provider Business Practice Location Address State Name": "state",
                  "Provider Business Practice Location Address Postal Code": "zip"}
 SITE_BY_POS = {"24": ("asc",), "11": ("office",), "CSTM-00": ("asc", "office")}
-BILLS_BY_CLASS = {"professional": ("professional",), "institutional": ("facility",),
-                  "both": ("professional", "facility")}
 
 
 @dataclass(frozen=True)
@@ -93,8 +92,7 @@ def build(rates: pd.DataFrame, providers: pd.DataFrame, ref: RefData | None = No
     placed = placed[placed["state"].notna() & (placed["state"] != "") & placed["state"].isin(ref.states)]
     rows = []
     for r in placed.itertuples(index=False):
-        places = [p for p in r.place_of_service.split(";") if p] or ["CSTM-00"]
-        sites = {s for p in places for s in SITE_BY_POS.get(p, ())}
+        sites = {s for p in places_of_service(r.place_of_service) for s in SITE_BY_POS.get(p, ())}
         year = min(max(int(r.file_date[:4]) if r.file_date[:4].isdigit() else YEARS[-1], YEARS[0]), YEARS[-1])
         for site in sites:
             for bill in BILLS_BY_CLASS[r.billing_class]:

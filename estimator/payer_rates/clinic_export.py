@@ -18,11 +18,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from estimator.common.safe_csv import write_rows
+from estimator.payer_rates.tic_file import BILLS_BY_CLASS, places_of_service
 from estimator.reference.tables import PROCEDURE_CODES
 
 SITE_BY_POS = {"11": "office", "22": "hopd", "19": "hopd", "24": "asc", "CSTM-00": "*"}
-COMPONENTS_BY_CLASS = {"professional": ("professional",), "institutional": ("facility",),
-                       "both": ("professional", "facility")}
 HEADER = ("payer", "coverage", "site", "code", "component", "amount", "note")
 
 
@@ -43,13 +42,12 @@ def price_lines(rates: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
     usable = usable[~modified]
     rows, other = [], 0
     for r in usable.itertuples(index=False):
-        places = [p for p in r.place_of_service.split(";") if p] or ["CSTM-00"]
-        sites = {SITE_BY_POS[p] for p in places if p in SITE_BY_POS}
+        sites = {SITE_BY_POS[p] for p in places_of_service(r.place_of_service) if p in SITE_BY_POS}
         if not sites:
             other += 1
             continue
         for site in sites:
-            for comp in COMPONENTS_BY_CLASS[r.billing_class]:
+            for comp in BILLS_BY_CLASS[r.billing_class]:
                 rows.append((r.payer, site, r.billing_code, comp, r.negotiated_rate, r.file_date))
     frame = pd.DataFrame(rows, columns=["payer", "site", "code", "component", "amount", "file_date"])
     lines = (frame.groupby(["payer", "site", "code", "component"], sort=True)

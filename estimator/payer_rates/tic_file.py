@@ -46,6 +46,16 @@ COLUMNS = ("payer", "reporting_entity", "plan_name", "plan_id", "plan_id_type", 
            "schema_version", "billing_code", "billing_code_type", "negotiation_arrangement", "negotiated_type",
            "negotiated_rate", "billing_class", "setting", "place_of_service", "modifiers", "expiration_date",
            "provider_group_id", "network_name", "tin_type", "tin", "npi", "excluded", "source_file", "json_path")
+#: The bills a rate's billing class prices.
+BILLS_BY_CLASS = {"professional": ("professional",), "institutional": ("facility",),
+                  "both": ("professional", "facility")}
+
+
+def places_of_service(text: str) -> list[str]:
+    """A row's ``place_of_service`` codes; none written means every place (CSTM-00)."""
+    return [p for p in text.split(";") if p] or ["CSTM-00"]
+
+
 #: Reasons a price is kept out of prices (the ``excluded`` column; empty for a usable dollar price).
 REASONS = ("percentage", "per_diem", "bundle", "capitation", "expired", "duplicate")
 

@@ -54,15 +54,20 @@ def nearest(zip_code: str, ref: RefData, n: int = 10) -> pd.DataFrame:
         _NEAREST.move_to_end(key)
         return _NEAREST[key]
     h = hosp.hospitals(ref)
-    lat, lon = hosp.zip_centroid(str(zip_code or ""), ref)
-    pool = h[(h["in_latest_care_compare"] == "Y") & h["hospital_type"].isin(OUTPATIENT_TYPES)]
-    pool = pool.assign(distance_km=hosp.distance_km(lat, lon, pool["lat"].to_numpy(float),
-                                                    pool["lon"].to_numpy(float)))
+    pool = _with_distance(h[(h["in_latest_care_compare"] == "Y") & h["hospital_type"].isin(OUTPATIENT_TYPES)],
+                          zip_code, ref)
     found = pool.sort_values(["distance_km", "ccn"], kind="stable").head(n).reset_index(drop=True)
     _NEAREST[key] = found
     if len(_NEAREST) > _CACHE_SIZE:
         _NEAREST.popitem(last=False)
     return found
+
+
+def _with_distance(hospitals: pd.DataFrame, zip_code: str | None, ref: RefData) -> pd.DataFrame:
+    """``hospitals`` with ``distance_km`` from the ZIP code's centroid."""
+    lat, lon = hosp.zip_centroid(str(zip_code or ""), ref)
+    return hospitals.assign(distance_km=hosp.distance_km(lat, lon, hospitals["lat"].to_numpy(float),
+                                                         hospitals["lon"].to_numpy(float)))
 
 
 def nearby(sc: Scenario, ref: RefData | None = None, n: int = 10, include: str | None = None,
@@ -76,12 +81,7 @@ def nearby(sc: Scenario, ref: RefData | None = None, n: int = 10, include: str |
         near = near[np.round(near["distance_km"] / KM_PER_MILE, 1) <= within_miles]  # as the miles are shown
     if include and include not in set(near["ccn"]):
         h = hosp.hospitals(ref)
-        extra = h[h["ccn"] == include]
-        if len(extra):
-            lat, lon = hosp.zip_centroid(str(sc.zip or ""), ref)
-            extra = extra.assign(distance_km=hosp.distance_km(lat, lon, extra["lat"].to_numpy(float),
-                                                              extra["lon"].to_numpy(float)))
-        near = pd.concat([near, extra])
+        near = pd.concat([near, _with_distance(h[h["ccn"] == include], sc.zip, ref)])
     near = near.reset_index(drop=True)
     code = sc.billed_code
     found = [named_hospital.lookup(c, code, sc.payer, ref) for c in near["ccn"]]
