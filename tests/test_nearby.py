@@ -205,11 +205,31 @@ def test_none_within_reach_says_how_far_the_nearest_is():
 
 
 def test_the_nearest_hospitals_are_found_once_per_zip():
+    from estimator.planning import nearby as module
     from estimator.planning.nearby import nearest
 
     ref = load()
-    assert nearest("36301", ref) is nearest("36301", ref)
-    assert nearest("36301", ref) is not nearest("60612", ref)
+    module._NEAREST.clear()
+    first = nearest("36301", ref)
+    cached = module._NEAREST[(ref.version, "36301", 10)]
+    pd.testing.assert_frame_equal(nearest("36301", ref), first)
+    assert module._NEAREST[(ref.version, "36301", 10)] is cached and len(module._NEAREST) == 1
+    assert not nearest("60612", ref).equals(first) and len(module._NEAREST) == 2
+
+
+def test_a_session_changing_its_list_never_changes_anothers():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from estimator.planning.nearby import nearest
+
+    ref = load()
+    mine = nearest("36301", ref)
+    mine.loc[0, "name"] = "CHANGED"
+    mine.drop(index=mine.index[1:], inplace=True)
+    with ThreadPoolExecutor(8) as pool:
+        lists = list(pool.map(lambda z: nearest(z, ref), ["36301", "60612"] * 16))
+    assert all(len(x) == 10 and "CHANGED" not in set(x["name"]) for x in lists)
+    assert all(x.equals(lists[0]) for x in lists[::2]) and all(x.equals(lists[1]) for x in lists[1::2])
 
 
 def test_the_page_asks_how_far_and_keeps_it_in_the_address():

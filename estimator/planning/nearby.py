@@ -10,6 +10,7 @@ US dollars.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from typing import NamedTuple
 
@@ -36,6 +37,7 @@ DISTANCES = (10, 25, 50, 100)
 #: ZIP codes whose nearest hospitals are kept (a list depends only on the ZIP and the data).
 _CACHE_SIZE = 512
 _NEAREST: OrderedDict[tuple[str, str, int], pd.DataFrame] = OrderedDict()
+_NEAREST_LOCK = threading.Lock()  # Streamlit serves each session on its own thread
 
 
 class Nearby(NamedTuple):
@@ -48,19 +50,22 @@ class Nearby(NamedTuple):
 
 def nearest(zip_code: str, ref: RefData, n: int = 10) -> pd.DataFrame:
     """The ``n`` outpatient hospitals nearest a ZIP code's centroid, closest first, with ``distance_km``;
-    computed once per ZIP code and data version (the last few hundred ZIP codes are kept)."""
+    computed once per ZIP code and data version (the last few hundred ZIP codes are kept). Each caller
+    gets its own copy, so what one session does to its list never reaches another's."""
     key = (ref.version, str(zip_code).strip()[:5], n)
-    if key in _NEAREST:
-        _NEAREST.move_to_end(key)
-        return _NEAREST[key]
+    with _NEAREST_LOCK:
+        if key in _NEAREST:
+            _NEAREST.move_to_end(key)
+            return _NEAREST[key].copy()
     h = hosp.hospitals(ref)
     pool = _with_distance(h[(h["in_latest_care_compare"] == "Y") & h["hospital_type"].isin(OUTPATIENT_TYPES)],
                           zip_code, ref)
     found = pool.sort_values(["distance_km", "ccn"], kind="stable").head(n).reset_index(drop=True)
-    _NEAREST[key] = found
-    if len(_NEAREST) > _CACHE_SIZE:
-        _NEAREST.popitem(last=False)
-    return found
+    with _NEAREST_LOCK:
+        _NEAREST[key] = found
+        if len(_NEAREST) > _CACHE_SIZE:
+            _NEAREST.popitem(last=False)
+    return found.copy()
 
 
 def _with_distance(hospitals: pd.DataFrame, zip_code: str | None, ref: RefData) -> pd.DataFrame:
