@@ -8,6 +8,9 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy import special
 
 from estimator.batch import quote_frame
 from estimator.databuild import market_model as mm
@@ -143,6 +146,23 @@ def test_systems_that_spread_alike_share_one_spread():
     assert np.median(estimates) > 20
 
 
+@given(st.floats(min_value=-1.0, max_value=1e3, allow_nan=False))
+def test_any_excess_gives_a_prior_weight_or_none(extra):
+    """Every excess variance, however close to zero (trigamma never reaches it on a finite bracket),
+    gives a positive weight solving trigamma(nu0 / 2) = excess, or inf."""
+    nu0 = sb.prior_weight_of_excess(extra)
+    assert nu0 > 0
+    if math.isfinite(nu0):
+        assert float(special.polygamma(1, nu0 / 2)) == pytest.approx(extra, rel=1e-6)
+    else:
+        assert extra <= 1.1e-8
+
+
+def test_a_vanishing_excess_is_no_excess():
+    assert sb.prior_weight_of_excess(5e-9) == float("inf") == sb.prior_weight_of_excess(0.0)
+    assert sb.prior_weight_of_excess(float(special.polygamma(1, 5.0))) == pytest.approx(10.0)
+
+
 def test_a_system_whose_hospitals_agree_gets_a_narrower_band():
     """Same siblings' mean, same count: the band follows how far apart the siblings' prices are; and
     more siblings narrow it when systems share one spread."""
@@ -152,3 +172,24 @@ def test_a_system_whose_hospitals_agree_gets_a_narrower_band():
     assert s[0] < s[1]
     by_count = sb._scale(np.zeros(3), np.zeros(3), np.array([1.0, 4.0, 20.0]), 0.15, 0.3, float("inf"))  # noqa: SLF001
     assert by_count[0] > by_count[1] > by_count[2] > math.sqrt(0.3)
+
+
+def _states(n_states: int, size: int, seed: int) -> tuple[pd.Series, np.ndarray, np.ndarray, pd.Series]:
+    """Residuals of states whose scales differ (log-normal around 0.8), one chargemaster each."""
+    rng = np.random.default_rng(seed)
+    scale = np.exp(rng.normal(np.log(0.8), 0.4, n_states))
+    states = pd.Series(np.repeat([f"S{i:02d}" for i in range(n_states)], size))
+    resid = (rng.standard_t(6, (n_states, size)) * scale[:, None]).ravel()
+    return states, resid, np.ones(len(resid)), states.value_counts()
+
+
+def test_states_too_small_for_a_scale_do_not_move_the_prior_weight():
+    """A state of one chargemaster, or one whose hospitals all sit on the centre, has no scale of its
+    own: the prior weight and the other states' scales are what they are without it."""
+    states, resid, w, units = _states(40, 12, 0)
+    scales, pooled, nu0 = mm.state_scales(states, resid, w, units)
+    extra_states = pd.concat([states, pd.Series(["ZZ", "ZZ", "ZZ", "YY"])], ignore_index=True)
+    extra_resid = np.concatenate([resid, [0.0, 0.0, 0.0, 2.5]])
+    more = mm.state_scales(extra_states, extra_resid, np.ones(len(extra_resid)), extra_states.value_counts())
+    assert math.isfinite(nu0) and more[2] == pytest.approx(nu0, rel=1e-9)
+    assert all(more[0][s] == pytest.approx(v, rel=0.05) for s, v in scales.items())

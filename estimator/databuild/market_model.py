@@ -157,10 +157,15 @@ def state_scales(states: pd.Series, resid: np.ndarray, weights: np.ndarray,
     ok = (n >= 3) & (v.to_numpy() > 0)
     # Sampling variance of a log mean square over n draws: (kurtosis - 1) / n (the delta method; 2 / n
     # for normal residuals), with the kurtosis of the residuals, which are heavier-tailed, each first
-    # divided by its own state's scale (else the states' differing spreads would count as tails).
-    z = resid / np.sqrt(states.map(v).to_numpy(float))
-    kurtosis = float(np.sum(weights * z ** 4) / np.sum(weights) / (np.sum(weights * z ** 2) / np.sum(weights)) ** 2)
-    extra = float(np.var(np.log(v.to_numpy()[ok])) - np.mean((kurtosis - 1) / n[ok])) if ok.sum() >= 3 else 0.0
+    # divided by its own state's scale (else the states' differing spreads would count as tails), over
+    # the states the moment uses (a state of one or two chargemasters, or all alike, has no scale).
+    if ok.sum() < 3:
+        return {}, float(np.sqrt(pooled)), float("inf")
+    used = states.isin(v.index[ok]).to_numpy()
+    z = resid[used] / np.sqrt(states[used].map(v).to_numpy(float))
+    w = weights[used]
+    kurtosis = float(np.sum(w * z ** 4) / np.sum(w) / (np.sum(w * z ** 2) / np.sum(w)) ** 2)
+    extra = float(np.var(np.log(v.to_numpy()[ok])) - np.mean((kurtosis - 1) / n[ok]))
     nu0 = 2.0 / extra if extra > 0 else float("inf")
     if np.isinf(nu0):
         return {}, float(np.sqrt(pooled)), nu0

@@ -86,6 +86,9 @@ def _scale(total: np.ndarray, squares: np.ndarray, m: np.ndarray, tau2: float, s
     return np.sqrt(spread + tau2 * spread / (m * tau2 + spread))
 
 
+_MAX_HALF_WEIGHT = 1e8  # nu0 / 2 beyond this is taken as infinite (the common spread for all)
+
+
 def _prior_weight(multi: pd.DataFrame) -> float:
     """How much systems' own spreads differ beyond sampling: the prior degrees of freedom nu0 of
     the systems' within variances, by Smyth's (2004, limma) moment estimator. A system's log sample
@@ -100,10 +103,16 @@ def _prior_weight(multi: pd.DataFrame) -> float:
         return float("inf")
     df = n[ok] - 1
     e = np.log(v[ok]) - special.digamma(df / 2) + np.log(df / 2)
-    extra = float(np.var(e, ddof=1) - np.mean(special.polygamma(1, df / 2)))
-    if extra <= 0:
+    return prior_weight_of_excess(float(np.var(e, ddof=1) - np.mean(special.polygamma(1, df / 2))))
+
+
+def prior_weight_of_excess(extra: float) -> float:
+    """nu0 solving trigamma(nu0 / 2) = ``extra`` (the variance of the corrected log variances beyond
+    sampling). trigamma falls from +inf to 0 over (0, inf) and is about 1e-8 at 1e8: an excess at or
+    below that is none a sample of systems can tell from zero, and gives inf."""
+    if not extra > float(special.polygamma(1, _MAX_HALF_WEIGHT)):
         return float("inf")
-    return 2.0 * optimize.brentq(lambda x: float(special.polygamma(1, x)) - extra, 1e-8, 1e8)
+    return 2.0 * optimize.brentq(lambda x: float(special.polygamma(1, x)) - extra, 1e-8, _MAX_HALF_WEIGHT)
 
 
 def fit(obs: pd.DataFrame, state: mm.StateModel, basis: str) -> SystemModel:
