@@ -391,3 +391,6 @@ def test_bold_cjk_text_prints_bold(name):
     blocks = [b for b in _text_blocks(d.bytes()) if "Tj" in b]
     assert len(blocks) == 3
     assert "2 Tr" in blocks[0] and "2 Tr" not in blocks[1] and "2 Tr" not in blocks[2]
+    # Only the CJK run is stroked: the Latin word after it, already in the bold font, is filled alone.
+    cjk, latin = blocks[0].split("2 Tr", 1)[1].split("0 Tr", 1)
+    assert "Tj" in cjk and "Tj" in latin and "Tr" not in latin

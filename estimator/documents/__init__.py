@@ -17,6 +17,7 @@ from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.enums import TextMode
+from fpdf.line_break import Fragment
 
 #: The fonts shipped with the project (each with its licence file beside it).
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
@@ -49,6 +50,7 @@ class Document(FPDF):
         for style, name in FONT_FILES.items():
             self.add_font(FAMILY, style, str(FONT_DIR / name))
         self._fallback = False
+        self._stroke_fallback = False  # inside a bold cell that needs the CJK font
         self.set_margins(14, 12, 14)
         self.set_auto_page_break(True, margin=12)
         self.set_title(str(title))
@@ -76,14 +78,25 @@ class Document(FPDF):
     def _bold_fallback(self, text: object) -> Iterator[None]:
         """Bold text that needs the CJK font, drawn bold. Droid Sans Fallback has one weight and no
         kept CJK font with a bold weight is small enough to ship (Noto Sans CJK Bold alone is over
-        16 MB, OpenType CFF), so the glyphs are filled and stroked (PDF text render mode 2) with a
-        line a thirtieth of the font size wide, in the text's colour: the usual synthetic bold."""
+        16 MB, OpenType CFF), so its glyphs are filled and stroked (PDF text render mode 2) with a
+        line a thirtieth of the font size wide, in the text's colour: the usual synthetic bold. Only
+        the fallback font's runs are stroked (``_parse_chars``); Latin text beside them is already bold."""
         if "B" not in self.font_style or not needs_fallback(str(text)):
             yield
             return
-        with self.local_context(text_mode=TextMode.FILL_STROKE, line_width=self.font_size / 30,
-                                draw_color=self.text_color):
-            yield
+        with self.local_context(line_width=self.font_size / 30, draw_color=self.text_color):
+            self._stroke_fallback = True
+            try:
+                yield
+            finally:
+                self._stroke_fallback = False
+
+    def _parse_chars(self, text: str, markdown: bool, **kwargs: object) -> Iterator[Fragment]:
+        """FPDF's runs of one font, the fallback font's stroked inside a bold CJK cell."""
+        for frag in super()._parse_chars(text, markdown, **kwargs):
+            if self._stroke_fallback and frag.font.fontkey in self._fallback_font_ids:
+                frag.graphics_state.text_mode = TextMode.FILL_STROKE
+            yield frag
 
     def style(self, style: str = "", size: float = 8.5) -> None:
         self.set_font(FAMILY, style, size)
