@@ -17,7 +17,7 @@ from tests.conftest import ROOT, run_cli
 EXAMPLES = ROOT / "examples"
 #: What must not change with the language, in the order the document gives it.
 FIGURES = re.compile(r"\$[\d,]+\.\d{2}|\b(?:6232[0-3]|9915[23]|01937)\b|\b[A-Z]\d{2}\.\d+\b|\b\d{10}\b"
-                     r"|\b\d{2}-\d{7}\b|\b\d{2}/\d{2}/\d{4}\b|\b20\d{2}\b")
+                     r"|\b\d{2}-\d{7}\b|\b20\d{2}\b")
 
 
 def _text(path) -> str:
@@ -58,3 +58,12 @@ def test_every_statement_149_610_asks_for_is_printed_in_spanish(printed):
         assert " ".join(en_line.split()) in printed["en"]
     assert "Estimación de Buena Fe" in printed["es"] and "de diciembre de 2026" in printed["es"]
     assert "1-800-985-3059" in printed["es"] and "www.cms.gov/nosurprises" in printed["es"]
+
+
+def test_the_date_of_birth_is_written_in_each_languages_order(printed):
+    """Day first in Spanish, month first in English, both in full digits: the same date either way."""
+    dob = json.loads((EXAMPLES / "gfe_case.json").read_text())["patient"]["dob"]
+    year, month, day = dob.split("-")
+    assert day != month
+    assert f"{month}/{day}/{year}" in printed["en"] and f"{day}/{month}/{year}" not in printed["en"]
+    assert f"{day}/{month}/{year}" in printed["es"] and f"{month}/{day}/{year}" not in printed["es"]

@@ -145,6 +145,20 @@ def long_date(d: date) -> str:
     return format_date(d, format="long", locale=_current.get())
 
 
+def numeric_date(d: date) -> str:
+    """A date in digits, in the current language's order, day and month in two digits and the year
+    in four: '03/05/1960' in English, '05/03/1960' in Spanish (CLDR's yMd pattern, padded: a date of
+    birth must not read two ways)."""
+    import re
+
+    from babel import Locale
+    from babel.dates import format_date
+
+    pattern = str(Locale.parse(_current.get()).datetime_skeletons["yMd"].pattern)
+    pattern = re.sub(r"y+", "yyyy", re.sub(r"d+", "dd", re.sub(r"M+", "MM", pattern)))
+    return format_date(d, format=pattern, locale=_current.get())
+
+
 def N_(message: str) -> str:  # noqa: N802 - the conventional gettext name
     """Mark English text for extraction without translating it (translate where shown: ``_(text)``)."""
     return message

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 
-from estimator.common.i18n import _, long_date
+from estimator.common.i18n import _, long_date, numeric_date
 from estimator.common.money import usd
 from estimator.documents import Document
 from estimator.gfe import ROLE_LABELS, GfeCase, GfeLine, deadline
@@ -75,7 +75,7 @@ def gfe_pdf(case: GfeCase, q: Quote, lines: list[GfeLine], ref: RefData | None =
              + (_(", phone {phone}").format(phone=clinic.phone) if clinic.phone else "") + ".")
     doc.heading(_("Patient"), 10.5)
     doc.para(_("Patient name: {name}    Date of birth: {dob}").format(name=case.patient_name,
-                                                                       dob=f"{case.patient_dob:%m/%d/%Y}")
+                                                                       dob=numeric_date(case.patient_dob))
              + (_("    Reference: {ref}").format(ref=case.patient_ref) if case.patient_ref else ""))
     doc.heading(_("Primary service"), 10.5)
     doc.para(t["primary"])
