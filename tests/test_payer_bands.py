@@ -70,7 +70,8 @@ def test_a_band_is_the_spread_of_tax_ids_median_multiples(imported, site, compon
         use = rates[(rates["excluded"] == "") & (rates["modifiers"] == "") & (rates["billing_code"] == code)
                     & rates["billing_class"].isin(classes) & (rates["npi"] != "")]
         places = use["place_of_service"].str.split(";")
-        use = use[places.map(lambda p, pos=pos: pos in p or "CSTM-00" in p or p == [""])]
+        # none written: every place for the doctor's bill, no known place for the facility's
+        use = use[places.map(lambda p, pos=pos: pos in p or "CSTM-00" in p or (p == [""] and component != "facility"))]
         use = use.merge(providers, on="npi")
         use = use[use["state"] == "AL"]
         medicare = {z: _medicare(z, site, code, component) for z in set(use["zip"])}
@@ -137,6 +138,65 @@ def test_rates_of_unplaced_providers_and_thin_groups_are_left_out(imported):
     nobody = pd.DataFrame({"npi": ["1000000000"], "state": ["AL"], "zip": [""]})
     built = build(rates, nobody)
     assert built.bands.empty and built.unplaced_rates > 0
+
+
+def test_a_facility_rate_with_no_place_of_service_is_no_surgery_center_band(imported):
+    folder, rates, bands = imported
+    providers = read_providers(str(folder / "nppes.csv"))
+    facility = rates["billing_class"] == "institutional"
+    assert (facility & (rates["place_of_service"] == "")).any() and (bands["component"] == "facility").any()
+    nowhere = rates.assign(place_of_service=rates["place_of_service"].where(~facility, ""))
+    built = build(nowhere, providers)
+    assert not built.bands.empty and not (built.bands["component"] == "facility").any()
+    # the doctor's bands are untouched
+    doctor = bands[bands["component"] == "professional"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(built.bands.astype(doctor.dtypes.to_dict()), doctor, check_exact=False, atol=1e-4)
+
+
+def test_rates_of_no_named_payer_make_no_band(imported):
+    folder, rates, _ = imported
+    providers = read_providers(str(folder / "nppes.csv"))
+    unnamed = rates["tin"].isin(sorted(set(rates["tin"]))[::2])
+    built = build(rates.assign(payer=rates["payer"].where(~unnamed, "  ")), providers)
+    usable = ((rates["excluded"] == "") & (rates["modifiers"] == "") & (rates["npi"] != "")
+              & rates["billing_code"].isin(["62320", "62321", "62322", "62323"]))
+    assert built.unnamed_payer_rates == int((usable & unnamed).sum()) > 0
+    assert not built.bands.empty and (built.bands["payer"] == PAYER).all()
+
+
+def test_the_providers_file_is_read_in_chunks_keeping_the_rates_npis(tmp_path):
+    npis = [str(1_000_000_000 + 7 * k) for k in range(10)]
+    lines = ["NPI,Provider Business Practice Location Address State Name,"
+             "Provider Business Practice Location Address Postal Code,Other"]
+    lines += [f"{n},{'al' if k % 2 else 'GA'},{35203 + k}1234,x" for k, n in enumerate(npis)]
+    lines.append(f"{npis[1]},AL,35204,x")  # listed again, in another chunk: the first is kept
+    (tmp_path / "nppes.csv").write_text("\n".join(lines) + "\n")
+    wanted = {npis[1], npis[4], npis[9], "1999999999"}
+    got = read_providers(str(tmp_path / "nppes.csv"), wanted, chunk_rows=3)
+    assert list(got["npi"]) == [npis[1], npis[4], npis[9]]
+    assert list(got["state"]) == ["AL", "GA", "AL"] and list(got["zip"]) == ["35204", "35207", "35212"]
+    assert list(got.columns) == ["npi", "state", "zip"]
+    everyone = read_providers(str(tmp_path / "nppes.csv"), chunk_rows=4)
+    assert list(everyone["npi"]) == npis
+
+
+def test_the_bands_file_skips_blank_payers_and_is_read_again_when_rewritten(imported, monkeypatch, tmp_path):
+    _, _, bands = imported
+    monkeypatch.delenv("ESTIMATOR_DATA_DIR", raising=False)
+    monkeypatch.setattr(payer_bands, "DEFAULT_DIR", tmp_path)
+    row = bands.iloc[[0]]
+    blank = row.assign(payer="", state="GA")
+    pd.concat([row, blank], ignore_index=True).to_csv(tmp_path / payer_bands.FILE_NAME, index=False)
+    first = payer_bands.table()
+    key = (PAYER.lower(), row["state"].iloc[0], row["site"].iloc[0], row["code"].iloc[0], row["component"].iloc[0],
+           int(row["year"].iloc[0]))
+    assert list(first) == [key] and first[key].typical == pytest.approx(float(row["typical"].iloc[0]))
+    row.assign(typical=row["typical"] * 2, providers=row["providers"] + 1).to_csv(
+        tmp_path / payer_bands.FILE_NAME, index=False)
+    second = payer_bands.table()
+    assert second[key].typical == pytest.approx(2 * float(row["typical"].iloc[0]))
+    assert second[key].providers == int(row["providers"].iloc[0]) + 1
+    assert payer_bands._table.cache_info().currsize == 1  # the old table is not kept
 
 
 def test_a_providers_file_without_a_state_is_refused(tmp_path, imported):

@@ -7,12 +7,15 @@ from __future__ import annotations
 import gzip
 import json
 import shutil
-import tracemalloc
+import subprocess
+import sys
+import textwrap
 from collections import Counter
 from datetime import date
 from pathlib import Path
 
 import jsonschema
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -23,7 +26,7 @@ from estimator.payer_rates.sources import Task
 from estimator.payer_rates.tic_file import read_file
 from estimator.scenario import Scenario
 from tests import tic_files
-from tests.conftest import dask_cluster, run_cli
+from tests.conftest import ROOT, dask_cluster, run_cli
 
 AS_OF = date(2026, 12, 7)
 SCHEMAS = Path(__file__).parent / "fixtures" / "tic_schemas"
@@ -105,7 +108,11 @@ def test_each_file_gives_what_was_written(file_set, version, refs, name, tmp_pat
     assert prices == exp.prices and sum(prices.values()) == summary.prices > 0
     assert +excluded == +exp.excluded and +summary.excluded == +exp.excluded
     assert summary.counts["other_codes"] == exp.other_items and summary.counts["in_network_items"] == exp.items
-    assert not summary.failed and not summary.problems
+    assert not summary.failed and not summary.problems and summary.counts["invalid"] == exp.invalid == 0
+    # an inpatient stay's rate (2.0) and rates of zero or minus one dollar (1.x) are never prices
+    assert exp.excluded["inpatient" if version.startswith("2") else "zero_or_negative"] > 0
+    assert (rows.loc[rows["setting"] == "inpatient", "excluded"] == "inpatient").all()
+    assert (rows.loc[rows["negotiated_rate"] <= 0, "excluded"].isin(["zero_or_negative", "bundle"])).all()
     assert set(rows["schema_version"]) == {version} and set(rows["file_date"]) == {"2026-11-01"}
     assert set(rows["payer"]) == {"Example Health Plan"} and set(rows["plan_name"]) == {"Example PPO"}
     assert set(rows["billing_code"]) <= set(tic_files.SCOPE)
@@ -201,40 +208,122 @@ def test_a_broken_file_fails_alone_naming_the_file_and_the_path(tmp_path, damage
     assert prices == exp.prices  # the good file is written; nothing of the broken one
 
 
+#: Run in a fresh process: read one file, write its rows, print the growth of the peak resident set
+#: (bytes): VmHWM after the read less VmRSS before it, so C allocations (ijson's yajl2) count too.
+PEAK_RSS = textwrap.dedent("""
+    import sys
+    from datetime import date
+
+    from estimator.payer_rates.sources import Task
+    from estimator.payer_rates.tic_file import read_file
+
+    def status(field):
+        with open("/proc/self/status") as fh:
+            return next(int(x.split()[1]) * 1024 for x in fh if x.startswith(field + ":"))
+
+    before = status("VmRSS")
+    r = read_file(Task(sys.argv[1]), date(2026, 12, 7))
+    growth = status("VmHWM") - before
+    r.rows.to_parquet(sys.argv[2], index=False)
+    print(growth, r.json_bytes, r.error)
+""")
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").is_file(), reason="needs Linux's /proc to see peak memory")
 def test_one_file_is_never_held_whole_in_memory(tmp_path):
     path = tmp_path / "big.json"
     exp = tic_files.write_in_network(path, other_items=120_000, seed=9)
     size = path.stat().st_size
     assert size > 60e6
-    tracemalloc.start()
-    r = read_file(Task(str(path)), AS_OF)
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    assert _found(mark_duplicates(r.rows))[0] == exp.prices  # the importer marks duplicates across files
-    assert r.json_bytes == size and peak < size / 10
+    out = subprocess.run([sys.executable, "-c", PEAK_RSS, str(path), str(tmp_path / "rows.parquet")],
+                         capture_output=True, text=True, cwd=ROOT, timeout=300, check=True).stdout.split()
+    growth, json_bytes = int(out[0]), int(out[1])
+    rows = pd.read_parquet(tmp_path / "rows.parquet")
+    assert _found(mark_duplicates(rows))[0] == exp.prices  # the importer marks duplicates across files
+    assert json_bytes == size and 0 < growth < size / 4, f"peak RSS grew {growth / 1e6:.1f} MB for {size / 1e6:.1f} MB"
 
 
 def test_a_clinics_rates_become_its_price_list_and_price_its_quotes(file_set, tmp_path):
-    folder, _, _ = file_set
+    folder, _, expected = file_set
     rates_file = tmp_path / "mine.parquet"
     import_rates([str(folder / "v2-root.json.gz")], str(rates_file), as_of=AS_OF)
     rates = pd.read_parquet(rates_file)
     export = clinic_price_list(rates)
     prices = PriceList.from_csv(export.csv)
-    assert len(prices.prices) == export.lines > 0
-    # the surgery center's professional line for 62321: the median of the usable, unmodified rates
-    # written for place of service 24 or for every place
-    usable = rates[(rates["excluded"] == "") & (rates["modifiers"] == "") & (rates["billing_code"] == "62321")
-                   & (rates["billing_class"] == "professional")]
-    asc = usable[usable["place_of_service"].str.split(";").map(lambda p: "24" in p)]
-    line = [p for p in prices.prices if (p.site, p.code, p.component) == ("asc", "62321", "professional")]
-    if len(asc):
-        assert line and line[0].amount == pytest.approx(asc["negotiated_rate"].median(), abs=0.005)
-        q = quote_with_prices(Scenario(zip="35203", site="asc", coverage="commercial", code="62321"), prices,
-                              "Example Health Plan")
-        assert q.components[0]["allowed"]["typical"] == pytest.approx(line[0].amount, abs=0.005)
+    # every line is the median of the usable, unmodified rates the generator wrote for its site, code and
+    # bill; a facility fee with no place of service is on no line
+    want = {k: float(np.median(v)) for k, v in expected["v2-root.json.gz"].clinic.items()}
+    got = {(p.site, p.code, p.component): p.amount for p in prices.prices}
+    assert len(prices.prices) == export.lines == len(got) and got.keys() == want.keys()
+    assert got == pytest.approx(want, abs=0.005)
+    assert export.no_place == int(((rates["excluded"] == "") & (rates["modifiers"] == "")
+                                   & (rates["place_of_service"] == "") & (rates["billing_class"] == "institutional")
+                                   & rates["billing_code"].isin(["62320", "62321", "62322", "62323"])).sum()) > 0
+    # the surgery center's doctor's line for 62321 exists: the generator writes one such rate
+    line = got[("asc", "62321", "professional")]
+    q = quote_with_prices(Scenario(zip="35203", site="asc", coverage="commercial", code="62321"), prices,
+                          "Example Health Plan")
+    assert q.components[0]["allowed"]["typical"] == pytest.approx(line, abs=0.005)
     assert export.with_modifier == int(((rates["excluded"] == "") & (rates["modifiers"] != "")
-                                        & rates["billing_code"].isin(["62320", "62321", "62322", "62323"])).sum())
+                                        & rates["billing_code"].isin(["62320", "62321", "62322", "62323"])).sum()) > 0
+
+
+@pytest.mark.parametrize("version", ["1.0.0", "2.0.0"])
+def test_arrays_and_objects_where_text_belongs_are_named_and_the_rest_is_read(tmp_path, version):
+    path = tmp_path / "wrong.json"
+    exp = tic_files.write_in_network(path, version=version, wrong_types=True, other_items=20, seed=5)
+    r = read_file(Task(str(path)), AS_OF)
+    assert not r.error
+    prices, excluded = _found(mark_duplicates(r.rows))
+    assert prices == exp.prices and +excluded == +exp.excluded
+    assert r.counts["invalid"] == exp.invalid > 0
+    assert len(exp.problems) == 4
+    for where in exp.problems:
+        assert any(p.startswith(where + ": ") and "is not one of" in p for p in r.problems), where
+    assert len(r.problems) == len(exp.problems)
+
+
+def test_ids_written_with_a_decimal_point_are_read_whole_or_named(tmp_path):
+    path = tmp_path / "floats.json"
+    exp = tic_files.write_in_network(path, version="2.0.0", float_ids=True, other_items=20, seed=6)
+    summary = import_rates([str(path)], str(tmp_path / "rates.parquet"), as_of=AS_OF)
+    rows = pd.read_parquet(tmp_path / "rates.parquet")
+    prices, excluded = _found(rows)
+    assert prices == exp.prices and +excluded == +exp.excluded
+    assert rows["npi"].isin([""]).sum() < len(rows) and not rows["npi"].str.contains(r"\.").any()
+    assert summary.counts["invalid"] == exp.invalid > 0
+    assert summary.counts["invalid_provider_groups"] == exp.invalid_provider_groups == 2
+    for where in exp.problems:
+        assert any(p.startswith(f"{path}: {where}: ") and "whole number" in p for p in summary.problems), where
+    assert len(summary.problems) == len(exp.problems) == 3
+
+
+def test_a_file_without_in_network_fails_naming_the_file_and_the_field(tmp_path):
+    good, none = tmp_path / "good.json", tmp_path / "none.json"
+    exp = tic_files.write_in_network(good, other_items=5, seed=7)
+    tic_files.write_in_network(none, other_items=5, seed=8, omit_in_network=True)
+    out = tmp_path / "rates.parquet"
+    r = run_cli("payer-rates", "import", str(good), str(none), "-o", str(out), "--as-of", "2026-12-07")
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    errors = [x for x in r.stderr.splitlines() if x.startswith("error:")]
+    assert len(errors) == 1 and str(none) in errors[0] and "in_network" in errors[0] and "missing" in errors[0]
+    assert _found(pd.read_parquet(out))[0] == exp.prices
+
+
+def test_a_missing_file_url_and_a_broken_table_of_contents_fail_alone(tmp_path):
+    good = tmp_path / "good.json"
+    exp = tic_files.write_in_network(good, other_items=5, seed=11)
+    tic_files.write_toc(tmp_path / "toc.json", ["good.json"], broken=True)
+    missing = (tmp_path / "gone.json").as_uri()
+    out = tmp_path / "rates.parquet"
+    r = run_cli("payer-rates", "import", str(good), missing, str(tmp_path / "toc.json"), "-o", str(out))
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    errors = [x for x in r.stderr.splitlines() if x.startswith("error:")]
+    assert len(errors) == 2
+    assert any(missing in e and "no such file" in e for e in errors)
+    assert any(str(tmp_path / "toc.json") in e and "not valid JSON" in e for e in errors)
+    assert "3 files (2 failed)" in r.stdout
+    assert _found(pd.read_parquet(out))[0] == exp.prices
 
 
 @pytest.mark.parametrize(("args", "where", "words"), [

@@ -5,8 +5,9 @@ TiC files name providers by NPI and TIN only; where each practises comes from a 
 user supplies: CMS's NPPES download (``NPI`` and ``Provider Business Practice Location Address State
 Name`` / ``... Postal Code``) or any CSV with ``npi``, ``state`` and optionally ``zip``.
 
-For each usable dollar rate (``excluded`` empty, no modifier, codes 62320-62323) at a surgery center
-(place of service 24) or an office (11), or at every place (CSTM-00: both):
+For each usable dollar rate (``excluded`` empty, a payer named, no modifier, codes 62320-62323) at a
+surgery center (place of service 24) or an office (11), or at every place (CSTM-00: both; a doctor's
+rate with no place written too, a facility's rate with none is at no known place and left out):
 1. its multiple of Medicare: the rate / Medicare's amount for the same bill (the doctor's fee or
    the surgery center's facility fee), code, year (the file's, within the project's years) and the
    provider's ZIP, else its state's default locality: the engine's own reference price for that bill
@@ -38,15 +39,23 @@ SITE_BY_POS = {"24": ("asc",), "11": ("office",), "CSTM-00": ("asc", "office")}
 @dataclass(frozen=True)
 class BandsBuilt:
     """The bands written, and what was left out: groups with too few tax IDs, rates whose NPI has no
-    state in the providers file."""
+    state in the providers file, rates of no named payer."""
 
     bands: pd.DataFrame
     thin_groups: int
     unplaced_rates: int
+    unnamed_payer_rates: int = 0
 
 
-def read_providers(path: str) -> pd.DataFrame:
-    """npi, state, zip (5 digits or '') from an NPPES download or a plain CSV."""
+#: Rows of the providers file read at a time (NPPES's download is some 9 million rows of 330 columns).
+PROVIDER_CHUNK_ROWS = 200_000
+
+
+def read_providers(path: str, npis: set[str] | frozenset[str] | None = None,
+                   chunk_rows: int = PROVIDER_CHUNK_ROWS) -> pd.DataFrame:
+    """npi, state, zip (5 digits or '') from an NPPES download or a plain CSV, read ``chunk_rows`` rows
+    at a time and only its npi, state and zip columns; with ``npis`` (those of the rates), only those
+    providers are kept, so memory follows the rates, not the file."""
     try:
         head = pd.read_csv(path, nrows=0).columns
     except (OSError, ValueError) as e:
@@ -55,7 +64,15 @@ def read_providers(path: str) -> pd.DataFrame:
     use = [c for c in names if c in head]
     if {names_key for names_key, v in names.items() if v in ("npi", "state")} - set(use):
         raise fail("providers", "needs the columns npi and state (or NPPES's NPI and practice location state)")
-    df = pd.read_csv(path, usecols=use, dtype=str, keep_default_na=False).rename(columns=names)
+    kept = []
+    try:
+        for chunk in pd.read_csv(path, usecols=use, dtype=str, keep_default_na=False, chunksize=chunk_rows):
+            chunk = chunk.rename(columns=names)
+            chunk["npi"] = chunk["npi"].str.strip()
+            kept.append(chunk if npis is None else chunk[chunk["npi"].isin(npis)])
+    except (OSError, ValueError) as e:
+        raise fail("providers", f"cannot read {path}: {e}") from None
+    df = pd.concat(kept, ignore_index=True) if kept else pd.DataFrame(columns=[names[c] for c in use], dtype=str)
     if "zip" not in df:
         df["zip"] = ""
     df["zip"] = df["zip"].str.strip().str[:5].where(df["zip"].str.strip().str[:5].str.fullmatch(r"\d{5}"), "")
@@ -85,17 +102,19 @@ def _medicare(points: pd.DataFrame, ref: RefData) -> pd.DataFrame:
 def build(rates: pd.DataFrame, providers: pd.DataFrame, ref: RefData | None = None) -> BandsBuilt:
     """The bands of ``rates`` (a payer-rates import) for providers placed by ``providers``."""
     ref = ref or load()
+    named = rates["payer"].fillna("").astype(str).str.strip() != ""
     usable = rates[(rates["excluded"] == "") & (rates["modifiers"] == "") & rates["billing_code"].isin(PROCEDURE_CODES)
                    & (rates["npi"] != "")]
+    unnamed = int((~named[usable.index]).sum())
+    usable = usable[named[usable.index]]
     placed = usable.merge(providers, on="npi", how="left")
     unplaced = int(placed["state"].isna().sum() + (placed["state"] == "").sum())
     placed = placed[placed["state"].notna() & (placed["state"] != "") & placed["state"].isin(ref.states)]
     rows = []
     for r in placed.itertuples(index=False):
-        sites = {s for p in places_of_service(r.place_of_service) for s in SITE_BY_POS.get(p, ())}
         year = min(max(int(r.file_date[:4]) if r.file_date[:4].isdigit() else YEARS[-1], YEARS[0]), YEARS[-1])
-        for site in sites:
-            for bill in BILLS_BY_CLASS[r.billing_class]:
+        for bill in BILLS_BY_CLASS[r.billing_class]:
+            for site in {s for p in places_of_service(r.place_of_service, bill) for s in SITE_BY_POS.get(p, ())}:
                 if bill == "facility" and site == "office":
                     continue
                 rows.append((r.payer, r.state, r.zip, site, r.billing_code, bill, year, r.tin, r.npi,
@@ -103,7 +122,7 @@ def build(rates: pd.DataFrame, providers: pd.DataFrame, ref: RefData | None = No
     cols = ["payer", "state", "zip", "site", "code", "component", "year", "tin", "npi", "rate", "file_date"]
     long = pd.DataFrame(rows, columns=cols)
     if long.empty:
-        return BandsBuilt(pd.DataFrame(columns=list(payer_bands.COLUMNS)), 0, unplaced)
+        return BandsBuilt(pd.DataFrame(columns=list(payer_bands.COLUMNS)), 0, unplaced, unnamed)
     points = long[["zip", "state", "site", "code", "year"]].drop_duplicates().reset_index(drop=True)
     medicare = _medicare(points, ref)
     points = pd.concat([points, medicare], axis=1)
@@ -128,4 +147,4 @@ def build(rates: pd.DataFrame, providers: pd.DataFrame, ref: RefData | None = No
                        "states from the providers file; multiples of Medicare's amount for the same bill")
     for c in ("low", "typical", "high"):
         bands[c] = bands[c].round(4)
-    return BandsBuilt(bands[list(payer_bands.COLUMNS)].reset_index(drop=True), thin, unplaced)
+    return BandsBuilt(bands[list(payer_bands.COLUMNS)].reset_index(drop=True), thin, unplaced, unnamed)

@@ -4,8 +4,10 @@ already reads (estimator.frontdesk.clinic_prices: payer, coverage, site, code, c
 - Only usable dollar prices (``excluded`` empty) for the four injection codes; sedation and
   anesthesia codes have no line of their own in a price list.
 - Site from the place of service: 11 office, 22 and 19 hospital outpatient, 24 surgery center,
-  CSTM-00 (every place) or none written: any site (``*``). Component from the billing class:
-  professional, institutional = the facility fee, both = both.
+  CSTM-00 (every place): any site (``*``). Component from the billing class: professional,
+  institutional = the facility fee, both = both. With no place written, the doctor's fee is for any
+  site, but a facility fee is for no known site (a facility's claim names its bill type, not its
+  place; tic_file.places_of_service): left out, and counted.
 - A rate with a modifier (26, TC...) prices part of the service, not the whole: left out, and counted.
 - Where the clinic's providers have several rates for one line, the median is the price and the note
   gives how many rates, the lowest and the highest, and the file date.
@@ -27,41 +29,47 @@ HEADER = ("payer", "coverage", "site", "code", "component", "amount", "note")
 
 @dataclass(frozen=True)
 class Export:
-    """The price list (CSV text), its number of lines, and the rates left out with their reason."""
+    """The price list (CSV text), its number of lines, and the rates left out with their reason:
+    with a modifier, at places of service the list has no site for, facility fees with no place."""
 
     csv: str
     lines: int
     with_modifier: int
     other_places: int
+    no_place: int = 0
 
 
-def price_lines(rates: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
-    """(lines, rates with a modifier left out, rates at other places of service left out)."""
+def price_lines(rates: pd.DataFrame) -> tuple[pd.DataFrame, int, int, int]:
+    """(lines, rates with a modifier left out, rates at other places of service left out, facility fees
+    with no place of service left out)."""
     usable = rates[(rates["excluded"] == "") & rates["billing_code"].isin(PROCEDURE_CODES)]
     modified = usable["modifiers"] != ""
     usable = usable[~modified]
-    rows, other = [], 0
+    rows, other, nowhere = [], 0, 0
     for r in usable.itertuples(index=False):
-        sites = {SITE_BY_POS[p] for p in places_of_service(r.place_of_service) if p in SITE_BY_POS}
-        if not sites:
-            other += 1
-            continue
-        for site in sites:
-            for comp in BILLS_BY_CLASS[r.billing_class]:
+        placed = False
+        for comp in BILLS_BY_CLASS[r.billing_class]:
+            for site in {SITE_BY_POS[p] for p in places_of_service(r.place_of_service, comp) if p in SITE_BY_POS}:
                 rows.append((r.payer, site, r.billing_code, comp, r.negotiated_rate, r.file_date))
+                placed = True
+        if not placed:
+            if r.place_of_service:
+                other += 1
+            else:
+                nowhere += 1
     frame = pd.DataFrame(rows, columns=["payer", "site", "code", "component", "amount", "file_date"])
     lines = (frame.groupby(["payer", "site", "code", "component"], sort=True)
              .agg(amount=("amount", "median"), n=("amount", "size"), low=("amount", "min"),
                   high=("amount", "max"), file_date=("file_date", "max")).reset_index())
-    return lines, int(modified.sum()), other
+    return lines, int(modified.sum()), other, nowhere
 
 
 def clinic_price_list(rates: pd.DataFrame) -> Export:
     """The price list of the clinic's imported rates."""
-    lines, modified, other = price_lines(rates)
+    lines, modified, other, nowhere = price_lines(rates)
     out = []
     for r in lines.itertuples(index=False):
         spread = f"; {r.n} rates, lowest {r.low:.2f}, highest {r.high:.2f}" if r.n > 1 and r.low != r.high else ""
         note = f"insurer's in-network file dated {r.file_date or 'unknown'}{spread}"
         out.append((r.payer, "commercial", r.site, r.code, r.component, f"{r.amount:.2f}", note))
-    return Export(write_rows(HEADER, out), len(out), modified, other)
+    return Export(write_rows(HEADER, out), len(out), modified, other, nowhere)

@@ -20,7 +20,7 @@ import pandas as pd
 
 from estimator.common.errors import fail
 from estimator.common.shown import show
-from estimator.payer_rates.sources import SourceError, tasks_for
+from estimator.payer_rates.sources import tasks_for
 from estimator.payer_rates.tic_file import COLUMNS, REASONS, FileResult, read_file
 
 #: What makes two rows the same price (everything but where it was read).
@@ -68,18 +68,18 @@ def _run(tasks: list, client: object | None, **kw) -> list[FileResult]:
 def import_rates(locations: list[str], output: str, client: object | None = None, npis: tuple[str, ...] = (),
                  tins: tuple[str, ...] = (), as_of: date | None = None) -> ImportSummary:
     """Read every in-network file the locations name (files, URLs, URL lists, tables of contents) and
-    write our codes' rates to ``output`` (Parquet). Files that fail are listed, the others written."""
+    write our codes' rates to ``output`` (Parquet). Files that fail (a location that cannot be opened,
+    broken JSON, no ``in_network``) are listed, the others written; if no location can be opened at
+    all, nothing is written and the error is the input's."""
     start = time.perf_counter()
     if not output.lower().endswith((".parquet", ".pq")):
         raise fail("output", f"{show(output)}: give a .parquet file")
-    try:
-        tasks = tasks_for(locations)
-    except SourceError as e:
-        raise fail("input", str(e)) from None
+    tasks, unopened = tasks_for(locations)
     if not tasks:
-        raise fail("input", "no in-network files found in " + ", ".join(show(x) for x in locations))
+        raise fail("input", "; ".join(unopened) or "no in-network files found in "
+                   + ", ".join(show(x) for x in locations))
     results = _run(tasks, client, as_of=as_of or date.today(), npis=frozenset(npis), tins=frozenset(tins))
-    summary = ImportSummary(output=output, files=len(results))
+    summary = ImportSummary(output=output, files=len(results) + len(unopened), failed=list(unopened))
     frames = []
     for r in results:
         summary.counts.update(r.counts)

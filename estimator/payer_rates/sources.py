@@ -65,12 +65,11 @@ def resolve(location: str, base: str) -> str:
 def local_path(location: str, spool: str | None = None) -> tuple[str, bool]:
     """A local file holding ``location``: (path, whether it is a spooled copy to delete after use)."""
     parts = urllib.parse.urlsplit(location)
-    if parts.scheme == "file":
-        return urllib.request.url2pathname(parts.path), False
     if parts.scheme not in ("http", "https"):
-        if not Path(location).is_file():
+        path = urllib.request.url2pathname(parts.path) if parts.scheme == "file" else location
+        if not Path(path).is_file():
             raise SourceError(location, "no such file")
-        return location, False
+        return path, False
     fd, tmp = tempfile.mkstemp(prefix="tic-", suffix=".json", dir=spool)
     try:
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(location, timeout=120) as resp:  # noqa: S310
@@ -91,13 +90,13 @@ def open_stream(path: str) -> BinaryIO:
     return io.BufferedReader(fh, READ_BUFFER)
 
 
-def _sniff(path: str) -> str:
-    """'toc', 'in_network' or 'list', from the start of the file."""
+def _sniff(path: str, location: str) -> str:
+    """'toc', 'in_network' or 'list', from the start of the file at ``path`` (read from ``location``)."""
     with open_stream(path) as s:
         try:
             head = s.read(SNIFF_BYTES)
         except (OSError, EOFError) as e:
-            raise SourceError(path, f"cannot read: {e}") from None
+            raise SourceError(location, f"cannot read: {e}") from None
     text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
     if not text.startswith("{"):
         return "list"
@@ -123,11 +122,22 @@ def top_level_fields(path: str, keys: frozenset[str], needed: frozenset[str] = f
     return found
 
 
+def top_level_event(path: str, key: str) -> str | None:
+    """The event that starts the top-level field ``key``'s value (``start_array``, ``start_map``,
+    ``string``...), or None if the file has no such field (every event is looked at until it is found)."""
+    with open_stream(path) as s:
+        events = ijson.parse(s)
+        for prefix, event, value in events:
+            if prefix == "" and event == "map_key" and value == key:
+                return next(events)[1]
+    return None
+
+
 def _toc_tasks(path: str, location: str) -> list[Task]:
-    payer = str(top_level_fields(path, frozenset({"reporting_entity_name"})).get("reporting_entity_name", ""))
     tasks: list[Task] = []
     with open_stream(path) as s:
         try:
+            payer = str(top_level_fields(path, frozenset({"reporting_entity_name"})).get("reporting_entity_name", ""))
             for i, rs in enumerate(ijson.items(s, "reporting_structure.item")):
                 where = f"reporting_structure[{i}]"
                 if not isinstance(rs, dict):
@@ -141,34 +151,47 @@ def _toc_tasks(path: str, location: str) -> list[Task]:
                     if not isinstance(loc, str) or not loc.strip():
                         raise SourceError(location, "needs a location", f"{where}.in_network_files[{j}]")
                     tasks.append(Task(resolve(loc.strip(), location), plans, payer))
-        except (ijson.JSONError, EOFError, OSError) as e:
+        except (ijson.JSONError, EOFError, OSError, UnicodeDecodeError) as e:
             raise SourceError(location, f"not valid JSON or cut short: {e}") from None
     return tasks
 
 
-def tasks_for(locations: list[str], spool: str | None = None) -> list[Task]:
+def tasks_for(locations: list[str], spool: str | None = None) -> tuple[list[Task], list[str]]:
     """The in-network files the arguments name: files and URLs as they are, tables of contents and
-    URL lists opened (a URL to a table of contents or a list is fetched here)."""
+    URL lists opened (a URL to a table of contents or a list is fetched here). Also the locations
+    that could not be opened (missing, not downloadable, a table of contents that is not valid JSON),
+    each as an error naming it; the others are still given."""
     tasks: list[Task] = []
+    failed: list[str] = []
     for loc in locations:
-        path, temp = local_path(loc, spool)
         try:
-            kind = _sniff(path)
-            if kind == "in_network":
-                tasks.append(Task(loc))
-            elif kind == "toc":
-                tasks += _toc_tasks(path, loc)
-            else:
-                with open_stream(path) as s:
-                    lines = s.read().decode("utf-8", errors="replace").splitlines()
-                tasks += [Task(resolve(x.strip(), loc)) for x in lines if x.strip() and not x.lstrip().startswith("#")]
-        finally:
-            if temp:
-                Path(path).unlink(missing_ok=True)
+            tasks += _tasks_of(loc, spool)
+        except SourceError as e:
+            failed.append(str(e))
     seen: set[str] = set()
     unique = []
     for t in tasks:  # a file listed twice (two tables of contents) is read once, with its first plans
         if t.location not in seen:
             seen.add(t.location)
             unique.append(t)
-    return unique
+    return unique, failed
+
+
+def _tasks_of(loc: str, spool: str | None) -> list[Task]:
+    """The files one argument names."""
+    path, temp = local_path(loc, spool)
+    try:
+        kind = _sniff(path, loc)
+        if kind == "in_network":
+            return [Task(loc)]
+        if kind == "toc":
+            return _toc_tasks(path, loc)
+        try:
+            with open_stream(path) as s:
+                lines = s.read().decode("utf-8", errors="replace").splitlines()
+        except (OSError, EOFError) as e:
+            raise SourceError(loc, f"cannot read: {e}") from None
+        return [Task(resolve(x.strip(), loc)) for x in lines if x.strip() and not x.lstrip().startswith("#")]
+    finally:
+        if temp:
+            Path(path).unlink(missing_ok=True)

@@ -11,16 +11,25 @@ The file is never loaded whole. ijson (its C parser, yajl2) reads it in three st
    (schema 1.x ``location``) where it has one.
 
 A price is kept out of prices, with a counted reason, when it is not a dollar amount
-(``percentage``, ``per diem``), not fee for service (``bundle``, ``capitation``), or expired
-(``expiration_date`` before the import's date); duplicates are found across files by the importer.
-A value of the wrong type or an unknown provider group is a problem naming the JSON path, and that
-price is left out (counted ``invalid``); broken or cut-short JSON fails the whole file.
+(``percentage``, ``per diem``), not fee for service (``bundle``, ``capitation``), for an inpatient
+stay (``setting`` inpatient: not this outpatient procedure), of zero or fewer dollars
+(``zero_or_negative``: a placeholder, not a price), or expired (``expiration_date`` before the
+import's date); duplicates are found across files by the importer.
+
+A value of the wrong type (text where a number belongs, an array where text belongs, a provider
+group id or NPI that is not a whole number) or an unknown provider group is a problem naming its
+JSON path, and what it spoils is left out and counted ``invalid``: a price, or a price's rows from one
+provider group. An item whose values defeat every check is left out whole, named by its path, and
+the rest of the file is read. Broken or cut-short JSON, or a file without the array ``in_network``,
+fails the whole file.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -28,7 +37,15 @@ from pathlib import Path
 import ijson
 import pandas as pd
 
-from estimator.payer_rates.sources import SourceError, Task, local_path, open_stream, resolve, top_level_fields
+from estimator.payer_rates.sources import (
+    SourceError,
+    Task,
+    local_path,
+    open_stream,
+    resolve,
+    top_level_event,
+    top_level_fields,
+)
 
 #: The codes this project prices: the four injection codes, moderate sedation and the anesthesia code.
 SCOPE = frozenset({"62320", "62321", "62322", "62323", "99152", "99153", "01937"})
@@ -51,13 +68,25 @@ BILLS_BY_CLASS = {"professional": ("professional",), "institutional": ("facility
                   "both": ("professional", "facility")}
 
 
-def places_of_service(text: str) -> list[str]:
-    """A row's ``place_of_service`` codes; none written means every place (CSTM-00)."""
-    return [p for p in text.split(";") if p] or ["CSTM-00"]
+#: The largest NPI: ten digits (CMS's National Provider Identifier); 0 is a TIN-level contract.
+MAX_NPI = 9_999_999_999
+#: Errors a value of an unforeseen type can raise while an item is read; the item is then left out.
+WRONG_VALUE = (TypeError, ValueError, AttributeError, KeyError, IndexError, OverflowError)
+
+
+def places_of_service(text: str, bill: str) -> list[str]:
+    """The places of service (CMS's two-digit codes, CSTM-00 every place) a row's ``place_of_service``
+    prices for one bill (``professional`` or ``facility``, BILLS_BY_CLASS). None written: every place
+    for the doctor's bill; no known place for the facility's, since a facility's claim names its bill
+    type, not a place of service (a surgery center is only one that writes 24)."""
+    written = [p for p in text.split(";") if p]
+    if written or bill == "facility":
+        return written
+    return ["CSTM-00"]
 
 
 #: Reasons a price is kept out of prices (the ``excluded`` column; empty for a usable dollar price).
-REASONS = ("percentage", "per_diem", "bundle", "capitation", "expired", "duplicate")
+REASONS = ("percentage", "per_diem", "bundle", "capitation", "inpatient", "zero_or_negative", "expired", "duplicate")
 
 
 @dataclass
@@ -95,6 +124,45 @@ def _strings(value: object, where: str, problems: list[str]) -> tuple[str, ...] 
     return None
 
 
+def _one_of(value: object, allowed: frozenset[str], where: str, problems: list[str]) -> str | None:
+    """``value`` if it is text among ``allowed``; else None, with a problem naming the allowed values."""
+    if isinstance(value, str) and value in allowed:
+        return value
+    problems.append(f"{where}: {value!r} is not one of {', '.join(sorted(allowed))}")
+    return None
+
+
+def _whole(value: object, where: str, problems: list[str], what: str, top: float = math.inf) -> int | None:
+    """``value`` as a whole number from 0 to ``top``: an integer, or a number written with a decimal
+    point whose value is whole (1234567890.0); else None, with a problem naming ``what`` it should be."""
+    if (isinstance(value, bool) or not isinstance(value, (int, float))
+            or (isinstance(value, float) and not value.is_integer()) or not 0 <= value <= top):
+        problems.append(f"{where}: {value!r} is not {what}")
+        return None
+    return int(value)
+
+
+def _npi(value: object, where: str, problems: list[str]) -> str | None:
+    """An NPI as text ('' for 0 or '', a TIN-level contract); None, with a problem, if not a whole number."""
+    if isinstance(value, str):
+        if not value.strip():
+            return ""
+        if value.strip().isdigit():
+            value = int(value.strip())
+    n = _whole(value, where, problems, "an NPI: a whole number of up to ten digits (0 for a TIN-level contract)",
+               MAX_NPI)
+    return None if n is None else "" if n == 0 else str(n)
+
+
+def _prices_in(item: object) -> int:
+    """How many negotiated prices an item holds, as far as its shape can be read (at least 1)."""
+    rates = item.get("negotiated_rates") if isinstance(item, dict) else None
+    if not isinstance(rates, list):
+        return 1
+    return max(1, sum(len(nr["negotiated_prices"]) for nr in rates
+                      if isinstance(nr, dict) and isinstance(nr.get("negotiated_prices"), list)))
+
+
 def _iso_date(value: object) -> str | None:
     if not isinstance(value, str):
         return None
@@ -109,31 +177,29 @@ def _price(p: object, where: str, problems: list[str]) -> dict | None:
     if not isinstance(p, dict):
         problems.append(f"{where}: must be an object")
         return None
-    kind, rate, cls = p.get("negotiated_type"), p.get("negotiated_rate"), p.get("billing_class")
-    bad = []
-    if kind not in NEGOTIATED_TYPES:
-        bad.append(f"{where}.negotiated_type: {kind!r} is not one of {', '.join(sorted(NEGOTIATED_TYPES))}")
-    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or rate != rate or rate < 0:  # noqa: PLR0124
-        bad.append(f"{where}.negotiated_rate: {rate!r} is not a number of 0 or more")
-    if cls not in BILLING_CLASSES:
-        bad.append(f"{where}.billing_class: {cls!r} is not one of {', '.join(sorted(BILLING_CLASSES))}")
+    rate = p.get("negotiated_rate")
+    bad: list[str] = []
+    kind = _one_of(p.get("negotiated_type"), NEGOTIATED_TYPES, f"{where}.negotiated_type", bad)
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not math.isfinite(rate):
+        bad.append(f"{where}.negotiated_rate: {rate!r} is not a number")
+    cls = _one_of(p.get("billing_class"), BILLING_CLASSES, f"{where}.billing_class", bad)
     expires = _iso_date(p.get("expiration_date"))
     if expires is None:
         bad.append(f"{where}.expiration_date: {p.get('expiration_date')!r} is not a YYYY-MM-DD date")
-    setting = p.get("setting", "")
-    if setting and setting not in SETTINGS:
-        bad.append(f"{where}.setting: {setting!r} is not one of {', '.join(sorted(SETTINGS))}")
+    setting = p.get("setting")  # schema 1.x has none
+    setting = "" if setting in (None, "") else _one_of(setting, SETTINGS, f"{where}.setting", bad)
     pos = _strings(p.get("service_code"), f"{where}.service_code", bad)
     mods = _strings(p.get("billing_code_modifier"), f"{where}.billing_code_modifier", bad)
     if bad:
         problems.extend(bad)
         return None
-    return {"negotiated_type": kind, "negotiated_rate": float(rate), "billing_class": cls, "setting": setting or "",
+    return {"negotiated_type": kind, "negotiated_rate": float(rate), "billing_class": cls, "setting": setting,
             "place_of_service": ";".join(pos or ()), "modifiers": ";".join(mods or ()), "expiration_date": expires}
 
 
 def _groups(value: object, where: str, problems: list[str]) -> list[tuple[str, str, tuple[str, ...]]] | None:
-    """Provider groups as (TIN type, TIN, NPIs); an NPI of 0 (a TIN-level contract) is kept as ''."""
+    """Provider groups as (TIN type, TIN, NPIs); an NPI of 0 (a TIN-level contract) is kept as ''.
+    None (with problems naming the paths) if a group has no TIN as text or an NPI that is not one."""
     if not isinstance(value, list):
         problems.append(f"{where}: must be an array")
         return None
@@ -144,10 +210,22 @@ def _groups(value: object, where: str, problems: list[str]) -> list[tuple[str, s
         if not isinstance(tin, dict) or not isinstance(npis, list):
             problems.append(f"{where}[{g}]: needs npi (an array) and tin (an object)")
             return None
-        ids = tuple("" if str(n).strip() in ("0", "") else str(n).strip() for n in npis
-                    if isinstance(n, (int, str)) and not isinstance(n, bool))
-        out.append((str(tin.get("type", "")), str(tin.get("value", "")).strip(), ids or ("",)))
+        tin_type, tin_value = tin.get("type", ""), tin.get("value", "")
+        if not isinstance(tin_type, str) or not isinstance(tin_value, str):
+            problems.append(f"{where}[{g}].tin: type and value must be text, e.g. ein and 12-3456789")
+            return None
+        ids = [_npi(n, f"{where}[{g}].npi[{k}]", problems) for k, n in enumerate(npis)]
+        if None in ids:
+            return None
+        out.append((tin_type, tin_value.strip(), tuple(ids) or ("",)))
     return out
+
+
+#: The columns a row takes from its price record (the rest are the file's, or the provider's).
+PRICE_COLUMNS = ("billing_code", "billing_code_type", "negotiation_arrangement", "negotiated_type", "negotiated_rate",
+                 "billing_class", "setting", "place_of_service", "modifiers", "expiration_date", "excluded",
+                 "json_path")
+PROVIDER_COLUMNS = ("provider_group_id", "network_name", "tin_type", "tin", "npi")
 
 
 class _Reader:
@@ -157,89 +235,129 @@ class _Reader:
         self.problems: list[str] = []
         self.records: list[dict] = []  # one per kept negotiated price, with its provider groups
         self.needed: set[int] = set()
+        self.bad_groups: set[int] = set()  # provider group ids defined with a wrong value
 
-    def in_network(self, stream) -> None:
+    def in_network(self, stream) -> int:
+        """Read ``in_network[]``; the number of items."""
         i = -1
         try:
             for i, item in enumerate(ijson.items(stream, "in_network.item", use_float=True)):
-                self._item(item, f"in_network[{i}]")
+                self._guarded(self._item, item, f"in_network[{i}]")
         except (ijson.JSONError, EOFError, OSError, UnicodeDecodeError) as e:
             raise SourceError(self.task.location, f"broken or cut-short JSON ({e})",
                               f"in_network[{i + 1}]" if i >= 0 else "in_network") from None
         self.counts["in_network_items"] = i + 1
+        return i + 1
+
+    def _guarded(self, read: Callable[[object, str], None], value: object, where: str, key: str = "invalid") -> None:
+        """``read(value, where)``; if a value of an unforeseen type defeats it, what it kept is dropped,
+        counted under ``key`` (``invalid``: the item's prices) and the problem names ``where``."""
+        kept, before = len(self.records), self.counts[key]
+        try:
+            read(value, where)
+        except WRONG_VALUE as e:
+            del self.records[kept:]
+            self.counts[key] = before + (_prices_in(value) if key == "invalid" else 1)
+            self.problems.append(f"{where}: a value of the wrong type, left out ({type(e).__name__}: {e})")
 
     def _item(self, item: object, where: str) -> None:
         if not isinstance(item, dict):
             self.problems.append(f"{where}: must be an object")
+            self.counts["invalid"] += 1
             return
-        code, ctype = str(item.get("billing_code", "")).strip(), str(item.get("billing_code_type", "")).strip()
-        if code not in SCOPE or ctype.upper() not in CODE_TYPES:
+        code, ctype = item.get("billing_code"), item.get("billing_code_type")
+        if not isinstance(code, str) or not isinstance(ctype, str):
+            self.problems.append(f"{where}: billing_code and billing_code_type must be text, e.g. 62321 and CPT "
+                                 f"(found {code!r} and {ctype!r})")
+            self.counts["invalid"] += _prices_in(item)
+            return
+        code, ctype = code.strip(), ctype.strip().upper()
+        if code not in SCOPE or ctype not in CODE_TYPES:
             self.counts["other_codes"] += 1
             return
-        arrangement = item.get("negotiation_arrangement")
-        if arrangement not in ARRANGEMENTS:
-            self.problems.append(f"{where}.negotiation_arrangement: {arrangement!r} is not one of "
-                                 f"{', '.join(sorted(ARRANGEMENTS))}")
-            return
+        arrangement = _one_of(item.get("negotiation_arrangement"), ARRANGEMENTS, f"{where}.negotiation_arrangement",
+                              self.problems)
         rates = item.get("negotiated_rates")
-        if not isinstance(rates, list):
-            self.problems.append(f"{where}.negotiated_rates: must be an array")
+        if arrangement is None or not isinstance(rates, list):
+            if arrangement is not None:
+                self.problems.append(f"{where}.negotiated_rates: must be an array")
+            self.counts["invalid"] += _prices_in(item)
             return
         for j, nr in enumerate(rates):
-            at = f"{where}.negotiated_rates[{j}]"
-            if not isinstance(nr, dict):
-                self.problems.append(f"{at}: must be an object")
-                continue
-            if "provider_groups" in nr:  # schema 1.x: the providers written in place
-                groups = _groups(nr["provider_groups"], f"{at}.provider_groups", self.problems)
-                refs: list[int] = []
+            self._rate(nr, f"{where}.negotiated_rates[{j}]", code, ctype, arrangement)
+
+    def _rate(self, nr: object, at: str, code: str, ctype: str, arrangement: str) -> None:
+        """One ``negotiated_rates[]`` entry: its prices, with the provider groups they apply to."""
+        if not isinstance(nr, dict):
+            self.problems.append(f"{at}: must be an object")
+            self.counts["invalid"] += 1
+            return
+        refs: list[int] = []
+        if "provider_groups" in nr:  # schema 1.x: the providers written in place
+            groups = _groups(nr["provider_groups"], f"{at}.provider_groups", self.problems)
+        else:
+            groups, written = [], nr.get("provider_references")
+            if not isinstance(written, list):
+                self.problems.append(f"{at}.provider_references: must be an array of provider group ids")
+                groups = None
             else:
-                groups, refs = [], nr.get("provider_references")
-                if not isinstance(refs, list) or not all(isinstance(r, (int, float)) and not isinstance(r, bool)
-                                                         for r in refs):
-                    self.problems.append(f"{at}.provider_references: must be an array of provider group ids")
+                ids = [_whole(r, f"{at}.provider_references[{n}]", self.problems, "a provider group id: a whole number")
+                       for n, r in enumerate(written)]
+                if None in ids:
                     groups = None
                 else:
-                    refs = [int(r) for r in refs]
-            prices = nr.get("negotiated_prices")
-            if groups is None or not isinstance(prices, list):
-                if not isinstance(prices, list):
-                    self.problems.append(f"{at}.negotiated_prices: must be an array")
-                self.counts["invalid"] += len(prices) if isinstance(prices, list) else 1
+                    refs = [r for r in ids if r is not None]
+        prices = nr.get("negotiated_prices")
+        if groups is None or not isinstance(prices, list):
+            if not isinstance(prices, list):
+                self.problems.append(f"{at}.negotiated_prices: must be an array")
+            self.counts["invalid"] += len(prices) if isinstance(prices, list) else 1
+            return
+        self.needed.update(refs)
+        for k, p in enumerate(prices):
+            price = _price(p, f"{at}.negotiated_prices[{k}]", self.problems)
+            if price is None:
+                self.counts["invalid"] += 1
                 continue
-            self.needed.update(refs)
-            for k, p in enumerate(prices):
-                price = _price(p, f"{at}.negotiated_prices[{k}]", self.problems)
-                if price is None:
-                    self.counts["invalid"] += 1
-                    continue
-                excluded = (NOT_DOLLARS.get(price["negotiated_type"], "")
-                            or (arrangement if arrangement != "ffs" else "")
-                            or ("expired" if price["expiration_date"] < self.as_of else ""))
-                self.records.append({**price, "billing_code": code, "billing_code_type": ctype.upper(),
-                                     "negotiation_arrangement": arrangement, "excluded": excluded,
-                                     "json_path": f"{at}.negotiated_prices[{k}]", "refs": refs, "groups": groups})
+            excluded = (NOT_DOLLARS.get(price["negotiated_type"], "")
+                        or (arrangement if arrangement != "ffs" else "")
+                        or ("inpatient" if price["setting"] == "inpatient" else "")
+                        or ("zero_or_negative" if price["negotiated_rate"] <= 0 else "")
+                        or ("expired" if price["expiration_date"] < self.as_of else ""))
+            self.records.append({**price, "billing_code": code, "billing_code_type": ctype,
+                                 "negotiation_arrangement": arrangement, "excluded": excluded,
+                                 "json_path": f"{at}.negotiated_prices[{k}]", "refs": refs, "groups": groups})
 
     def provider_references(self, stream, path: str) -> dict[int, tuple[str, list]]:
         """The used provider groups by id: (network name, groups)."""
         found: dict[int, tuple[str, list]] = {}
         i = -1
+
+        def one(ref: object, where: str) -> None:
+            gid = ref.get("provider_group_id") if isinstance(ref, dict) else None
+            gid = _whole(gid, f"{where}.provider_group_id", self.problems, "a provider group id: a whole number")
+            if gid is None:
+                self.counts["invalid_provider_groups"] += 1
+                return
+            if gid not in self.needed:
+                return
+            names = _strings(ref.get("network_name"), f"{where}.network_name", self.problems)
+            if "provider_groups" in ref:
+                groups = _groups(ref["provider_groups"], f"{where}.provider_groups", self.problems)
+            elif isinstance(ref.get("location"), str):
+                groups = self._remote_groups(resolve(ref["location"], path), f"{where}.location")
+            else:
+                self.problems.append(f"{where}: needs provider_groups or a location")
+                groups = None
+            if groups is None:
+                self.bad_groups.add(gid)
+                self.counts["invalid_provider_groups"] += 1
+            else:
+                found[gid] = (";".join(names or ()), groups)
+
         try:
             for i, ref in enumerate(ijson.items(stream, "provider_references.item", use_float=True)):
-                where = f"provider_references[{i}]"
-                gid = ref.get("provider_group_id") if isinstance(ref, dict) else None
-                if not isinstance(gid, (int, float)) or isinstance(gid, bool) or int(gid) not in self.needed:
-                    continue
-                network = ";".join(n for n in ref.get("network_name") or [] if isinstance(n, str))
-                if "provider_groups" in ref:
-                    groups = _groups(ref["provider_groups"], f"{where}.provider_groups", self.problems)
-                elif isinstance(ref.get("location"), str):
-                    groups = self._remote_groups(resolve(ref["location"], path), f"{where}.location")
-                else:
-                    self.problems.append(f"{where}: needs provider_groups or a location")
-                    groups = None
-                if groups is not None:
-                    found[int(gid)] = (network, groups)
+                self._guarded(one, ref, f"provider_references[{i}]", "invalid_provider_groups")
         except (ijson.JSONError, EOFError, OSError, UnicodeDecodeError) as e:
             raise SourceError(self.task.location, f"broken or cut-short JSON ({e})",
                               f"provider_references[{i + 1}]") from None
@@ -256,7 +374,7 @@ class _Reader:
             with open_stream(path) as s:
                 return _groups(list(ijson.items(s, "provider_groups.item", use_float=True)), f"{where} "
                                f"({location}) provider_groups", self.problems)
-        except (ijson.JSONError, EOFError, OSError) as e:
+        except (ijson.JSONError, EOFError, OSError, UnicodeDecodeError) as e:
             self.problems.append(f"{where}: {location}: broken or cut-short JSON ({e})")
             return None
         finally:
@@ -264,7 +382,8 @@ class _Reader:
                 Path(path).unlink(missing_ok=True)
 
     def rows(self, meta: dict, refs: dict[int, tuple[str, list]]) -> pd.DataFrame:
-        """One row per kept price, provider TIN and NPI (filtered by the clinic's NPIs and TINs)."""
+        """One row per kept price, provider TIN and NPI (filtered by the clinic's NPIs and TINs), built
+        as one list per column: a row costs a list slot per provider column and an index to its price."""
         plans = self.task.plans
         plan = {k: str(meta.get(k, "")) for k in ("plan_name", "plan_id", "plan_id_type", "plan_market_type")}
         if plans and not plan["plan_name"]:
@@ -275,26 +394,33 @@ class _Reader:
         fixed = {"payer": issuer or entity, "reporting_entity": entity, **plan,
                  "file_date": _iso_date(meta.get("last_updated_on")) or "",
                  "schema_version": str(meta.get("version", "")), "source_file": self.task.location}
-        out = []
-        for rec in self.records:
+        which: list[int] = []  # each row's price record
+        cols: dict[str, list] = {c: [] for c in PROVIDER_COLUMNS}
+        for n, rec in enumerate(self.records):
             sets = [("", -1, rec["groups"])] if rec["groups"] else []
             for r in rec["refs"]:
-                if r not in refs:
+                if r in self.bad_groups:  # its problem is named where the group is defined
+                    self.counts["invalid"] += 1
+                elif r not in refs:
                     self.problems.append(f"{rec['json_path'].rsplit('.negotiated_prices', 1)[0]}.provider_references: "
                                          f"provider group {r} is not defined in provider_references")
                     self.counts["unknown_provider_group"] += 1
-                    continue
-                sets.append((refs[r][0], r, refs[r][1]))
-            base = {k: rec[k] for k in rec if k not in ("refs", "groups")}
+                else:
+                    sets.append((refs[r][0], r, refs[r][1]))
             for network, gid, groups in sets:
                 for tin_type, tin, npis in groups:
                     tin_hit = not self.tins or tin in self.tins
                     for npi in npis:
                         if (self.tins or self.npis) and not ((self.tins and tin_hit) or (npi and npi in self.npis)):
                             continue
-                        out.append({**base, **fixed, "provider_group_id": gid, "network_name": network,
-                                    "tin_type": tin_type, "tin": tin, "npi": npi})
-        frame = pd.DataFrame(out, columns=list(COLUMNS))
+                        which.append(n)
+                        for c, v in zip(PROVIDER_COLUMNS, (gid, network, tin_type, tin, npi), strict=True):
+                            cols[c].append(v)
+        for c in PRICE_COLUMNS:
+            per_price = [rec[c] for rec in self.records]
+            cols[c] = [per_price[n] for n in which]
+        frame = pd.DataFrame({c: cols[c] if c in cols else [fixed[c]] * len(which) for c in COLUMNS},
+                             columns=list(COLUMNS))
         return frame.astype({"negotiated_rate": float, "provider_group_id": "int64"})
 
 
@@ -312,7 +438,15 @@ def read_file(task: Task, as_of: date | None = None, npis: frozenset[str] = froz
         meta = top_level_fields(path, META_KEYS, NEEDED_META)
         with open_stream(path) as s:
             counted = _Counting(s)
-            reader.in_network(counted)
+            items = reader.in_network(counted)
+        if not items:  # an empty array is a file of no rates; no array at all is not an in-network file
+            event = top_level_event(path, "in_network")
+            if event is None:
+                raise SourceError(task.location, "missing: an in-network rate file gives its rates in the "
+                                  "top-level array in_network", "in_network")
+            if event != "start_array":
+                raise SourceError(task.location, f"must be an array, not {event.removeprefix('start_')}",
+                                  "in_network")
         refs = {}
         if reader.needed:
             with open_stream(path) as s:
@@ -322,7 +456,7 @@ def read_file(task: Task, as_of: date | None = None, npis: frozenset[str] = froz
     except SourceError as e:
         return FileResult(task.location, empty, reader.counts, reader.problems, error=str(e),
                           seconds=time.perf_counter() - start)
-    except (ijson.JSONError, EOFError, OSError) as e:
+    except (ijson.JSONError, EOFError, OSError, UnicodeDecodeError) as e:
         return FileResult(task.location, empty, reader.counts, reader.problems,
                           error=f"{task.location}: broken or cut-short JSON ({e})", seconds=time.perf_counter() - start)
     finally:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -51,22 +51,39 @@ class PayerBand:
     file_dates: str
 
 
-@cache
-def _table(file: str, stamp: float) -> dict[tuple[str, str, str, str, str, int], PayerBand]:
-    df = pd.read_csv(file, dtype={"code": str, "year": int})
-    return {(r.payer.strip().lower(), r.state, r.site, r.code, r.component, int(r.year)):
-            PayerBand(r.payer, r.component, float(r.low), float(r.typical), float(r.high), int(r.providers),
-                      str(r.file_dates))
-            for r in df.itertuples(index=False) if int(r.providers) >= MIN_PROVIDERS}
+#: The table's number columns (the rest are text).
+NUMBERS = ("year", "low", "typical", "high", "providers", "npis", "rates")
+
+
+@lru_cache(maxsize=1)
+def _table(file: str, stamp: tuple[int, int]) -> dict[tuple[str, str, str, str, str, int], PayerBand]:
+    """The bands of ``file`` as it was at ``stamp`` (modification time in ns, size in bytes): only the
+    latest version is kept. Rows without a payer, or with a number column that is not a number, are
+    left out (a hand-edited file must not stop a quote)."""
+    df = pd.read_csv(file, dtype=str, keep_default_na=False)
+    for c in COLUMNS:
+        if c not in df:
+            df[c] = ""
+    text = {c: df[c].str.strip() for c in ("payer", "state", "site", "code", "component", "file_dates")}
+    num = {c: pd.to_numeric(df[c], errors="coerce") for c in NUMBERS}
+    ok = (text["payer"] != "") & pd.concat([num[c].notna() for c in ("year", "low", "typical", "high", "providers")],
+                                             axis=1).all(axis=1)
+    ok &= num["providers"] >= MIN_PROVIDERS
+    return {(text["payer"][i].lower(), text["state"][i], text["site"][i], text["code"][i], text["component"][i],
+             int(num["year"][i])):
+            PayerBand(text["payer"][i], text["component"][i], float(num["low"][i]), float(num["typical"][i]),
+                      float(num["high"][i]), int(num["providers"][i]), text["file_dates"][i])
+            for i in df.index[ok]}
 
 
 def table() -> dict[tuple[str, str, str, str, str, int], PayerBand]:
     """The bands, by (payer lower-cased, state, site, code, component, year); empty with no file.
-    Read again when the file changes."""
+    Read again when the file changes (its modification time or size)."""
     p = path()
     if not p.is_file():
         return {}
-    return _table(str(p), p.stat().st_mtime)
+    st = p.stat()
+    return _table(str(p), (st.st_mtime_ns, st.st_size))
 
 
 def lookup(payer: str | None, state: str, site: str, code: str, year: int) -> dict[str, PayerBand]:
