@@ -67,6 +67,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     files = f"{s.files} file" + ("s" if s.files != 1 else "")
     print(f"wrote {s.output}: {s.rows} rates of {files} ({len(s.failed)} failed), {s.prices} usable "
           f"prices; kept out of prices: {reasons}; {s.counts.get('invalid', 0)} invalid; "
+          f"{s.counts.get('invalid_provider_groups', 0)} provider groups invalid; "
           f"{s.counts.get('other_codes', 0)} items of other codes skipped; "
           f"{s.json_bytes / 1e6:,.1f} MB of JSON in {s.seconds:.1f} s")
     for p in s.problems:
@@ -85,7 +86,8 @@ def cmd_clinic_prices(args: argparse.Namespace) -> int:
         raise fail("rates", "no usable rate for codes 62320-62323 in the file: nothing to write")
     write_file("output", args.output, export.csv.encode("utf-8"))
     print(f"wrote {args.output}: {export.lines} prices; left out: {export.with_modifier} rates with a modifier, "
-          f"{export.other_places} at other places of service")
+          f"{export.other_places} at other places of service, {export.no_place} facility fees with no place of "
+          "service")
     return 0
 
 
@@ -99,7 +101,7 @@ def cmd_bands(args: argparse.Namespace) -> int:
     from estimator.reference import payer_bands
 
     rates = _read_rates(args.rates)
-    built = build(rates, read_providers(args.providers))
+    built = build(rates, read_providers(args.providers, frozenset(rates["npi"]) - {""}))
     target = payer_bands.path(args.data_dir)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".csv")  # replaced whole or not at all
@@ -109,7 +111,7 @@ def cmd_bands(args: argparse.Namespace) -> int:
     print(f"wrote {target}: {len(built.bands)} bands of {built.bands['payer'].nunique()} payers in "
           f"{built.bands['state'].nunique()} states, each backed by {payer_bands.MIN_PROVIDERS} or more providers "
           f"(tax IDs); left out: {built.thin_groups} with fewer, {built.unplaced_rates} rates whose NPI has no state "
-          "in the providers file")
+          f"in the providers file, {built.unnamed_payer_rates} rates with no payer named")
     return 0
 
 
