@@ -20,6 +20,7 @@ from estimator.cli import log_commands as cli_log
 from estimator.cli.api_commands import add_api_commands
 from estimator.cli.output import write_file
 from estimator.cli.payer_rate_commands import add_payer_rate_commands
+from estimator.cluster.client import count_type
 from estimator.common import i18n
 from estimator.common.i18n import _, ngettext
 from estimator.common.money import between, usd, usd_range
@@ -98,7 +99,7 @@ def _joined(argv: Sequence[str]) -> list[str]:
         "--input", "--output", "-o", "--prices", "--documents", "--scheduled", "--service", "--requested",
         "--provider", "--estimate", "--billed", "--bill-date", "--data-dir", "--count", "--weeks-apart", "--lang",
         "--by", "--patient-name", "--patient-dob", "--patient-ref", "--app-role", "--from", "--to",
-        "--host", "--port", "--workers", "--name"}
+        "--host", "--port", "--workers", "--name", "--partitions", "--scheduler"}
     out: list[str] = []
     i = 0
     while i < len(argv):
@@ -336,14 +337,12 @@ def _batch_engine(args: argparse.Namespace) -> int:
     """Scenario files of any size through quote_frame, partition by partition: on Dask (a cluster at
     --scheduler, else a local one of --workers processes) or, with --engine local, in this process."""
     from estimator.cluster import batch_quotes
-    from estimator.cluster.client import connect
+    from estimator.cluster.client import check_engine_options, connect
 
     for name, why in (("prices", "a clinic price list"), ("documents", "PDF summaries")):
         if getattr(args, name):
             raise ScenarioError([FieldError(name, f"{why} applies to a day's schedule (batch without --engine)")])
-    if args.engine == "local" and (args.scheduler or args.workers):
-        raise ScenarioError([FieldError("scheduler" if args.scheduler else "workers",
-                                        "applies only with --engine dask")])
+    check_engine_options(args.engine, args.scheduler, args.workers, args.partitions)
     if args.engine == "local":
         summary = batch_quotes.quote_files(args.input, args.output, None, args.partitions)
     else:
@@ -471,12 +470,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "or on Dask (dask)")
     b.add_argument("--scheduler", help="with --engine dask: a running Dask scheduler's address "
                                        "(e.g. tcp://10.0.0.5:8786); else a local cluster is started")
-    b.add_argument("--workers", type=int, metavar="N",
-                   help="with --engine dask and no --scheduler: worker processes of the local cluster "
-                        "(default: one per core)")
-    b.add_argument("--partitions", type=int, metavar="N",
-                   help="with --engine: split the input into N partitions (default: about 32 MiB of CSV each, "
-                        "or the Parquet files' row groups)")
+    b.add_argument("--workers", type=count_type("workers"), metavar="N",
+                   help="with --engine dask and no --scheduler: worker processes of the local cluster, 1 to "
+                        "512 (default: one per core)")
+    b.add_argument("--partitions", type=count_type("partitions"), metavar="N",
+                   help="with --engine: split the input into N partitions, 1 to 100,000 (default: about 32 MiB of "
+                        "CSV each, a whole file when a quoted cell holds a line break, or the Parquet files' row "
+                        "groups)")
     b.set_defaults(func=cmd_batch)
 
     d = sub.add_parser("gfe-deadline", help=cmd_deadline.__doc__)

@@ -15,7 +15,7 @@ from datetime import date
 import pandas as pd
 
 from estimator.cli.output import write_file
-from estimator.common.errors import FieldError, InputError, fail
+from estimator.common.errors import fail
 from estimator.common.shown import show
 
 #: An NPI: ten digits; a TIN (EIN): nine digits, with or without the dash.
@@ -54,11 +54,10 @@ def cmd_import(args: argparse.Namespace) -> int:
         as_of = date.fromisoformat(args.as_of) if args.as_of else None
     except ValueError:
         raise fail("as_of", f"{show(args.as_of)} is not a date: YYYY-MM-DD") from None
-    if args.engine != "dask" and (args.scheduler or args.workers):
-        raise InputError([FieldError("scheduler" if args.scheduler else "workers", "applies only with --engine dask")])
-    if args.engine == "dask":
-        from estimator.cluster.client import connect
+    from estimator.cluster.client import check_engine_options, connect
 
+    check_engine_options(args.engine, args.scheduler, args.workers)
+    if args.engine == "dask":
         with connect(args.scheduler, args.workers) as client:
             s = import_rates(args.inputs, args.output, client, npis, tins, as_of)
     else:

@@ -8,16 +8,59 @@ worker runs one thread: the engine's numpy loops then use one core per worker.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from estimator.common.errors import fail
+
+#: The most of each count option: worker processes of a local cluster, partitions of the input
+#: (dask keeps a few kB per partition in this process; more than this many exhausts its memory).
+MOST = {"workers": 512, "partitions": 100_000}
+
+
+def allowed(field: str) -> str:
+    """What a count option (``workers``, ``partitions``) allows, for messages."""
+    return f"a whole number from 1 to {MOST[field]:,}"
 
 
 def default_workers() -> int:
     """One worker per core this process may use."""
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
+def count_type(field: str) -> Callable[[str], int]:
+    """An argparse ``type`` for the count option ``field``: the number (then checked by
+    ``check_count``), or a message short enough to be shown whole saying what is allowed."""
+    def whole_number(text: str) -> int:
+        try:
+            return int(text.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text[:5]}': a whole number, 1 to {MOST[field]:,}") from None
+
+    return whole_number
+
+
+def check_count(field: str, value: int | None) -> int | None:
+    """``value`` of the count option ``field`` (None = not given); outside 1 to ``MOST[field]`` is an
+    InputError naming the field and what is allowed."""
+    if value is not None and not 1 <= value <= MOST[field]:
+        raise fail(field, f"'{value}' is not allowed: {allowed(field)}")
+    return value
+
+
+def check_engine_options(engine: str | None, scheduler: str | None, workers: int | None,
+                         partitions: int | None = None) -> None:
+    """The options of the engine that runs a batch (``--engine local`` or ``dask``; None = not given):
+    --scheduler and --workers apply only with ``dask``; --workers (worker processes) and --partitions
+    are counts (``allowed``). Raises InputError naming the option."""
+    if engine != "dask":
+        for field, value in (("scheduler", scheduler), ("workers", workers)):
+            if value is not None:
+                raise fail(field, "applies only with --engine dask")
+    check_count("workers", workers)
+    check_count("partitions", partitions)
 
 
 @contextlib.contextmanager
@@ -36,9 +79,7 @@ def connect(scheduler: str | None = None, workers: int | None = None,
         with client:
             yield client
         return
-    n = workers or default_workers()
-    if n < 1:
-        raise fail("workers", "must be at least 1")
+    n = check_count("workers", workers) or default_workers()
     with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
                       host="127.0.0.1", memory_limit=memory_limit) as cluster, Client(cluster) as client:
         yield client
