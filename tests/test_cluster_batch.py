@@ -11,10 +11,12 @@ import pytest
 
 from estimator.batch import quote_frame
 from estimator.bench import random_frame
-from estimator.cluster.batch_quotes import input_files, quote_files, read_single_process
+from estimator.cluster.batch_quotes import check_csv, input_files, quote_files, read_single_process
+from estimator.cluster.client import check_engine_options
 from estimator.common.errors import InputError
 from estimator.common.safe_csv import frame_to_csv
-from tests.conftest import dask_cluster, run_cli
+from estimator.reference import payer_bands
+from tests.conftest import ROOT, dask_cluster, run_cli
 
 pytest.importorskip("distributed")
 
@@ -127,3 +129,238 @@ def test_an_existing_folder_of_other_files_is_never_overwritten(csv_dir, tmp_pat
     with pytest.raises(InputError) as e:
         quote_files(str(csv_dir), str(tmp_path), None)
     assert "notes.txt" in str(e.value) and (tmp_path / "notes.txt").read_text() == "keep me"
+
+
+# --- CSV read in blocks: a line break inside a quoted cell ---------------------------------------
+
+BLOCK = 64 * 1024
+
+
+def _with_notes(rows: int, seed: int) -> pd.DataFrame:
+    """Random scenarios as text, each with a 'notes' cell of several lines (kept as an input)."""
+    df = random_frame(rows, seed=seed).astype(str).replace({"nan": ""})
+    df["notes"] = [f"called {i}\nplan card, front and back\n\"see\" letter\nback {i % 7}" for i in range(rows)]
+    return df
+
+
+def test_a_line_break_in_a_quoted_cell_never_splits_a_row(cluster, tmp_path):
+    _, client = cluster
+    src = tmp_path / "notes.csv"
+    _with_notes(2500, seed=21).to_csv(src, index=False)
+    assert src.stat().st_size > 8 * BLOCK  # many block boundaries, most of them inside a quoted cell
+    want = frame_to_csv(_single(str(src)))
+    local, dist = tmp_path / "local.csv", tmp_path / "dask.csv"
+    quote_files(str(src), str(local), None, csv_block=BLOCK)
+    quote_files(str(src), str(dist), client, csv_block=BLOCK)
+    assert local.read_text(encoding="utf-8") == want
+    assert dist.read_text(encoding="utf-8") == want
+
+
+def test_quotes_without_line_breaks_keep_the_file_in_blocks(tmp_path):
+    src = tmp_path / "quoted.csv"
+    df = _with_notes(2500, seed=22)
+    df["notes"] = df["notes"].str.replace("\n", ", ")  # commas and quotes, quoted, on one line
+    df.to_csv(src, index=False)
+    assert check_csv(str(src)) is False
+    summary = quote_files(str(src), str(tmp_path / "out.csv"), None, csv_block=BLOCK)
+    assert summary.partitions > 4
+    assert (tmp_path / "out.csv").read_text(encoding="utf-8") == frame_to_csv(_single(str(src)))
+
+
+def test_a_compressed_file_is_checked_and_read_whole(tmp_path):
+    src = tmp_path / "notes.csv.gz"
+    _with_notes(400, seed=23).to_csv(src, index=False, compression="gzip")
+    assert check_csv(str(src)) is True
+    summary = quote_files(str(src), str(tmp_path / "out.csv"), None, csv_block=BLOCK)
+    assert summary.partitions == 1 and summary.rows == 400
+
+
+# --- input pandas cannot read: one line naming the file, never a traceback ------------------------
+
+def _good_rows(n: int = 3000) -> str:
+    return random_frame(n, seed=31).astype(str).replace({"nan": ""}).to_csv(index=False)
+
+
+@pytest.mark.parametrize(("content", "words"), [
+    (b"", "is empty"),
+    (b"\xef\xbb\xbf  \n\n", "is empty"),
+    ("zip,coverage,payer\n35203,commercial,Caf\u00e9 Health\n".encode("latin-1"), "is not UTF-8 text (line 2)"),
+    ("{good}35203,self_pay\n" + ",".join(["x"] * 60) + "\n", "Expected 42 fields in line 3003, saw 60"),
+    ('{good}"35203,self_pay\n', "EOF inside string"),
+    (b'zip,coverage\n"35203,self_pay\n', "EOF inside string"),
+], ids=["empty", "blank_lines", "latin1", "extra_cells_late", "open_quote_late", "open_quote_early"])
+@pytest.mark.parametrize("engine", ["local", "dask"])
+def test_unreadable_csv_is_named_and_leaves_the_output_alone(cluster, tmp_path, content, words, engine):
+    """Found here before quoting (empty, not UTF-8, the first rows) or by a worker (a late bad row)."""
+    address, _ = cluster
+    src = tmp_path / "cases.csv"
+    src.write_bytes(content if isinstance(content, bytes) else content.replace("{good}", _good_rows()).encode())
+    out = tmp_path / "out.csv"
+    out.write_text("an earlier good output\n")
+    where = ["--scheduler", address] if engine == "dask" else []
+    r = run_cli("batch", str(src), "-o", str(out), "--engine", engine, *where, "--partitions", "3")
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    assert r.stderr.startswith("error: --input: ") and str(src) in r.stderr and words in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert out.read_text() == "an earlier good output\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cases.csv", "out.csv"]  # nothing half-written
+
+
+@pytest.mark.parametrize(("content", "words"), [(b"", "is empty"), (b"PAR1 not really", "is not a Parquet file")],
+                         ids=["empty", "not_parquet"])
+def test_unreadable_parquet_is_named(tmp_path, content, words):
+    (tmp_path / "cases.parquet").write_bytes(content)
+    r = run_cli("batch", str(tmp_path / "cases.parquet"), "-o", str(tmp_path / "out.csv"), "--engine", "local")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "--input" in r.stderr and "cases.parquet" in r.stderr and words in r.stderr, r.stderr
+
+
+# --- payer bands: read here, sent to the workers with the reference tables -------------------------
+
+PAYER = "Example Health Plan"
+
+
+def _write_bands(folder: Path, typical: float) -> Path:
+    """A payer_bands.csv for PAYER in Alabama: every code, site and bill, both years, multiples of
+    Medicare around ``typical``, each backed by enough providers to be used."""
+    rows = [{"payer": PAYER, "state": "AL", "site": site, "code": code, "component": comp, "year": year,
+             "low": typical * 0.8, "typical": typical, "high": typical * 1.4,
+             "providers": payer_bands.MIN_PROVIDERS + 1, "npis": 12, "rates": 40, "file_dates": "2026-11-01",
+             "source": "test"}
+            for site in payer_bands.SITES for code in ("62320", "62321", "62322", "62323")
+            for comp in payer_bands.BILLS for year in (2025, 2026)]
+    folder.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(rows, columns=list(payer_bands.COLUMNS)).to_csv(folder / payer_bands.FILE_NAME, index=False)
+    return folder
+
+
+def _payer_cases(path: Path) -> Path:
+    """Cases in Birmingham at each site: commercial naming the payer (in any case), another or none,
+    and self-pay; as CSV."""
+    rows = [{"zip": "35203", "site": site, "code": code, "coverage": "commercial", "payer": payer,
+             "deductible": str(500 * i), "coinsurance": "20"}
+            for site in ("asc", "office", "hopd") for code in ("62321", "62323")
+            for i, payer in enumerate((PAYER, PAYER.upper(), "Another Plan", ""))]
+    rows += [{"zip": "35203", "site": site, "coverage": "self_pay"} for site in ("asc", "office")]
+    pd.DataFrame(rows * 20).fillna("").to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def banded_cluster(tmp_path_factory):
+    """Two workers whose own machine has a different payer_bands.csv, beside the reference tables in
+    their ESTIMATOR_DATA_DIR."""
+    own = _write_bands(tmp_path_factory.mktemp("worker_data"), typical=4.0)
+    for table in (ROOT / "data").iterdir():
+        (own / table.name).symlink_to(table)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ESTIMATOR_DATA_DIR", str(own))
+        started = dask_cluster(2)
+        address, client = started.__enter__()
+    try:
+        yield address, client
+    finally:
+        started.__exit__(None, None, None)
+
+
+def test_workers_price_with_this_machines_payer_bands(banded_cluster, tmp_path, monkeypatch):
+    _, client = banded_cluster
+    src = _payer_cases(tmp_path / "cases.csv")
+    monkeypatch.delenv("ESTIMATOR_DATA_DIR", raising=False)  # here: the repository's tables, these bands
+    monkeypatch.setattr(payer_bands, "DEFAULT_DIR", _write_bands(tmp_path / "var", typical=1.6))
+    with_bands = _single(str(src))
+    quote_files(str(src), str(tmp_path / "out.parquet"), client, partitions=3)
+    _same(pd.read_parquet(tmp_path / "out.parquet"), with_bands)
+
+    monkeypatch.setattr(payer_bands, "DEFAULT_DIR", tmp_path / "none")  # no bands here: none on the workers
+    without = _single(str(src))
+    quote_files(str(src), str(tmp_path / "plain.parquet"), client, partitions=3)
+    _same(pd.read_parquet(tmp_path / "plain.parquet"), without)
+
+    # the bands priced the payer's ASC and office rows, and only those
+    named = (with_bands["payer"].str.lower() == PAYER.lower()) & (with_bands["coverage"] == "commercial") \
+        & with_bands["site"].isin(["asc", "office"])
+    a, b = with_bands["total_allowed_typical"].to_numpy(), without["total_allowed_typical"].to_numpy()
+    assert (with_bands["status"] == "ok").all() and not np.isnan(a).any() and not np.isnan(b).any()
+    moved = a != b
+    assert named.any() and moved[named.to_numpy()].all() and not moved[~named.to_numpy()].any()
+
+
+# --- counts, the shared engine options ------------------------------------------------------------
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["--engine", "local", "--partitions", "0"], "--partitions: '0' is not allowed: a whole number from 1 to 100,000"),
+    (["--engine", "local", "--partitions", "-3"], "--partitions: '-3' is not allowed: a whole number from 1 to"),
+    (["--engine", "local", "--partitions", "2.5"], "--partitions: '2.5': a whole number, 1 to 100,000"),
+    (["--engine", "local", "--partitions", "10000000"], "--partitions: '10000000' is not allowed"),
+    (["--engine", "dask", "--workers", "0"], "--workers: '0' is not allowed: a whole number from 1 to 512"),
+    (["--engine", "local", "--scheduler", "tcp://127.0.0.1:9"], "--scheduler: applies only with --engine dask"),
+], ids=["partitions_0", "partitions_negative", "partitions_fraction", "partitions_huge", "workers_0",
+        "scheduler_local"])
+def test_counts_below_one_are_refused_not_ignored(csv_dir, tmp_path, args, words):
+    r = run_cli("batch", str(csv_dir), "-o", str(tmp_path / "out.csv"), *args)
+    assert r.returncode == 2 and "Traceback" not in r.stderr and words in r.stderr, r.stderr
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_partitions_0_is_an_error_in_the_library_too(csv_dir, tmp_path):
+    with pytest.raises(InputError) as e:
+        quote_files(str(csv_dir), str(tmp_path / "out.csv"), None, partitions=0)
+    assert e.value.errors[0].field == "partitions"
+
+
+def test_payer_rate_imports_check_the_engine_options_the_same_way(tmp_path):
+    for args, words in ((["--engine", "dask", "--workers", "0"], "--workers: '0' is not allowed: a whole number"),
+                        (["--scheduler", "tcp://127.0.0.1:9"], "--scheduler: applies only with --engine dask")):
+        r = run_cli("payer-rates", "import", str(tmp_path / "in.json"), "-o", str(tmp_path / "r.parquet"), *args)
+        assert r.returncode == 2 and "Traceback" not in r.stderr and words in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize(("engine", "scheduler", "workers", "partitions", "field"), [
+    ("local", "tcp://x:1", None, None, "scheduler"), ("local", None, 2, None, "workers"),
+    (None, None, 2, None, "workers"), ("dask", None, 0, None, "workers"), ("dask", None, None, 0, "partitions"),
+    ("local", None, None, -1, "partitions"),
+])
+def test_check_engine_options(engine, scheduler, workers, partitions, field):
+    with pytest.raises(InputError) as e:
+        check_engine_options(engine, scheduler, workers, partitions)
+    assert [err.field for err in e.value.errors] == [field]
+    check_engine_options("dask", "tcp://x:1", None, 4)
+    check_engine_options("dask", None, 3, None)
+    check_engine_options("local", None, None, 1)
+
+
+# --- where the output goes --------------------------------------------------------------------------
+
+def test_relative_paths_are_this_directorys_not_the_workers(cluster, csv_dir, tmp_path, monkeypatch):
+    _, client = cluster
+    (tmp_path / "in").mkdir()
+    for f in csv_dir.glob("*.csv"):
+        (tmp_path / "in" / f.name).write_bytes(f.read_bytes())
+    monkeypatch.chdir(tmp_path)  # the workers run in the repository's directory
+    summary = quote_files("in", "rel.parquet", client, partitions=2)
+    assert summary.partitions == 2 and not (ROOT / "rel.parquet").exists()
+    _same(pd.read_parquet(tmp_path / "rel.parquet"), _single(str(csv_dir)))
+
+
+@pytest.mark.parametrize("output", ["out.parquet", "out.csv"])
+def test_a_failed_run_keeps_the_earlier_output(cluster, tmp_path, output):
+    _, client = cluster
+    good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
+    good.write_text(_good_rows(2000))
+    bad.write_text(_good_rows(2000) + "35203,self_pay\n" + ",".join(["x"] * 60) + "\n")
+    out = tmp_path / output
+    quote_files(str(good), str(out), client, partitions=3)
+    before = {p.name: p.read_bytes() for p in out.iterdir()} if out.is_dir() else out.read_bytes()
+    with pytest.raises(InputError) as e:
+        quote_files(str(bad), str(out), client, partitions=3)
+    assert e.value.errors[0].field == "input" and "bad.csv" in str(e.value)
+    after = {p.name: p.read_bytes() for p in out.iterdir()} if out.is_dir() else out.read_bytes()
+    assert after == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["good.csv", "bad.csv", output])
+    # and a run that succeeds replaces it whole
+    quote_files(str(good), str(out), client, partitions=2)
+    if out.is_dir():
+        assert sorted(p.name for p in out.iterdir()) == ["part.00000.parquet", "part.00001.parquet"]
+    else:
+        assert out.read_text(encoding="utf-8") == frame_to_csv(_single(str(good)))
