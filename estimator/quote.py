@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from estimator.common import i18n
 from estimator.common.i18n import N_, _
 from estimator.inputs.fields import MEDIGAP, PLAN_TYPE
 from estimator.pricing import pipeline
@@ -72,6 +73,8 @@ class Quote:
     #: The named hospital (``--hospital``): ccn, name, city, state, file_date, figure (dollars: what
     #: the facility fee is priced at, null where not published), basis (which published figure), ...
     hospital: dict | None = None
+    #: The language its words (steps, warnings, labels) are in: the current one when it was priced.
+    language: str = field(default_factory=i18n.get_language)
 
     def to_dict(self) -> dict:
         out = {
@@ -84,7 +87,7 @@ class Quote:
             "plan_pays": self.plan_pays, "patient_pays_if": self.patient_pays_if, "breakdown": self.breakdown,
             "steps": self.steps,
             "warnings": self.warnings, "sources": self.sources, "assumptions": self.assumptions,
-            "data_version": self.data_version, "inputs": self.scenario.to_dict(),
+            "data_version": self.data_version, "inputs": self.scenario.to_dict(), "language": self.language,
         }
         if self.hospital is not None:
             out["hospital"] = self.hospital

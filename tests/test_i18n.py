@@ -178,9 +178,11 @@ _ENGLISH_RUNS = sorted({run.strip() for m in ENTRIES for i in _forms(m.id)
 
 
 def _numbers(d: dict) -> dict:
-    """A quote's JSON without its words (steps, warning messages, labels, code names)."""
+    """A quote's JSON without its words (steps, warning messages, labels, code names) and the name of
+    their language."""
     d = json.loads(json.dumps(d))
     d.pop("steps")
+    d.pop("language")
     d.pop("code_name")
     d["warnings"] = [(w["code"], w["severity"]) for w in d["warnings"]]
     for c in d["components"]:
@@ -246,6 +248,7 @@ def test_cli_lang_es_prints_the_summary_in_spanish_and_the_same_json():
     en = json.loads(run_cli(*args, "--json").stdout)
     es = json.loads(run_cli(*args, "--json", "--lang", "es").stdout)
     assert es.keys() == en.keys() and _numbers(es) == _numbers(en) and es["steps"] != en["steps"]
+    assert (en["language"], es["language"]) == ("en", "es")
 
 
 def test_cli_unknown_language_exits_2_naming_the_option():

@@ -96,7 +96,7 @@ FIELD_LIST_SCHEMA = {
 QUOTE_KEYS = ["code", "code_name", "requested_code", "year", "site", "imaging", "sedation", "coverage", "network",
               "locality", "components", "total_allowed", "total_billed", "total_cost", "patient_pays", "plan_pays",
               "patient_pays_if", "breakdown", "steps", "warnings", "sources", "assumptions", "data_version",
-              "inputs"]
+              "inputs", "language"]
 _LEVELS = {"type": "object", "required": ["low", "typical", "high"],
            "properties": {k: {"type": "number"} for k in ("low", "typical", "high")}}
 QUOTE_SCHEMA = {

@@ -29,7 +29,7 @@ import io
 import threading
 from collections.abc import Iterator
 from contextvars import ContextVar
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -137,12 +137,22 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(_current.get()).ngettext(singular, plural, n)
 
 
-def long_date(d: date) -> str:
+def long_date(d: date, weekday: bool = False) -> str:
     """A date written out in the current language: 'December 10, 2026', '10 de diciembre de 2026'
-    (Babel's CLDR long format)."""
+    (Babel's CLDR long format); with ``weekday``, 'Thursday, December 10, 2026', 'jueves, 10 de
+    diciembre de 2026' (the full format)."""
     from babel.dates import format_date
 
-    return format_date(d, format="long", locale=_current.get())
+    return format_date(d, format="full" if weekday else "long", locale=_current.get())
+
+
+def clock_time(t: time | datetime) -> str:
+    """A time of day in the current language's way: '9:15 AM' in English, '9:15' in Spanish (CLDR's
+    short format; the narrow space CLDR puts before AM/PM written as a plain one, which every PDF font
+    has)."""
+    from babel.dates import format_time
+
+    return format_time(t, format="short", locale=_current.get()).replace("\u202f", " ")
 
 
 def numeric_date(d: date) -> str:

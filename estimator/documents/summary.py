@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from estimator.common import clock
-from estimator.common.i18n import _
+from estimator.common.i18n import _, clock_time, long_date, numeric_date
 from estimator.common.money import between, usd, usd_range
 from estimator.common.safe_csv import write_rows
 from estimator.documents import Document
@@ -137,15 +137,20 @@ def summary_pdf(q: dict, today: date | None = None, record: RecordHeader | None 
     doc.heading(_("Your cost estimate: epidural injection"), 14)
     if record is not None:
         saved = clock.local(record.saved_at)
-        who = [f"Patient: {record.patient_name or '(not given)'}",
-               f"Date of birth: {record.patient_dob:%m/%d/%Y}" if record.patient_dob else "Date of birth: (not given)"]
+        not_given = _("(not given)")
+        who = [_("Patient: {name}").format(name=record.patient_name or not_given),
+               _("Date of birth: {date}").format(date=numeric_date(record.patient_dob) if record.patient_dob
+                                                 else not_given)]
         if record.patient_ref:
-            who.append(f"Reference: {record.patient_ref}")
+            who.append(_("Reference: {reference}").format(reference=record.patient_ref))
         doc.para("    ".join(who), 9.5, "B")
-        doc.para(f"Quote ID: {record.quote_id}"
-                 + (f" (version {record.version}, replaces {record.replaces})" if record.replaces else "")
-                 + f"    Saved by {record.saved_by} on {saved:%B %-d, %Y at %-I:%M %p} {saved.tzname() or ''}".rstrip()
-                 + f"    Data version {q['data_version']}", 8.5)
+        quote_id = (_("Quote ID: {quote_id} (version {version}, replaces {replaces})").format(
+            quote_id=record.quote_id, version=record.version, replaces=record.replaces) if record.replaces else
+            _("Quote ID: {quote_id}").format(quote_id=record.quote_id))
+        when = _("Saved by {who} on {date} at {time}").format(who=record.saved_by, date=long_date(saved),
+                                                              time=clock_time(saved))
+        doc.para("    ".join([quote_id, f"{when} {saved.tzname() or ''}".rstrip(),
+                              _("Data version {version}").format(version=q["data_version"])]), 8.5)
     loc = q["locality"]
     doc.para(_("{procedure} (code {code}). Prepared {date} with {year} prices for the {area} area.").format(
         procedure=q["code_name"], code=q["code"], date=(today or date.today()).isoformat(), year=q["year"],

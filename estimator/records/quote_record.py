@@ -18,6 +18,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from estimator.common.errors import FieldError, InputError
+from estimator.common.i18n import DEFAULT, N_, use
 
 if TYPE_CHECKING:
     from estimator.records.saved import Saved
@@ -107,6 +108,12 @@ class QuoteRecord:
             raise InputError([FieldError(f"quote {self.id}", "is a quote, not a Good Faith Estimate")])
         return self.saved.outputs["gfe"]["case"]
 
+    @property
+    def language(self) -> str:
+        """The language the record's words were saved in (``language`` of the quote; records from
+        before quotes said so were all English)."""
+        return str(self.saved.outputs.get("language") or DEFAULT)
+
     # -- reprinting -------------------------------------------------------------------------------
     def summary_pdf(self, today: date | None = None) -> bytes:
         """The front desk's printed summary from the stored numbers, dated the day it was saved (or
@@ -117,7 +124,8 @@ class QuoteRecord:
         s = self.saved
         header = RecordHeader(s.id, s.created_by, s.created_at, s.patient_name, s.patient_dob, s.patient_ref,
                               s.version, s.replaces_id)
-        return summary_pdf(s.outputs, today or s.created_at.date(), record=header)
+        with use(self.language):
+            return summary_pdf(s.outputs, today or s.created_at.date(), record=header)
 
     def gfe_pdf(self) -> bytes:
         """The Good Faith Estimate PDF exactly as issued (the stored bytes)."""
@@ -127,18 +135,19 @@ class QuoteRecord:
 
     # -- listing and export -----------------------------------------------------------------------
     def table_row(self) -> dict[str, object]:
-        """The quote log's table row (column label -> value; amounts in $, saved time in UTC)."""
+        """The quote log's table row (column label -> value; amounts in $, saved time in UTC). The
+        labels are English msgids: a page shows each translated (``_(label)``)."""
         s, o = self.saved, self.saved.outputs
         pays = self.patient_pays
         return {
-            "Quote ID": s.id, "Version": s.version, "Replaces": s.replaces_id or "",
-            "Saved (UTC)": s.created_at.strftime("%Y-%m-%d %H:%M"), "By": s.created_by, "Kind": s.kind.upper(),
-            "Patient": s.patient_name or "", "Reference": s.patient_ref or "", "Code": o.get("code", ""),
-            "Site": o.get("site", ""), "Coverage": o.get("coverage", ""),
-            "Locality": (o.get("locality") or {}).get("key", ""),
-            "Total allowed (typical)": self.total_allowed["typical"],
-            "Patient pays (low)": pays["low"], "Patient pays (typical)": pays["typical"],
-            "Patient pays (high)": pays["high"],
+            N_("Quote ID"): s.id, N_("Version"): s.version, N_("Replaces"): s.replaces_id or "",
+            N_("Saved (UTC)"): s.created_at.strftime("%Y-%m-%d %H:%M"), N_("By"): s.created_by,
+            N_("Kind"): s.kind.upper(), N_("Patient"): s.patient_name or "", N_("Reference"): s.patient_ref or "",
+            N_("Code"): o.get("code", ""), N_("Site"): o.get("site", ""), N_("Coverage"): o.get("coverage", ""),
+            N_("Locality"): (o.get("locality") or {}).get("key", ""),
+            N_("Total allowed (typical)"): self.total_allowed["typical"],
+            N_("Patient pays (low)"): pays["low"], N_("Patient pays (typical)"): pays["typical"],
+            N_("Patient pays (high)"): pays["high"],
         }
 
     def export_row(self) -> list[object]:
