@@ -8,9 +8,10 @@ front-desk pages are still registered at their addresses (``/desk``, ``/log``, `
 ``/clinic-prices``) but hidden from the menu, so staff who go to ``/desk`` reach the sign-in (or the
 reason the desk is closed) while patients never see the group.
 
-The patient pages speak the language the page address names (``?lang=es``; the switch in the menu
-row sets it, and dashboard/state.py keeps it in the address like every other input). The language
-is set at the top of every run, before the pages are built; the front-desk pages stay in English.
+Every page speaks the language the page address names (``?lang=es``; the switch in the menu row sets
+it, and dashboard/state.py keeps it in the address like every other input): the patients' pages and
+the front desk's alike. The language is set at the top of every run, before the pages are built. The
+front desk prints a patient's documents in the language chosen for that patient.
 """
 
 import streamlit as st
@@ -35,20 +36,17 @@ staff_visible = access.signed_in()
 desk_pages = [
     st.Page(path, title=title, icon=icon, url_path=url, visibility="visible" if staff_visible else "hidden")
     for path, title, icon, url in (
-        ("app_pages/front_desk.py", "Quote", ":material/point_of_sale:", "desk"),
-        ("app_pages/quote_log.py", "Quote log", ":material/history:", "log"),
-        ("app_pages/batch_quotes.py", "Batch quotes", ":material/upload_file:", "batch"),
-        ("app_pages/clinic_prices.py", "Clinic prices", ":material/sell:", "clinic-prices"),
+        ("app_pages/front_desk.py", _("Quote"), ":material/point_of_sale:", "desk"),
+        ("app_pages/quote_log.py", _("Quote log"), ":material/history:", "log"),
+        ("app_pages/batch_quotes.py", _("Batch quotes"), ":material/upload_file:", "batch"),
+        ("app_pages/clinic_prices.py", _("Clinic prices"), ":material/sell:", "clinic-prices"),
     )
 ]
 # Hidden pages sit in the patients' group, so no "Front desk" heading appears for patients.
-pages = {_("For patients"): patient_pages, "Front desk": desk_pages} if staff_visible else \
+pages = {_("For patients"): patient_pages, _("Front desk"): desk_pages} if staff_visible else \
     {_("For patients"): patient_pages + desk_pages}
 style()
 current = st.navigation(pages, position="hidden")
-for_patients = current.url_path not in {p.url_path for p in desk_pages}
-if not for_patients:
-    i18n.set_language(i18n.DEFAULT)  # the front desk's pages and documents are in English
 declare_language(i18n.get_language())
-menu(pages, language_switch=for_patients)
+menu(pages)
 current.run()

@@ -10,6 +10,7 @@ from dashboard import access, store
 from dashboard.safe_text import md
 from estimator import gfe
 from estimator.common import i18n
+from estimator.common.i18n import N_, _
 from estimator.common.money import between, usd
 from estimator.frontdesk import desk
 from estimator.frontdesk.clinic_prices import quote_with_prices
@@ -26,16 +27,19 @@ from estimator.scenario import (
 
 ROOT = Path(__file__).resolve().parents[1]
 PROFILE = Path(os.environ.get("ESTIMATOR_CLINIC_PROFILE", ROOT / "examples" / "clinic_profile.json"))
-#: The desk's short labels where the registry's are written for patients; the rest come from the registry.
-SHORT_LABELS = {"site": "Site of care", "deductible_remaining": "Deductible left", "copay": "Copay",
-                "coinsurance": "Coinsurance", "oop_remaining": "Out-of-pocket left", "network": "Network",
-                "coverage": "Coverage", "medigap": "Medigap plan", "medicare_provider": "Doctor's Medicare status"}
+#: The desk's short labels where the registry's are written for patients; the rest come from the registry
+#: (English msgids: each is translated where shown, ``label``).
+SHORT_LABELS = {"site": N_("Site of care"), "deductible_remaining": N_("Deductible left"), "copay": N_("Copay"),
+                "coinsurance": N_("Coinsurance"), "oop_remaining": N_("Out-of-pocket left"), "network": N_("Network"),
+                "coverage": N_("Coverage"), "medigap": N_("Medigap plan"),
+                "medicare_provider": N_("Doctor's Medicare status")}
 SCENARIO_FIELDS = ["zip", "site", "sedation", "coverage", "network", "deductible_remaining", "copay", "coinsurance",
                    "oop_remaining", "medigap", "medicare_provider"]
 LABELS = {**{f: SHORT_LABELS.get(f, REGISTRY[f].label.replace(" ($)", "").replace(" (%)", ""))
              for f in SCENARIO_FIELDS},
-          "patient_dob": "Date of birth", "service_date": "Service date", "scheduled_on": "Scheduled on",
-          "separately_scheduled": "Scheduled separately"}
+          "patient_name": N_("Patient name"), "patient_dob": N_("Date of birth"), "patient_ref": N_("Reference"),
+          "service_date": N_("Service date"), "scheduled_on": N_("Scheduled on"),
+          "diagnosis_codes": N_("Diagnosis codes"), "separately_scheduled": N_("Scheduled separately")}
 FIELDS = [*SCENARIO_FIELDS[:5], "payer", *SCENARIO_FIELDS[5:], "patient_name", "patient_dob", "patient_ref",
           "service_date", "scheduled_on", "diagnosis_codes", "separately_scheduled"]
 CHOICES = {f: REGISTRY[f].choice_labels for f in SCENARIO_FIELDS if REGISTRY[f].kind == "choice"}
@@ -44,13 +48,20 @@ DEFAULTS = {"payer": "", **{f: REGISTRY[f].default for f in CHOICES}}
 DEFAULTS |= {k: v for k, v in store.clinic_defaults(str(PROFILE)).items()
              if k in FIELDS and (k not in CHOICES or v in CHOICES[k])}
 
+
+
+def label(field: str) -> str:
+    """A field's label on this form, in the page's language."""
+    return _(LABELS[field]) if field in LABELS else field
+
+
 staff = access.require_staff()
 log = store.quote_log()
 prices = store.price_list()
 
-st.title("Front desk")
-st.caption("Tab between fields; Enter quotes; Ctrl+S saves; Alt+N starts a new patient. Clinic defaults (ZIP, site, "
-           "sedation, coverage) are remembered for this session.")
+st.title(_("Front desk"))
+st.caption(_("Tab between fields; Enter quotes; Ctrl+S saves; Alt+N starts a new patient. Clinic defaults (ZIP, "
+             "site, sedation, coverage) are remembered for this session."))
 #: Results and confirmations go here, under the title, where the clerk looks first (and in a toast).
 top = st.container()
 
@@ -60,8 +71,8 @@ def notify(text: str, icon: str) -> None:
     st.session_state.setdefault("fd_toasts", []).append((text, icon))
 
 
-for _text, _icon in st.session_state.pop("fd_toasts", []):
-    st.toast(md(_text), icon=_icon)
+for toast_text, toast_icon in st.session_state.pop("fd_toasts", []):
+    st.toast(md(toast_text), icon=toast_icon)
 
 # A correction from the quote log arrives as ?correct=QUOTE_ID: load that record and start the form from it.
 correct_id = st.query_params.get("correct")
@@ -70,8 +81,8 @@ if correct_id:
     try:
         source = desk.correction_source(log, correct_id)
     except (InputError, desk.StorageError) as e:
-        st.error(md(f"Cannot correct: {e.errors[0].message if isinstance(e, InputError) else e}"),
-                 icon=":material/error:")
+        st.error(md(_("Cannot correct: {reason}").format(
+            reason=e.errors[0].message if isinstance(e, InputError) else e)), icon=":material/error:")
     else:
         for f, val in desk.correction_values(source).items():
             st.session_state[f"fd_{f}"] = st.session_state[f"fdw_{f}"] = val
@@ -87,8 +98,9 @@ for f in FIELDS:
     st.session_state.setdefault(f"fdw_{f}", st.session_state[f"fd_{f}"])
 replacing = st.session_state.get("fd_replaces")
 if replacing:
-    st.info(f"Correcting quote **{md(replacing)}**: saving creates a new version that replaces it.")
-    if st.button("Cancel the correction"):
+    st.info(_("Correcting quote **{quote_id}**: saving creates a new version that replaces it.").format(
+        quote_id=md(replacing)))
+    if st.button(_("Cancel the correction")):
         st.session_state.pop("fd_replaces")
         st.rerun()
 
@@ -115,23 +127,26 @@ def new_patient() -> None:
         st.session_state.pop(k, None)
 
 
-st.button("New patient", icon=":material/person_add:", on_click=new_patient, shortcut="alt+n", key="fd_new_patient",
-          help="Clears the patient's name, date of birth, reference, plan amounts, payer and Good Faith Estimate "
-               "details, and the last result; keeps ZIP, site, sedation and coverage. Alt+N.")
+st.button(_("New patient"), icon=":material/person_add:", on_click=new_patient, shortcut="alt+n",
+          key="fd_new_patient",
+          help=_("Clears the patient's name, date of birth, reference, plan amounts, payer and Good Faith Estimate "
+                 "details, and the last result; keeps ZIP, site, sedation and coverage. Alt+N."))
 
 
-def choice(col, name: str, label: str | None = None, options: dict[str, str] | None = None) -> None:
-    options = options or CHOICES[name]
-    col.selectbox(label or LABELS.get(name, name), list(options), format_func=options.get, key=f"fdw_{name}")
+def choice(col, name: str, shown_as: str | None = None, options: dict[str, str] | None = None) -> None:
+    """A drop-down of the registry's choices (labels in the page's language), or of ``options``."""
+    if options is None:
+        options = {k: _(v) for k, v in CHOICES[name].items()}
+    col.selectbox(shown_as or label(name), list(options), format_func=options.get, key=f"fdw_{name}")
 
 
 #: What a blank box means on this form, where the form asks for the amount left rather than the plan's total.
-BLANK = {"deductible_remaining": ("blank = not known", "Blank: not known, so the estimate runs from already met "
-                                                       "to not yet met; for Original Medicare, the whole Part B "
-                                                       "deductible."),
+BLANK = {"deductible_remaining": (N_("blank = not known"), N_("Blank: not known, so the estimate runs from already "
+                                                             "met to not yet met; for Original Medicare, the whole "
+                                                             "Part B deductible.")),
          "copay": ("0", ""), "coinsurance": ("20", ""),
-         "oop_remaining": ("blank = plan's", "Blank: an employer or marketplace plan's is the year's ACA limit; "
-                                             "otherwise none.")}
+         "oop_remaining": (N_("blank = plan's"), N_("Blank: an employer or marketplace plan's is the year's ACA "
+                                                   "limit; otherwise none."))}
 
 
 def number_box(col, name: str) -> None:
@@ -139,43 +154,43 @@ def number_box(col, name: str) -> None:
     spec = REGISTRY[name]
     unit = " (%)" if spec.kind == "percent" else " ($)"
     placeholder, blank = BLANK[name]
-    col.text_input(LABELS[name] + unit, key=f"fdw_{name}", placeholder=placeholder,
-                   help=" ".join(x for x in (spec.help, blank) if x) or None)
+    col.text_input(label(name) + unit, key=f"fdw_{name}", placeholder=_(placeholder) if placeholder else None,
+                   help=" ".join(_(x) for x in (spec.help, blank) if x) or None)
 
 
 with st.form("front_desk_quote", enter_to_submit=True, border=True):
     c = st.columns(3)
-    c[0].text_input("ZIP code", key="fdw_zip", max_chars=10, placeholder="35203")
+    c[0].text_input(_("ZIP code"), key="fdw_zip", max_chars=10, placeholder="35203")
     choice(c[1], "site")
     choice(c[2], "sedation")
     c = st.columns(3)
     choice(c[0], "coverage")
     choice(c[1], "network")
-    payers = {"": "(no contract on file)", **{p: p for p in (prices.payers() if prices else [])}}
+    payers = {"": _("(no contract on file)"), **{p: p for p in (prices.payers() if prices else [])}}
     if st.session_state["fdw_payer"] not in payers:
         st.session_state["fdw_payer"] = ""
-    choice(c[2], "payer", "Payer (clinic contract)", payers)
+    choice(c[2], "payer", _("Payer (clinic contract)"), payers)
     c = st.columns(4)
     for col, name in zip(c, ("deductible_remaining", "copay", "coinsurance", "oop_remaining")):
         number_box(col, name)
-    with st.expander("Original Medicare details"):
+    with st.expander(_("Original Medicare details")):
         c = st.columns(2)
         choice(c[0], "medigap")
         choice(c[1], "medicare_provider")
     c = st.columns(3)
-    c[0].text_input("Patient name", key="fdw_patient_name", max_chars=200)
-    c[1].text_input("Date of birth (YYYY-MM-DD)", key="fdw_patient_dob", max_chars=10)
-    c[2].text_input("Reference (MRN or account)", key="fdw_patient_ref", max_chars=64)
-    with st.expander("Good Faith Estimate details (uninsured or self-pay)"):
+    c[0].text_input(_("Patient name"), key="fdw_patient_name", max_chars=200)
+    c[1].text_input(_("Date of birth (YYYY-MM-DD)"), key="fdw_patient_dob", max_chars=10)
+    c[2].text_input(_("Reference (MRN or account)"), key="fdw_patient_ref", max_chars=64)
+    with st.expander(_("Good Faith Estimate details (uninsured or self-pay)")):
         c = st.columns(3)
-        c[0].text_input("Service date (YYYY-MM-DD)", key="fdw_service_date", max_chars=10)
-        c[1].text_input("Scheduled on (YYYY-MM-DD)", key="fdw_scheduled_on", max_chars=10)
-        c[2].text_input("Diagnosis codes (ICD-10-CM, commas)", key="fdw_diagnosis_codes", placeholder="M54.12",
-                        help="With or without the dot: M5412 is M54.12.")
-        st.text_area("Services scheduled separately (one a line; printed on the estimate as not included)",
+        c[0].text_input(_("Service date (YYYY-MM-DD)"), key="fdw_service_date", max_chars=10)
+        c[1].text_input(_("Scheduled on (YYYY-MM-DD)"), key="fdw_scheduled_on", max_chars=10)
+        c[2].text_input(_("Diagnosis codes (ICD-10-CM, commas)"), key="fdw_diagnosis_codes", placeholder="M54.12",
+                        help=_("With or without the dot: M5412 is M54.12."))
+        st.text_area(_("Services scheduled separately (one a line; printed on the estimate as not included)"),
                      key="fdw_separately_scheduled", max_chars=2000, height=68,
-                     placeholder="Follow-up visit about two weeks after the injection")
-    st.form_submit_button("Quote", type="primary", on_click=remember)
+                     placeholder=_("Follow-up visit about two weeks after the injection"))
+    st.form_submit_button(_("Quote"), type="primary", on_click=remember)
 
 v = {f: str(st.session_state[f"fd_{f}"]).strip() for f in FIELDS}
 
@@ -183,7 +198,7 @@ v = {f: str(st.session_state[f"fd_{f}"]).strip() for f in FIELDS}
 def show_failure(e: InputError | desk.StorageError, prefix: str) -> None:
     """A failure as error boxes: one per problem for bad input, the message for a storage failure."""
     for message in ([err.message if err.field in ("replaces", "created_by") else
-                     f"{LABELS.get(err.field, err.field)}: {err.message}" for err in e.errors]
+                     f"{label(err.field)}: {err.message}" for err in e.errors]
                     if isinstance(e, InputError) else [str(e)]):
         st.error(md(f"{prefix}{message}"), icon=":material/error:")
 
@@ -194,10 +209,12 @@ if st.session_state.get("fd_submitted"):
     try:
         entered = {k: v[k] for k in SCENARIO_FIELDS if v[k]}
         used = keep_applicable(entered)
-        unused = [LABELS.get(k, k) for k in entered if k not in used and v[k] != DEFAULTS.get(k)]
+        unused = [label(k) for k in entered if k not in used and v[k] != DEFAULTS.get(k)]
         if unused:
-            st.caption(md(f"Not used for {COVERAGE_LABELS.get(v['coverage'], 'this coverage')}: "
-                          + ", ".join(unused)))
+            coverage = v["coverage"]
+            st.caption(md(_("Not used for {coverage}: {fields}").format(
+                coverage=_(COVERAGE_LABELS[coverage]) if coverage in COVERAGE_LABELS else _("this coverage"),
+                fields=", ".join(unused))))
         sc = scenario_from_strings(used, load())
     except InputError as e:
         errors += e.errors
@@ -207,29 +224,31 @@ if st.session_state.get("fd_submitted"):
     except InputError as e:
         errors += e.errors
     for err in errors:
-        st.error(md(f"{LABELS.get(err.field, err.field)}: {err.message}"), icon=":material/error:")
+        st.error(md(f"{label(err.field)}: {err.message}"), icon=":material/error:")
     if sc and not errors:
         q = quote_with_prices(sc, prices, v["payer"] or None)
         d = q.to_dict()
         st.session_state["fd_result"] = d
         p, t = d["patient_pays"], d["total_allowed"]
         c1, c2, c3 = st.columns(3)
-        c1.metric("Patient pays (typical)", usd(p["typical"], cents=True), border=True,
+        c1.metric(_("Patient pays (typical)"), usd(p["typical"], cents=True), border=True,
                   help=between(p["low"], p["high"]).capitalize())
-        c2.metric("Likely range", f"{usd(p['low'], cents=False)} - {usd(p['high'], cents=False)}", border=True)
-        c3.metric("Total allowed", usd(t["typical"], cents=True), border=True, help=between(t["low"], t["high"]))
-        bills = pd.DataFrame([{"Bill": comp["label"], "Codes": ", ".join(li["code"] for li in comp["lines"]),
-                               "Allowed (typical)": comp["allowed"]["typical"], "Low": comp["allowed"]["low"],
-                               "High": comp["allowed"]["high"], "Billed (typical)": comp["billed"]["typical"]}
+        c2.metric(_("Likely range"), f"{usd(p['low'], cents=False)} - {usd(p['high'], cents=False)}", border=True)
+        c3.metric(_("Total allowed"), usd(t["typical"], cents=True), border=True, help=between(t["low"], t["high"]))
+        words = (_("Bill"), _("Codes"))
+        bills = pd.DataFrame([{words[0]: comp["label"], words[1]: ", ".join(li["code"] for li in comp["lines"]),
+                               _("Allowed (typical)"): comp["allowed"]["typical"], _("Low"): comp["allowed"]["low"],
+                               _("High"): comp["allowed"]["high"], _("Billed (typical)"): comp["billed"]["typical"]}
                               for comp in d["components"]])
         st.dataframe(bills, hide_index=True, width="stretch",
                      column_config={c: st.column_config.NumberColumn(format="dollar") for c in bills.columns
-                                    if c not in ("Bill", "Codes")})
-        with st.expander("Steps, warnings and sources"):
+                                    if c not in words})
+        with st.expander(_("Steps, warnings and sources")):
             # Steps and sources can name the clinic's payers (cells of an uploaded price list): escaped.
             st.markdown("\n".join(f"{i}. {md(s)}" for i, s in enumerate(d["steps"], 1)))
             st.markdown("\n".join(f"- {md(w['message'])}" for w in d["warnings"]))
-            st.caption(md(" | ".join(d["sources"][:6]) + f" | data version {d['data_version']}"))
+            st.caption(md(" | ".join([*d["sources"][:6], _("data version {version}").format(
+                version=d["data_version"])])))
 
         patient = desk.Patient(v["patient_name"] or None, dob, v["patient_ref"] or None)
         inputs = desk.record_inputs(sc, v["payer"])
@@ -246,11 +265,11 @@ if st.session_state.get("fd_submitted"):
             check = None if confirmed or replacing else desk.reuse_check(last, patient, inputs, kind)
             if check == "repeat":
                 st.session_state["fd_saved"] = last.id
-                notify(f"Already saved as {last.id}: nothing changed.", ":material/info:")
+                notify(_("Already saved as {quote_id}: nothing changed.").format(quote_id=last.id), ":material/info:")
                 return last.id
             if check == "changed":
                 st.session_state["fd_confirm"] = {"kind": kind, "outputs": outputs, "previous": last.id}
-                notify("Same patient as the last save, other details: confirm below the Save button.",
+                notify(_("Same patient as the last save, other details: confirm below the Save button."),
                        ":material/help:")
                 return None
             try:
@@ -259,37 +278,40 @@ if st.session_state.get("fd_submitted"):
                 st.session_state["fd_last"] = desk.LastSave.of(saved)
                 st.session_state.pop("fd_replaces", None)
                 st.session_state.pop("fd_confirm", None)
-                notify(f"Saved as {saved.id}", ":material/check:")
+                notify(_("Saved as {quote_id}").format(quote_id=saved.id), ":material/check:")
                 return saved.id
             except (InputError, desk.StorageError) as e:
                 with top:
-                    show_failure(e, "Not saved: ")
-                notify("Not saved: the reason is at the top of the page.", ":material/error:")
+                    show_failure(e, _("Not saved: "))
+                notify(_("Not saved: the reason is at the top of the page."), ":material/error:")
                 return None
 
         b1, b2 = st.columns(2)
-        if b1.button("Save quote", type="primary", shortcut="ctrl+s", disabled=not staff,
-                     help="Saves the quote with its data version; Ctrl+S." if staff else "Enter your name first."):
+        if b1.button(_("Save quote"), type="primary", shortcut="ctrl+s", disabled=not staff,
+                     help=_("Saves the quote with its data version; Ctrl+S.") if staff else
+                     _("Enter your name first.")):
             save(desk.save_quote, d)
         cash: dict[str, float | None] = {}
         if v["coverage"] == "self_pay":
             # Each provider's own price goes on the estimate: ask for those the clinic has none for.
             needed = desk.gfe_prices_needed(sc, d, prices, PROFILE)
             if needed:
-                st.caption("For a Good Faith Estimate, give each provider's own cash price (no price list or "
-                           "clinic profile has one):")
+                st.caption(_("For a Good Faith Estimate, give each provider's own cash price (no price list or "
+                             "clinic profile has one):"))
                 c = st.columns(len(needed))
                 for col, need in zip(c, needed):
-                    cash[need.role] = col.number_input(f"{need.label}: cash price ($)", min_value=0.0,
+                    cash[need.role] = col.number_input(_("{provider}: cash price ($)").format(provider=need.label),
+                                                       min_value=0.0,
                                                        max_value=1_000_000.0, value=None, step=10.0,
                                                        key=f"fd_cash_{need.role}")
         doc_lang = "en"
         if v["coverage"] == "self_pay":
-            doc_lang = st.radio("Good Faith Estimate in", list(i18n.LANGUAGES), format_func=i18n.LANGUAGES.get,
+            st.session_state.setdefault("fd_gfe_lang", i18n.get_language())
+            doc_lang = st.radio(_("Good Faith Estimate in"), list(i18n.LANGUAGES), format_func=i18n.LANGUAGES.get,
                                 horizontal=True, key="fd_gfe_lang",
-                                help="The language the patient reads: the estimate's words change, its amounts, "
-                                     "codes and dates do not.")
-        if v["coverage"] == "self_pay" and b2.button("Save and issue Good Faith Estimate", disabled=not staff,
+                                help=_("The language the patient reads: the estimate's words change, its amounts, "
+                                       "codes and dates do not."))
+        if v["coverage"] == "self_pay" and b2.button(_("Save and issue Good Faith Estimate"), disabled=not staff,
                                                      shortcut="ctrl+g"):
             try:
                 case_dict = desk.gfe_case(sc, patient, service_date=v["service_date"], scheduled_on=v["scheduled_on"],
@@ -299,31 +321,33 @@ if st.session_state.get("fd_submitted"):
                 issued = st.session_state.setdefault("fd_gfe_issued", {})
                 if request in issued:  # pressed again for the same estimate: show it, save nothing more
                     st.session_state["fd_saved"] = issued[request]
-                    st.info(f"Already saved as **{issued[request]}**; nothing new was saved.")
+                    st.info(_("Already saved as **{quote_id}**; nothing new was saved.").format(
+                        quote_id=issued[request]))
                     outputs = None
                 else:
                     outputs = desk.gfe_outputs(case_dict, prices, lang=doc_lang)
             except InputError as e:
-                show_failure(e, "Good Faith Estimate: ")
+                show_failure(e, _("Good Faith Estimate: "))
             else:
                 saved_now = save(desk.save_gfe, outputs) if outputs is not None else None
                 if saved_now:
                     issued[request] = saved_now
         pending = st.session_state.get("fd_confirm")
         if pending:
-            who = md(v["patient_name"] or v["patient_ref"] or "this patient")
-            st.warning(f"**{who}** was just saved as {md(pending['previous'])} with other details. Is this the same "
-                       "patient? If it is a new patient, start a new patient and enter their details.",
-                       icon=":material/help:")
-            y, n, _ = st.columns([2, 2, 3])
-            if y.button(f"Yes, same patient: save again for {who}", type="primary", key="fd_confirm_yes"):
+            who = md(v["patient_name"] or v["patient_ref"] or _("this patient"))
+            st.warning(_("**{who}** was just saved as {quote_id} with other details. Is this the same patient? If "
+                         "it is a new patient, start a new patient and enter their details.").format(
+                who=who, quote_id=md(pending["previous"])), icon=":material/help:")
+            y, n, _rest = st.columns([2, 2, 3])
+            if y.button(_("Yes, same patient: save again for {who}").format(who=who), type="primary",
+                        key="fd_confirm_yes"):
                 save(desk.save_gfe if pending["kind"] == "gfe" else desk.save_quote, pending["outputs"],
                      confirmed=True)
                 st.rerun()
-            n.button("No: new patient", key="fd_confirm_no", on_click=new_patient)
+            n.button(_("No: new patient"), key="fd_confirm_no", on_click=new_patient)
         saved_id = st.session_state.get("fd_saved")
-        for _text, _icon in st.session_state.pop("fd_toasts", []):
-            st.toast(md(_text), icon=_icon)
+        for toast_text, toast_icon in st.session_state.pop("fd_toasts", []):
+            st.toast(md(toast_text), icon=toast_icon)
         rec = None
         if saved_id:
             try:
@@ -333,37 +357,42 @@ if st.session_state.get("fd_submitted"):
         if rec:
             record = QuoteRecord(rec)
             pays = record.patient_pays
-            top.success(f"Saved as **{rec.id}**" + (f" (version {rec.version}, replaces {rec.replaces_id})"
-                                                     if rec.replaces_id else "")
-                        + (f" for {md(rec.patient_name)}" if rec.patient_name else "")
-                        + f": patient pays {md(usd(pays['typical'], cents=True))} (typical).",
-                        icon=":material/check:")
+            version = (_(" (version {version}, replaces {replaces})").format(version=rec.version,
+                                                                             replaces=rec.replaces_id)
+                       if rec.replaces_id else "")
+            patient_name = _(" for {name}").format(name=md(rec.patient_name)) if rec.patient_name else ""
+            top.success(_("Saved as **{quote_id}**{version}{patient}: patient pays {amount} (typical).").format(
+                quote_id=rec.id, version=version, patient=patient_name, amount=md(usd(pays["typical"], cents=True))),
+                icon=":material/check:")
             if record.is_gfe:
-                st.download_button("Download the Good Faith Estimate (PDF)", record.gfe_pdf(),
+                st.download_button(_("Download the Good Faith Estimate (PDF)"), record.gfe_pdf(),
                                    file_name=f"GFE-{rec.id}.pdf", mime="application/pdf", on_click="ignore",
                                    type="primary")
                 due = desk.gfe_deadline(rec.outputs)
-                st.caption(f"Due by {due.latest:%A, %B %-d, %Y}: {due.rule}." if due.latest else due.rule)
+                st.caption(_("Due by {date}: {rule}.").format(date=i18n.long_date(due.latest, weekday=True),
+                                                               rule=due.rule) if due.latest else due.rule)
             else:
-                st.download_button("Print the patient summary (PDF)", record.summary_pdf,
+                st.download_button(_("Print the patient summary (PDF)"), record.summary_pdf,
                                    file_name=f"estimate-{rec.id}.pdf", mime="application/pdf", on_click="ignore")
         if not PROFILE.exists() or PROFILE.parent.name == "examples":
-            st.caption(f"Good Faith Estimates use the clinic profile {PROFILE.name}; set "
-                       "ESTIMATOR_CLINIC_PROFILE to your clinic's own file (format in the README).")
+            st.caption(_("Good Faith Estimates use the clinic profile {file}; set ESTIMATOR_CLINIC_PROFILE to "
+                         "your clinic's own file (format in the README).").format(file=PROFILE.name))
 
-with st.expander("Good Faith Estimate deadline and bill check"):
+with st.expander(_("Good Faith Estimate deadline and bill check")):
     c = st.columns(3)
-    sched = c[0].date_input("Scheduled on", value=None, key="dl_sched", format="YYYY-MM-DD")
-    serv = c[1].date_input("Service date", value=None, key="dl_serv", format="YYYY-MM-DD")
-    req = c[2].date_input("Or: requested on", value=None, key="dl_req", format="YYYY-MM-DD")
+    sched = c[0].date_input(_("Scheduled on"), value=None, key="dl_sched", format="YYYY-MM-DD")
+    serv = c[1].date_input(_("Service date"), value=None, key="dl_serv", format="YYYY-MM-DD")
+    req = c[2].date_input(_("Or: requested on"), value=None, key="dl_req", format="YYYY-MM-DD")
     if (sched and serv) or req:
         due = gfe.deadline(sched, serv, req)
-        st.markdown(f"**{'Issue by ' + due.latest.strftime('%A, %B %-d, %Y') if due.latest else 'Not required'}**: "
-                    f"{due.rule}.")
+        when = (_("Issue by {date}").format(date=i18n.long_date(due.latest, weekday=True)) if due.latest else
+                _("Not required"))
+        st.markdown(f"**{when}**: {due.rule}.")
     c = st.columns(3)
-    est = c[0].number_input("Estimate for one provider ($)", min_value=0.0, value=None, key="bc_est")
-    billed = c[1].number_input("That provider's bill ($)", min_value=0.0, value=None, key="bc_bill")
-    bill_date = c[2].date_input("Date on the bill", value=None, key="bc_date", format="YYYY-MM-DD")
+    est = c[0].number_input(_("Estimate for one provider ($)"), min_value=0.0, value=None, key="bc_est")
+    billed = c[1].number_input(_("That provider's bill ($)"), min_value=0.0, value=None, key="bc_bill")
+    bill_date = c[2].date_input(_("Date on the bill"), value=None, key="bc_date", format="YYYY-MM-DD")
     if est is not None and billed is not None and bill_date:
-        check = gfe.check_bill({"This provider": est}, {"This provider": billed}, bill_date)[0]
+        provider = _("This provider")
+        check = gfe.check_bill({provider: est}, {provider: billed}, bill_date)[0]
         (st.warning if check.can_dispute else st.info)(check.message)

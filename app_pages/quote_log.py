@@ -14,6 +14,7 @@ from dashboard import access, store
 from dashboard.safe_text import md
 from estimator import gfe
 from estimator.common import clock
+from estimator.common.i18n import N_, _
 from estimator.common.money import usd
 from estimator.frontdesk import desk
 from estimator.inputs.fields import FIELDS
@@ -28,24 +29,25 @@ LABELS = {"Site": FIELDS["site"].choice_labels, "Coverage": FIELDS["coverage"].c
 
 
 def row(record: QuoteRecord) -> dict:
-    """The table row with local time and labels instead of codes."""
+    """The table row with local time and labels instead of codes, headed in the page's language."""
     r = record.table_row()
     out = {}
     for k, v in r.items():
         if k == "Saved (UTC)":
-            out["Saved"] = desk.local_time(record.saved.created_at, ZONE)
+            out[_(N_("Saved"))] = desk.local_time(record.saved.created_at, ZONE)
         else:
-            out[k] = LABELS[k].get(v, v) if k in LABELS else v
+            out[_(k)] = _(LABELS[k][v]) if k in LABELS and v in LABELS[k] else v
     return out
 
 
-st.title("Quote log")
-st.caption("Every saved quote is kept as first given (corrections are new versions). Records are never deleted.")
+st.title(_("Quote log"))
+st.caption(_("Every saved quote is kept as first given (corrections are new versions). Records are never deleted."))
 
 c = st.columns([3, 2, 2])
-text = c[0].text_input("Search by quote ID, patient name or reference", key="log_query")
-start = c[1].date_input("Saved from", value=date.today() - timedelta(days=30), key="log_start", format="YYYY-MM-DD")
-end = c[2].date_input("Saved to", value=date.today(), key="log_end", format="YYYY-MM-DD")
+text = c[0].text_input(_("Search by quote ID, patient name or reference"), key="log_query")
+start = c[1].date_input(_("Saved from"), value=date.today() - timedelta(days=30), key="log_start",
+                        format="YYYY-MM-DD")
+end = c[2].date_input(_("Saved to"), value=date.today(), key="log_end", format="YYYY-MM-DD")
 records = []
 for saved in log.search(text, start, end):
     try:
@@ -53,59 +55,69 @@ for saved in log.search(text, start, end):
     except UnknownSchemaVersion as e:
         st.error(md(e), icon=":material/error:")
 if not records:
-    st.info("No saved quotes match.")
+    st.info(_("No saved quotes match."))
     st.stop()
 
 st.dataframe(pd.DataFrame([row(r) for r in records]), hide_index=True, width="stretch",
-             column_config={col: st.column_config.NumberColumn(format="dollar") for col in TABLE_AMOUNT_COLUMNS})
-st.download_button("Export these to CSV", export_csv([r.saved for r in records]), file_name="quote-log.csv",
+             column_config={_(col): st.column_config.NumberColumn(format="dollar") for col in TABLE_AMOUNT_COLUMNS})
+st.download_button(_("Export these to CSV"), export_csv([r.saved for r in records]), file_name="quote-log.csv",
                    mime="text/csv", on_click="ignore")
 
-names = {r.id: r.saved.patient_name or "(no name)" for r in records}
-chosen = st.selectbox("Open a quote", list(names), key="log_open", format_func=lambda i: f"{i} - {names[i]}")
+names = {r.id: r.saved.patient_name or _("(no name)") for r in records}
+chosen = st.selectbox(_("Open a quote"), list(names), key="log_open", format_func=lambda i: f"{i} - {names[i]}")
 rec = log.get(chosen)
 record = QuoteRecord(rec)
 pays, total = record.patient_pays, record.total_allowed
 history = log.history(rec.id)
 latest = history[-1]
-st.subheader(f"Quote {rec.id}" + (f" (version {rec.version})" if len(history) > 1 else ""))
+st.subheader(_("Quote {quote_id} (version {version})").format(quote_id=rec.id, version=rec.version)
+             if len(history) > 1 else _("Quote {quote_id}").format(quote_id=rec.id))
 if latest.id != rec.id:
-    st.warning(f"This version was corrected: the latest is {latest.id} (version {latest.version}).")
+    st.warning(_("This version was corrected: the latest is {quote_id} (version {version}).").format(
+        quote_id=latest.id, version=latest.version))
 site, coverage = (rec.outputs.get("site"), rec.outputs.get("coverage"))
-st.markdown(f"Saved {md(desk.local_time(rec.created_at, ZONE))} by {md(rec.created_by)}"
-            + (f" for {md(rec.patient_name)}" if rec.patient_name else "")
-            + (f" (batch row {int(rec.inputs['batch_row'])})" if isinstance(rec.inputs.get("batch_row"), int) else "")
-            + f"; priced with data version **{md(rec.data_version)}**. "
-            + (f"{md(LABELS['Site'].get(site, site))}, {md(LABELS['Coverage'].get(coverage, coverage))}. "
-               if site and coverage else "")
-            + f"Patient pays **{md(usd(pays['typical'], cents=True))}** "
-            f"(range {md(usd(pays['low'], cents=True))} to {md(usd(pays['high'], cents=True))}); "
-            f"total allowed {md(usd(total['typical'], cents=True))}.")
+batch_row = rec.inputs.get("batch_row")
+st.markdown(" ".join(part for part in [
+    _("Saved {when} by {who}").format(when=md(desk.local_time(rec.created_at, ZONE)), who=md(rec.created_by))
+    + (_(" for {name}").format(name=md(rec.patient_name)) if rec.patient_name else "")
+    + (_(" (batch row {row})").format(row=int(batch_row)) if isinstance(batch_row, int) else "")
+    + _("; priced with data version **{version}**.").format(version=md(rec.data_version)),
+    _("{site}, {coverage}.").format(site=md(_(LABELS["Site"].get(site, site))),
+                                    coverage=md(_(LABELS["Coverage"].get(coverage, coverage))))
+    if site and coverage else "",
+    _("Patient pays **{typical}** (range {low} to {high}); total allowed {total}.").format(
+        typical=md(usd(pays["typical"], cents=True)), low=md(usd(pays["low"], cents=True)),
+        high=md(usd(pays["high"], cents=True)), total=md(usd(total["typical"], cents=True)))] if part))
 if len(history) > 1:
-    st.caption("History: " + " -> ".join(f"{h.id} (v{h.version}, {md(desk.local_time(h.created_at, ZONE))})"
-                                         for h in history))
+    st.caption(_("History: {versions}").format(versions=" -> ".join(
+        f"{h.id} (v{h.version}, {md(desk.local_time(h.created_at, ZONE))})" for h in history)))
 
 b = st.columns(3)
-b[0].download_button("Reprint the patient summary", record.summary_pdf, file_name=f"estimate-{rec.id}.pdf",
+b[0].download_button(_("Reprint the patient summary"), record.summary_pdf, file_name=f"estimate-{rec.id}.pdf",
                      mime="application/pdf", on_click="ignore", key="reprint_summary")
 if record.is_gfe:
-    b[1].download_button("Reprint the Good Faith Estimate", record.gfe_pdf(),
+    b[1].download_button(_("Reprint the Good Faith Estimate"), record.gfe_pdf(),
                          file_name=f"GFE-{rec.id}.pdf", mime="application/pdf", on_click="ignore", key="reprint_gfe")
-if latest.id == rec.id and b[2].button("Correct this quote", key="correct"):
+if latest.id == rec.id and b[2].button(_("Correct this quote"), key="correct"):
     # The front desk loads the record itself and starts its form from it.
     st.switch_page("app_pages/front_desk.py", query_params={"correct": rec.id})
 
 if record.is_gfe:
-    with st.expander("Check a bill against this Good Faith Estimate"):
-        expected: dict[str, float] = {}
+    with st.expander(_("Check a bill against this Good Faith Estimate")):
+        expected: dict[str, float] = {}  # provider's label in the page's language -> the estimate ($)
+        roles: dict[str, str] = {}  # the same label -> its role, which keys the box whatever the language
         for li in record.gfe_lines:
-            expected[gfe.ROLE_LABELS[li["role"]]] = expected.get(gfe.ROLE_LABELS[li["role"]], 0) + li["amount"]
-        bill_date = st.date_input("Date on the bill", value=None, key="chk_date", format="YYYY-MM-DD")
+            role = li["role"]
+            who = _(gfe.ROLE_LABELS[role])
+            expected[who] = expected.get(who, 0) + li["amount"]
+            roles[who] = role
+        bill_date = st.date_input(_("Date on the bill"), value=None, key="chk_date", format="YYYY-MM-DD")
         bills = {}
         cols = st.columns(len(expected))
         for col, (who, amount) in zip(cols, expected.items()):
-            val = col.number_input(f"{md(who)}: billed ($); estimate {md(usd(amount, cents=True))}", min_value=0.0,
-                                   value=None, key=f"chk_{who}")
+            val = col.number_input(_("{provider}: billed ($); estimate {amount}").format(
+                provider=md(who), amount=md(usd(amount, cents=True))), min_value=0.0, value=None,
+                key=f"chk_{roles[who]}")
             if val is not None:
                 bills[who] = val
         if bill_date and bills:

@@ -33,6 +33,7 @@ from typing import Literal
 import streamlit as st
 
 from dashboard.safe_text import md
+from estimator.common.i18n import _
 
 #: The environment variable that opens the front desk without sign-in, and its one opening value.
 OPEN_ENV = "ESTIMATOR_FRONT_DESK"
@@ -92,10 +93,15 @@ class FailureThrottle:
 
 PASSCODE_FAILURES = FailureThrottle()
 _UNREADABLE = object()
-HOW_TO_OPEN = ("To open it, configure sign-in in .streamlit/secrets.toml (an [auth] section for your "
-               f"OpenID Connect provider, or a staff_passcode of at least {MIN_PASSCODE} characters), or, "
-               f"for a single-user install on this computer, start the app with {OPEN_ENV}={OPEN_VALUE}. "
-               "See the README.")
+
+
+def _closed(problem: str) -> DeskAccess:
+    """The desk closed for ``problem`` (words in the current language), with how to open it."""
+    return DeskAccess("closed", _("The front desk is closed: {problem}.").format(problem=problem) + " " + _(
+        "To open it, configure sign-in in .streamlit/secrets.toml (an [auth] section for your OpenID Connect "
+        "provider, or a staff_passcode of at least {length} characters), or, for a single-user install on this "
+        "computer, start the app with {setting}. See the README.").format(length=MIN_PASSCODE,
+                                                                      setting=f"{OPEN_ENV}={OPEN_VALUE}"))
 
 
 def _secret(name: str) -> object:
@@ -111,28 +117,28 @@ def _secret(name: str) -> object:
 def auth_problem(auth: object) -> str:
     """What keeps an ``[auth]`` section from working, in words ('' when it is complete)."""
     if not isinstance(auth, Mapping) or not auth:
-        return "the [auth] section in the secrets is empty"
+        return _("the [auth] section in the secrets is empty")
     missing = [k for k in REQUIRED_AUTH_KEYS if not isinstance(auth.get(k), str) or not auth.get(k).strip()]
     if missing:
-        return "the [auth] section in the secrets lacks " + ", ".join(missing)
+        return _("the [auth] section in the secrets lacks {keys}").format(keys=", ".join(missing))
     if not str(auth["redirect_uri"]).strip().endswith("/oauth2callback"):
-        return "the [auth] redirect_uri must end with /oauth2callback"
+        return _("the [auth] redirect_uri must end with /oauth2callback")
     if len(str(auth["cookie_secret"]).strip()) < MIN_COOKIE_SECRET:
-        return f"the [auth] cookie_secret is shorter than {MIN_COOKIE_SECRET} characters"
+        return _("the [auth] cookie_secret is shorter than {length} characters").format(length=MIN_COOKIE_SECRET)
     if not str(auth["server_metadata_url"]).strip().startswith(("https://", "http://")):
-        return "the [auth] server_metadata_url is not a web address"
+        return _("the [auth] server_metadata_url is not a web address")
     return ""
 
 
 def passcode_problem(passcode: object) -> str:
     """What makes ``staff_passcode`` unusable, in words ('' when it will do). Never shows the value."""
     if not isinstance(passcode, str):
-        return "staff_passcode in the secrets is not text (put it in quotes)"
+        return _("staff_passcode in the secrets is not text (put it in quotes)")
     p = passcode.strip()
     if p.lower() in PLACEHOLDER_PASSCODES or not p:
-        return "staff_passcode in the secrets is empty or a placeholder, not a passcode"
+        return _("staff_passcode in the secrets is empty or a placeholder, not a passcode")
     if len(p) < MIN_PASSCODE:
-        return f"staff_passcode in the secrets is shorter than {MIN_PASSCODE} characters"
+        return _("staff_passcode in the secrets is shorter than {length} characters").format(length=MIN_PASSCODE)
     return ""
 
 
@@ -140,22 +146,20 @@ def desk_access() -> DeskAccess:
     """How the front desk is reached (see the module's docstring for the order and the rules)."""
     auth, passcode = _secret("auth"), _secret("staff_passcode")
     if auth is _UNREADABLE or passcode is _UNREADABLE:
-        return DeskAccess("closed", "The front desk is closed: the secrets file could not be read. " + HOW_TO_OPEN)
+        return _closed(_("the secrets file could not be read"))
     if auth is not None:
         problem = auth_problem(auth)
-        return DeskAccess("closed", f"The front desk is closed: {problem}. " + HOW_TO_OPEN) if problem \
-            else DeskAccess("oidc")
+        return _closed(problem) if problem else DeskAccess("oidc")
     if passcode is not None:
         problem = passcode_problem(passcode)
-        return DeskAccess("closed", f"The front desk is closed: {problem}. " + HOW_TO_OPEN) if problem \
-            else DeskAccess("passcode")
+        return _closed(problem) if problem else DeskAccess("passcode")
     env = os.environ.get(OPEN_ENV, "").strip()
     if env.lower() == OPEN_VALUE:
         return DeskAccess("open")
     if env:
-        return DeskAccess("closed", f"The front desk is closed: {OPEN_ENV} is set, but only to "
-                                    f"'{OPEN_VALUE}' does it open the desk. " + HOW_TO_OPEN)
-    return DeskAccess("closed", "The front desk is closed: sign-in is not configured on this install. " + HOW_TO_OPEN)
+        return _closed(_("{setting} is set, but only to '{value}' does it open the desk").format(
+            setting=OPEN_ENV, value=OPEN_VALUE))
+    return _closed(_("sign-in is not configured on this install"))
 
 
 def mode() -> Mode:
@@ -187,36 +191,37 @@ def require_staff() -> str:
     """Stop the page unless a staff member is signed in; return the staff member's name for records."""
     access = desk_access()
     if access.mode == "closed":
-        st.title("Front desk")
+        st.title(_("Front desk"))
         st.warning(md(access.reason), icon=":material/lock:")
         st.stop()
     if access.mode == "oidc":
         if not signed_in(access):
-            st.title("Front desk")
-            st.info("The front desk is for clinic staff. Please sign in.")
-            st.button("Sign in", on_click=st.login, type="primary", key="staff_login")
+            st.title(_("Front desk"))
+            st.info(_("The front desk is for clinic staff. Please sign in."))
+            st.button(_("Sign in"), on_click=st.login, type="primary", key="staff_login")
             st.stop()
         with st.sidebar:
-            st.button("Sign out", on_click=st.logout, key="staff_logout")
+            st.button(_("Sign out"), on_click=st.logout, key="staff_logout")
         return str(st.user.get("email") or st.user.get("name") or "staff")
     if access.mode == "passcode":
         if not st.session_state.get("staff_name"):
-            st.title("Front desk")
+            st.title(_("Front desk"))
             with st.form("staff_sign_in"):
-                st.markdown("**Front desk sign-in**")
-                name = st.text_input("Your name or initials", max_chars=60)
-                code = st.text_input("Staff passcode", type="password")
-                go = st.form_submit_button("Sign in", type="primary")
+                st.markdown("**" + _("Front desk sign-in") + "**")
+                name = st.text_input(_("Your name or initials"), max_chars=60)
+                code = st.text_input(_("Staff passcode"), type="password")
+                go = st.form_submit_button(_("Sign in"), type="primary")
             if go:
                 wait = PASSCODE_FAILURES.wait()
                 if wait > 0:
-                    st.error(f"Too many failed sign-ins on this server: try again in {math.ceil(wait)} seconds.")
+                    st.error(_("Too many failed sign-ins on this server: try again in {seconds} seconds.").format(
+                        seconds=math.ceil(wait)))
                     st.stop()
                 if passcode_matches(code, str(_secret("staff_passcode")).strip()) and name.strip():
                     st.session_state["staff_name"] = name.strip()
                     st.rerun(scope="app")
                 PASSCODE_FAILURES.failed()
-                st.error("Sign-in failed: check the passcode, and enter your name or initials.")
+                st.error(_("Sign-in failed: check the passcode, and enter your name or initials."))
             st.stop()
         return st.session_state["staff_name"]
     # Open install: ask who is working, keep it for the session (outside the widget, so it survives pages).
@@ -226,7 +231,8 @@ def require_staff() -> str:
     def keep() -> None:
         st.session_state["staff_name"] = st.session_state["w_staff_name"].strip()
 
-    st.text_input("Your name or initials (recorded with what you save)", key="w_staff_name", max_chars=60,
-                  on_change=keep, help=f"Sign-in is not configured: {OPEN_ENV}={OPEN_VALUE} opens the front desk "
-                                       "to anyone who can reach this server. See the README to turn sign-in on.")
+    st.text_input(_("Your name or initials (recorded with what you save)"), key="w_staff_name", max_chars=60,
+                  on_change=keep, help=_("Sign-in is not configured: {setting} opens the front desk to anyone who can "
+                                         "reach this server. See the README to turn sign-in on.").format(
+                      setting=f"{OPEN_ENV}={OPEN_VALUE}"))
     return st.session_state["staff_name"]

@@ -1,9 +1,9 @@
 """The app's menu: a row of links at the top of every page.
 
 Streamlit's own menu folds into a side panel on a phone and stays open over the page after a
-choice; plain links need no closing. Only the pages the visitor may use are listed. On the patients'
-pages the row ends with the language switch (English / Español), which sets the ``lang`` input
-(kept in the page address by dashboard/state.py).
+choice; plain links need no closing. Only the pages the visitor may use are listed. The row ends
+with the language switch (English / Español), which sets the ``lang`` input (kept in the page
+address by dashboard/state.py).
 """
 
 from __future__ import annotations
@@ -18,7 +18,14 @@ SWITCH_KEY = "w_lang"
 
 
 def _set_language() -> None:
-    st.session_state[state.BY_NAME[state.LANG].key] = st.session_state[SWITCH_KEY]
+    """The chosen language for this session, and in the address (the patients' pages rewrite their
+    whole address each run; the front desk's keep only this)."""
+    chosen = st.session_state[SWITCH_KEY]
+    st.session_state[state.BY_NAME[state.LANG].key] = chosen
+    if chosen == i18n.DEFAULT:
+        st.query_params.pop(state.LANG, None)
+    else:
+        st.query_params[state.LANG] = chosen
 
 
 def _language_switch(where) -> None:  # noqa: ANN001
@@ -29,10 +36,9 @@ def _language_switch(where) -> None:  # noqa: ANN001
                     on_change=_set_language, width=170)
 
 
-def menu(groups: dict[str, list[st.Page]], language_switch: bool = False) -> None:
+def menu(groups: dict[str, list[st.Page]]) -> None:
     """One link per page the visitor may see (pages registered as hidden are left out), in a row that
-    wraps on a narrow screen (the current page marked by Streamlit); with ``language_switch``, the
-    language picker at its end."""
+    wraps on a narrow screen (the current page marked by Streamlit), and the language picker at its end."""
     row = st.container(horizontal=True, gap="small", key="app_menu", vertical_alignment="center")
     for i, (group, pages) in enumerate(groups.items()):
         shown = [p for p in pages if p.visibility != "hidden"]
@@ -40,5 +46,4 @@ def menu(groups: dict[str, list[st.Page]], language_switch: bool = False) -> Non
             row.markdown(f"**{group}:**")
         for page in shown:
             row.page_link(page, label=page.title, icon=page.icon)
-    if language_switch:
-        _language_switch(row)
+    _language_switch(row)

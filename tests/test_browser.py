@@ -121,7 +121,8 @@ def test_screenshots_at_phone_and_desktop_width(server, browser, width):
 
 
 @pytest.mark.parametrize("path", ["/?zip=35203&coverage=medicare", "/prices?zip=35203", "/about", "/methods",
-                                  "/desk", "/?zip=35203&coverage=medicare&lang=es", "/prices?zip=35203&lang=es"])
+                                  "/desk", "/?zip=35203&coverage=medicare&lang=es", "/prices?zip=35203&lang=es",
+                                  "/desk?lang=es"])
 @pytest.mark.parametrize("width", [375, 1280])
 def test_pages_pass_automated_accessibility_checks(server, browser, path, width):
     """axe-core's WCAG 2 A/AA rules (labels, contrast, headings, alt text, landmarks...): no violations.
@@ -148,10 +149,10 @@ def test_pages_pass_automated_accessibility_checks(server, browser, path, width)
 
 @pytest.mark.parametrize(("path", "lang"), [("/?zip=35203&coverage=medicare&lang=es", "es"),
                                             ("/prices?zip=35203&lang=es", "es"), ("/about?lang=es", "es"),
-                                            ("/?zip=35203&coverage=medicare", "en"), ("/desk?lang=es", "en")])
+                                            ("/?zip=35203&coverage=medicare", "en"), ("/desk?lang=es", "es"),
+                                            ("/desk", "en")])
 def test_the_document_declares_the_language_it_is_written_in(server, page, path, lang):
-    """Screen readers pronounce by the document's lang: Spanish pages say es; the front desk, in
-    English, says en whatever the address asks."""
+    """Screen readers pronounce by the document's lang: Spanish pages say es, the front desk's too."""
     page.goto(server + path)
     expect(page.locator("h1").first).to_be_visible(timeout=TIMEOUT)
     page.wait_for_function(f"document.documentElement.lang === '{lang}'", timeout=TIMEOUT)

@@ -30,6 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from estimator import gfe
 from estimator.common import clock, i18n
 from estimator.common.errors import InputError, fail
+from estimator.common.i18n import _
 from estimator.documents.gfe_pdf import gfe_pdf
 from estimator.frontdesk.batch_csv import BatchResult
 from estimator.frontdesk.clinic_prices import PriceList, quote_with_prices
@@ -84,7 +85,7 @@ def parse_day(text: str, field: str, required: bool = False, *, birth: bool = Fa
     text = (text or "").strip()
     if not text:
         if required:
-            raise fail(field, "is required")
+            raise fail(field, _("is required"))
         return None
     day = None
     for fmt in DATE_FORMATS:
@@ -94,7 +95,7 @@ def parse_day(text: str, field: str, required: bool = False, *, birth: bool = Fa
         except ValueError:
             continue
     if day is None or not _DATE_SHAPE.fullmatch(text):
-        raise fail(field, f"'{text[:40]}' is not a date: use YYYY-MM-DD")
+        raise fail(field, _("'{text}' is not a date: use YYYY-MM-DD").format(text=text[:40]))
     return parse_birth_date(day, field, today) if birth else parse_date(day, field)
 
 
@@ -165,9 +166,9 @@ def gfe_prices_needed(scenario: Scenario, quote_outputs: dict, prices: PriceList
         clinic = gfe.ClinicProfile.load(clinic_profile)
     except (InputError, ValueError, OSError):
         return []
-    _, missing = gfe.own_prices(scenario, clinic, None, prices, quote_outputs.get("hospital"))
-    return [PriceNeeded(r, f"{gfe.ROLE_LABELS[r]}: {clinic.providers[r].name}" if r in clinic.providers
-                        else gfe.ROLE_LABELS[r]) for r in missing]
+    _found, missing = gfe.own_prices(scenario, clinic, None, prices, quote_outputs.get("hospital"))
+    return [PriceNeeded(r, f"{_(gfe.ROLE_LABELS[r])}: {clinic.providers[r].name}" if r in clinic.providers
+                        else _(gfe.ROLE_LABELS[r])) for r in missing]
 
 
 def gfe_request_key(inputs: dict, case_dict: dict, staff: str, patient: Patient) -> str:
@@ -251,26 +252,31 @@ def _save(log: QuoteLog, kind: str, inputs: dict, outputs: dict, staff: str, pat
     correction of a quote that is gone or was corrected meanwhile (``replaces``). Raises
     StorageError when the database fails. Neither message holds SQL or patient details.
     """
-    what = "the Good Faith Estimate" if kind == "gfe" else "the quote"
+    gfe_kind = kind == "gfe"
     if not (staff or "").strip():
-        raise fail("created_by", f"who is saving {what} is required: enter your name")
+        raise fail("created_by", _("who is saving the Good Faith Estimate is required: enter your name") if gfe_kind
+                   else _("who is saving the quote is required: enter your name"))
     try:
         return log.save(inputs, outputs, staff, kind=kind, replaces=replaces, **(patient or Patient()).columns())
     except SQLAlchemyError as e:
-        raise StorageError(f"Saving {what} failed: the quote log's database could not be written "
-                           f"({type(e).__name__}). Nothing was saved; try again, or ask whoever runs the "
-                           "server to check the database.") from None
+        raise StorageError(
+            (_("Saving the Good Faith Estimate failed: the quote log's database could not be written ({error}).")
+             if gfe_kind else _("Saving the quote failed: the quote log's database could not be written ({error})."))
+            .format(error=type(e).__name__) + " "
+            + _("Nothing was saved; try again, or ask whoever runs the server to check the database.")) from None
     except StorageError:
         raise  # already says what failed, without SQL or patient details
     except KeyError:
-        raise fail("replaces", f"quote {replaces} is not in the quote log, so it cannot be corrected; "
-                               "nothing was saved") from None
+        raise fail("replaces", _("quote {quote_id} is not in the quote log, so it cannot be corrected; nothing was "
+                                 "saved").format(quote_id=replaces)) from None
     except ValueError:  # the only one left: ``replaces`` was corrected meanwhile (a unique version chain)
-        raise fail("replaces", f"quote {replaces} has already been corrected by someone else; open the quote "
-                               "log and correct its latest version (nothing was saved)") from None
+        raise fail("replaces", _("quote {quote_id} has already been corrected by someone else; open the quote log "
+                                 "and correct its latest version (nothing was saved)").format(
+            quote_id=replaces)) from None
     except RuntimeError:
-        raise StorageError(f"Saving {what} failed: no free quote ID could be drawn. Nothing was saved; "
-                           "try again.") from None
+        raise StorageError((_("Saving the Good Faith Estimate failed: no free quote ID could be drawn.") if gfe_kind
+                            else _("Saving the quote failed: no free quote ID could be drawn.")) + " "
+                           + _("Nothing was saved; try again.")) from None
 
 
 def get_record(log: QuoteLog, quote_id: str, field: str = "quote_id") -> Saved:
@@ -279,10 +285,10 @@ def get_record(log: QuoteLog, quote_id: str, field: str = "quote_id") -> Saved:
     try:
         return log.get(quote_id)
     except KeyError:
-        raise fail(field, f"no saved quote {quote_id.strip().upper()}") from None
+        raise fail(field, _("no saved quote {quote_id}").format(quote_id=quote_id.strip().upper())) from None
     except SQLAlchemyError as e:
-        raise StorageError(f"Reading quote {quote_id.strip().upper()} failed: the quote log's database "
-                           f"could not be read ({type(e).__name__}).") from None
+        raise StorageError(_("Reading quote {quote_id} failed: the quote log's database could not be read "
+                             "({error}).").format(quote_id=quote_id.strip().upper(), error=type(e).__name__)) from None
 
 
 def correction_source(log: QuoteLog, quote_id: str) -> Saved:
@@ -295,11 +301,12 @@ def correction_source(log: QuoteLog, quote_id: str) -> Saved:
     try:
         latest = log.latest(rec.id)
     except SQLAlchemyError as e:
-        raise StorageError(f"Reading the history of quote {rec.id} failed: the quote log's database could "
-                           f"not be read ({type(e).__name__}).") from None
+        raise StorageError(_("Reading the history of quote {quote_id} failed: the quote log's database could not "
+                             "be read ({error}).").format(quote_id=rec.id, error=type(e).__name__)) from None
     if latest.id != rec.id:
-        raise fail("correct", f"quote {rec.id} has already been corrected: correct its latest version, "
-                              f"{latest.id} (version {latest.version})")
+        raise fail("correct", _("quote {quote_id} has already been corrected: correct its latest version, "
+                                "{latest} (version {version})").format(quote_id=rec.id, latest=latest.id,
+                                                                       version=latest.version))
     return rec
 
 
@@ -372,7 +379,7 @@ def save_batch(log: QuoteLog, result: BatchResult, staff: str, prices: PriceList
     fails (the rows saved before the failure stay saved; the message says how many).
     """
     if not (staff or "").strip():
-        raise fail("created_by", "who is saving the batch is required: enter your name")
+        raise fail("created_by", _("who is saving the batch is required: enter your name"))
     saved: list[Saved] = []
     for row in result.table.to_dict("records"):
         if row["status"] != "ok":
@@ -389,9 +396,9 @@ def save_batch(log: QuoteLog, result: BatchResult, staff: str, prices: PriceList
         try:
             saved.append(log.save(inputs, q.to_dict(), staff, kind="quote", note=note, **patient.columns()))
         except SQLAlchemyError as e:
-            raise StorageError(f"Saving the batch stopped at file row {int(row['row'])}: the quote log's database "
-                               f"could not be written ({type(e).__name__}). {len(saved)} row(s) were saved before "
-                               "it; the rest were not.") from None
+            raise StorageError(_("Saving the batch stopped at file row {row}: the quote log's database could not be "
+                                 "written ({error}). {saved} row(s) were saved before it; the rest were not.").format(
+                row=int(row["row"]), error=type(e).__name__, saved=len(saved))) from None
     return saved
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from estimator.common.i18n import _, long_date
 from estimator.reference.tables import RefData, load
 
 
@@ -28,7 +29,8 @@ class BillCheck:
 
 def check_bill(estimates: dict[str, float], bills: dict[str, float], bill_date: date,
                ref: RefData | None = None) -> list[BillCheck]:
-    """Per provider: is the bill at least the threshold above its estimate, and until when to dispute."""
+    """Per provider: is the bill at least the threshold above its estimate, and until when to dispute
+    (the message in the current language)."""
     ref = ref or load()
     year = max(y for (name, y) in ref.parameters if name == "gfe_dispute_threshold")
     threshold = ref.param("gfe_dispute_threshold", year)
@@ -41,8 +43,12 @@ def check_bill(estimates: dict[str, float], bills: dict[str, float], bill_date: 
         excess = round(billed - est, 2)
         can = excess >= threshold
         by = bill_date + timedelta(days=window)
-        msg = (f"{provider}: billed ${billed:,.2f}, ${excess:,.2f} above the estimate of ${est:,.2f}. "
-               + (f"That is ${threshold:,.0f} or more: you can start a dispute until {by:%B %-d, %Y}."
-                  if can else f"That is less than ${threshold:,.0f} above: not eligible for the dispute process."))
+        amounts = {"provider": provider, "billed": f"${billed:,.2f}", "excess": f"${excess:,.2f}",
+                   "estimate": f"${est:,.2f}", "threshold": f"${threshold:,.0f}"}
+        msg = " ".join([_("{provider}: billed {billed}, {excess} above the estimate of {estimate}.").format(**amounts),
+                        _("That is {threshold} or more: you can start a dispute until {date}.").format(
+                            **amounts, date=long_date(by)) if can else
+                        _("That is less than {threshold} above: not eligible for the dispute process.").format(
+                            **amounts)])
         out.append(BillCheck(provider, est, billed, excess, can, by, msg))
     return out

@@ -22,6 +22,7 @@ from datetime import date
 from typing import Any, TypeVar
 
 from estimator.common.errors import FieldError, InputError, fail
+from estimator.common.i18n import _
 
 T = TypeVar("T")
 
@@ -297,7 +298,8 @@ def text(value: object, where: str, required: bool = False, max_len: int = MAX_T
     if required and not out:
         raise fail(where, "is required")
     if len(out) > max_len:
-        raise fail(where, f"is too long ({len(out):,} characters): at most {max_len:,}")
+        raise fail(where, _("is too long ({length} characters): at most {limit}").format(length=f"{len(out):,}",
+                                                                                        limit=f"{max_len:,}"))
     return out
 
 
@@ -308,9 +310,10 @@ def number(value: object, where: str, lo: float = 0.0, hi: float = 1_000_000.0) 
     try:
         v = float(value.strip().replace(",", "").removeprefix("$")) if isinstance(value, str) else float(value)
     except (ValueError, OverflowError):
-        raise fail(where, f"'{str(value)[:40]}' is not a number") from None
+        raise fail(where, _("'{value}' is not a number").format(value=str(value)[:40])) from None
     if not math.isfinite(v) or not lo <= v <= hi:
-        raise fail(where, f"'{str(value)[:40]}' is not allowed: a number from {lo:,g} to {hi:,g}")
+        raise fail(where, _("'{value}' is not allowed: a number from {low} to {high}").format(
+            value=str(value)[:40], low=f"{lo:,g}", high=f"{hi:,g}"))
     return v
 
 
@@ -358,9 +361,10 @@ def parse_date(value: object, where: str, earliest: date = EARLIEST_DATE, latest
                 raise ValueError
             d = date.fromisoformat(s)
         except ValueError:
-            raise fail(where, f"'{s[:40]}' is not a date: use YYYY-MM-DD") from None
+            raise fail(where, _("'{text}' is not a date: use YYYY-MM-DD").format(text=s[:40])) from None
     if not earliest <= d <= latest:
-        raise fail(where, f"{d.isoformat()} is out of range: from {earliest.isoformat()} to {latest.isoformat()}")
+        raise fail(where, _("{date} is out of range: from {earliest} to {latest}").format(
+            date=d.isoformat(), earliest=earliest.isoformat(), latest=latest.isoformat()))
     return d
 
 
@@ -410,10 +414,10 @@ def check_date_order(p: Problems, dates: list[tuple[str, str, date | None]]) -> 
     ``scheduled_on: 2026-12-11 is after the service date (2026-12-10)``. A field already named
     (a date out of range, say) is not named again.
     """
-    for i, (where, _, d) in enumerate(dates):
+    for i, (where, _label, d) in enumerate(dates):
         if d is None or p.named(where):
             continue
-        for _, what_later, later in dates[i + 1:]:
+        for _where, what_later, later in dates[i + 1:]:
             if later is not None and d > later:
                 p.add(where, f"{d} is after the {what_later} ({later})")
                 break
