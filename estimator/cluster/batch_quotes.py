@@ -31,7 +31,6 @@ so workers in other directories (or on other machines, sharing a file system) us
 from __future__ import annotations
 
 import codecs
-import contextlib
 import glob
 import gzip
 import itertools
@@ -41,7 +40,6 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
-from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -252,36 +250,13 @@ class Reference:
     payer bands this process read (``payer_bands.table()``; empty when there are none)."""
 
     tables: RefData
-    payer_bands: dict
-
-
-#: The payer bands of the partition this thread is quoting (None: payer_bands reads its own file).
-_BANDS: ContextVar[dict | None] = ContextVar("shipped_payer_bands", default=None)
-
-
-@contextlib.contextmanager
-def _bands_in_use(bands: dict) -> Iterator[None]:
-    """While the block runs, in this thread, ``payer_bands.table()`` answers ``bands`` (even when
-    empty) instead of reading this machine's file; other threads are not affected."""
-    read = payer_bands.table
-    if not getattr(read, "shipped", False):
-        def table() -> dict:
-            shipped = _BANDS.get()
-            return read() if shipped is None else shipped
-
-        table.shipped = True  # type: ignore[attr-defined]
-        payer_bands.table = table
-    token = _BANDS.set(bands)
-    try:
-        yield
-    finally:
-        _BANDS.reset(token)
+    payer_bands: payer_bands.Bands
 
 
 def quote_partition(df: pd.DataFrame, reference: Reference, threads: int = 1) -> pd.DataFrame:
     """One partition through quote_frame (inputs kept), with ``reference``'s tables and payer bands;
     ``threads``: the cores the engine may use."""
-    with _bands_in_use(reference.payer_bands):
+    with payer_bands.supplied(reference.payer_bands):
         return quote_frame(df, reference.tables, keep_inputs=True, threads=threads)
 
 

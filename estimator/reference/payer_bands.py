@@ -11,7 +11,10 @@ rows backed by at least ``MIN_PROVIDERS`` tax IDs are written, so every row may 
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -51,12 +54,14 @@ class PayerBand:
     file_dates: str
 
 
+#: The bands by (payer lower-cased, state, site, code, component, year).
+Bands = dict[tuple[str, str, str, str, str, int], PayerBand]
 #: The table's number columns (the rest are text).
 NUMBERS = ("year", "low", "typical", "high", "providers", "npis", "rates")
 
 
 @lru_cache(maxsize=1)
-def _table(file: str, stamp: tuple[int, int]) -> dict[tuple[str, str, str, str, str, int], PayerBand]:
+def _table(file: str, stamp: tuple[int, int]) -> Bands:
     """The bands of ``file`` as it was at ``stamp`` (modification time in ns, size in bytes): only the
     latest version is kept. Rows without a payer, or with a number column that is not a number, are
     left out (a hand-edited file must not stop a quote)."""
@@ -76,9 +81,28 @@ def _table(file: str, stamp: tuple[int, int]) -> dict[tuple[str, str, str, str, 
             for i in df.index[ok]}
 
 
-def table() -> dict[tuple[str, str, str, str, str, int], PayerBand]:
-    """The bands, by (payer lower-cased, state, site, code, component, year); empty with no file.
-    Read again when the file changes (its modification time or size)."""
+#: Bands handed to this context (a Dask worker quoting with the bands its client read); None: the file.
+_SUPPLIED: ContextVar[Bands | None] = ContextVar("supplied_payer_bands", default=None)
+
+
+@contextlib.contextmanager
+def supplied(bands: Bands) -> Iterator[None]:
+    """While the block runs, in this thread or task only, ``table()`` is ``bands`` (even when empty),
+    not this machine's file: a worker quotes with the bands of the process that sent it the work."""
+    token = _SUPPLIED.set(bands)
+    try:
+        yield
+    finally:
+        _SUPPLIED.reset(token)
+
+
+def table() -> Bands:
+    """The bands, by (payer lower-cased, state, site, code, component, year): those ``supplied`` to
+    this context, else the file's; empty with no file. Read again when the file changes (its
+    modification time or size)."""
+    given = _SUPPLIED.get()
+    if given is not None:
+        return given
     p = path()
     if not p.is_file():
         return {}
