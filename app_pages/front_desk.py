@@ -40,6 +40,10 @@ LABELS = {**{f: SHORT_LABELS.get(f, REGISTRY[f].label.replace(" ($)", "").replac
           "patient_name": N_("Patient name"), "patient_dob": N_("Date of birth"), "patient_ref": N_("Reference"),
           "service_date": N_("Service date"), "scheduled_on": N_("Scheduled on"),
           "diagnosis_codes": N_("Diagnosis codes"), "separately_scheduled": N_("Scheduled separately")}
+#: The Good Faith Estimate case's fields (desk.gfe_case), named by the form's boxes they come from.
+LABELS |= {"patient.name": LABELS["patient_name"], "patient.dob": LABELS["patient_dob"],
+           "patient.reference": LABELS["patient_ref"], "service.date": LABELS["service_date"],
+           "service.scheduled_on": LABELS["scheduled_on"]}
 FIELDS = [*SCENARIO_FIELDS[:5], "payer", *SCENARIO_FIELDS[5:], "patient_name", "patient_dob", "patient_ref",
           "service_date", "scheduled_on", "diagnosis_codes", "separately_scheduled"]
 CHOICES = {f: REGISTRY[f].choice_labels for f in SCENARIO_FIELDS if REGISTRY[f].kind == "choice"}
@@ -51,8 +55,12 @@ DEFAULTS |= {k: v for k, v in store.clinic_defaults(str(PROFILE)).items()
 
 
 def label(field: str) -> str:
-    """A field's label on this form, in the page's language."""
-    return _(LABELS[field]) if field in LABELS else field
+    """A field's label on this form, in the page's language; an item of a list by its number
+    (``diagnosis_codes[1]``: the second diagnosis code)."""
+    base, _bracket, index = field.partition("[")
+    if base not in LABELS:
+        return field
+    return f"{_(LABELS[base])} ({int(index.rstrip(']')) + 1})" if index.rstrip("]").isdigit() else _(LABELS[base])
 
 
 staff = access.require_staff()

@@ -254,7 +254,7 @@ def test_gfe_needs_its_details(db):
          diagnosis_codes="not-a-code")
     click(at, "Save and issue Good Faith Estimate")
     text = " ".join(shown(e.value) for e in at.error)
-    assert "diagnosis_codes[0]: 'not-a-code' is not an ICD-10-CM code" in text
+    assert "Diagnosis codes (1): 'not-a-code' is not an ICD-10-CM code" in text  # named by its box on the form
     assert QuoteLog(f"sqlite:///{db}").count() == 0
 
 

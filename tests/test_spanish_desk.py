@@ -12,6 +12,7 @@ same. The documents the desk prints follow the language a record was saved in.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -31,6 +32,7 @@ from .test_spanish_pages import _data_texts, amounts, english_words, texts
 APP = str(ROOT / "app.py")
 DESK, LOG, BATCH, PRICES = ("app_pages/front_desk.py", "app_pages/quote_log.py", "app_pages/batch_quotes.py",
                             "app_pages/clinic_prices.py")
+Flow = Callable[[str, dict[str, str]], AppTest]
 #: Text that is the same in both languages by design: names and codes the clerk typed, file names.
 TYPED = ("Ana Ruiz", "MRN-5521", "clinic_profile.json", "ESTIMATOR_CLINIC_PROFILE")
 
@@ -114,14 +116,18 @@ def _bad_quote(lang: str, env: dict[str, str]) -> AppTest:
     return at
 
 
-def _bad_estimate(lang: str, env: dict[str, str]) -> AppTest:
-    """A Good Faith Estimate's problems: a service date out of range, a scheduling date that is none."""
-    at = _open(DESK, lang, env)
-    _quote(at, zip="35203", site="asc", coverage="self_pay", patient_dob="1971-02-03", service_date="2099-01-15",
-           scheduled_on="01/02/26x", diagnosis_codes="M54.12")
-    _press(at, "ctrl+g")
-    assert len(at.error) >= 2
-    return at
+def _bad_estimate(service: str, scheduled: str, codes: str, name: str = "") -> Flow:
+    """A Good Faith Estimate asked for with these dates and diagnosis codes (each flow one of its
+    problems: a date out of range or not a date, dates out of order, a code that is none and no price
+    of its own for the physician or the surgery center, as the clerk has typed none)."""
+    def flow(lang: str, env: dict[str, str]) -> AppTest:
+        at = _open(DESK, lang, env)
+        _quote(at, zip="35203", site="asc", coverage="self_pay", patient_dob="1971-02-03", service_date=service,
+               scheduled_on=scheduled, diagnosis_codes=codes, patient_name=name)
+        _press(at, "ctrl+g")
+        assert at.error and not at.success
+        return at
+    return flow
 
 
 def _log(lang: str, env: dict[str, str]) -> AppTest:
@@ -147,7 +153,12 @@ FLOWS = {
     "desk-commercial-saved": _commercial,
     "desk-self-pay-gfe": _self_pay,
     "desk-bad-quote": _bad_quote,
-    "desk-bad-estimate": _bad_estimate,
+    "desk-bad-estimate-dates": _bad_estimate("2099-01-15", "01/02/26x", "M54.12"),
+    "desk-bad-estimate-order": _bad_estimate(str(date.today() + timedelta(days=5)),
+                                             str(date.today() + timedelta(days=9)), "M54.12"),
+    "desk-bad-estimate-codes": _bad_estimate(str(date.today() + timedelta(days=9)), str(date.today()), "M54.12, 99X"),
+    "desk-bad-estimate-prices": _bad_estimate(str(date.today() + timedelta(days=9)), str(date.today()), "M54.12",
+                                              "Ana Ruiz"),
     "log-gfe-bill-check": _log,
     "batch": lambda lang, env: _open(BATCH, lang, env),
     "clinic-prices": lambda lang, env: _open(PRICES, lang, env),

@@ -19,6 +19,7 @@ import pandas as pd
 
 from estimator.batch import quote_frame
 from estimator.common.errors import FieldError, InputError, fail
+from estimator.common.i18n import _
 from estimator.common.safe_csv import frame_to_csv
 from estimator.documents.summary import summary_pdf
 from estimator.frontdesk.clinic_prices import PriceList, quote_with_prices
@@ -88,13 +89,14 @@ def read_cases(data: bytes | str) -> tuple[pd.DataFrame, list[str]]:
         table = read_csv(text, "file")
     except InputError as e:
         if [x.message for x in e.errors] == ["the file is empty"]:
-            raise fail("file", "the file is empty: download the template for the columns") from None
+            raise fail("file", _("the file is empty: download the template for the columns")) from None
         raise
     columns = table.columns
     if not ({"zip", "state", "locality"} & set(columns)):
-        raise fail("columns", "the file needs a zip (or state) column; found: " + ", ".join(columns[:12]))
+        raise fail("columns", _("the file needs a zip (or state) column; found: {columns}").format(
+            columns=", ".join(columns[:12])))
     if not table.rows:
-        raise fail("file", "the file has a header but no rows")
+        raise fail("file", _("the file has a header but no rows"))
     notes = []
     previous = [c for c in columns if c in OUTPUT_COLUMNS]
     keep = [j for j, c in enumerate(columns) if c not in OUTPUT_COLUMNS]
@@ -196,7 +198,7 @@ def documents_zip(result: BatchResult, prices: PriceList | None = None, ref: Ref
         for row in result.table.to_dict("records"):
             if row["status"] != "ok" or done >= MAX_DOCUMENTS:
                 continue
-            sc, _ = _row_problems({k: str(v) for k, v in row.items() if isinstance(v, str)})
+            sc, _problems = _row_problems({k: str(v) for k, v in row.items() if isinstance(v, str)})
             q = quote_with_prices(sc, prices, row.get("payer"), ref)
             name = "".join(c if c.isalnum() else "-" for c in str(row.get("patient_name") or "patient"))[:40]
             z.writestr(f"row{row['row']:05d}-{name}.pdf", summary_pdf(q.to_dict()))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from estimator.common.errors import FieldError, InputError
+from estimator.common.i18n import _
 from estimator.inputs.fields import FIELDS, read, show
 from estimator.inputs.readers import check_size, decode_text, read_csv
 from estimator.quote import Quote, quote
@@ -64,8 +65,9 @@ class PriceList:
         table = read_csv(text, "file")
         missing = [c for c in COLUMNS if c not in table.columns]
         if missing:
-            raise InputError([FieldError("columns", f"missing {', '.join(missing)}: the columns are "
-                                                    f"{', '.join(COLUMNS)} (and an optional note)")])
+            raise InputError([FieldError("columns", _("missing {missing}: the columns are {columns} (and an optional "
+                                                      "note)").format(missing=", ".join(missing),
+                                                                      columns=", ".join(COLUMNS)))])
         errs, prices = [], []
         allowed = {"coverage": COVERAGE, "site": ("*", *SITES), "code": ("*", *PROCEDURE_CODES),
                    "component": COMPONENTS}
@@ -78,18 +80,19 @@ class PriceList:
             for col, ok in allowed.items():
                 if row[col].lower() not in ok:
                     errs.append(FieldError(f"row {n} {col}",
-                                           f"'{row[col][:40]}' is not allowed: one of {', '.join(ok)}"))
+                                           _("'{value}' is not allowed: one of {allowed}").format(
+                                               value=row[col][:40], allowed=", ".join(ok))))
                     bad = True
             amount, problem = read(FIELDS["allowed"], row["amount"])  # read like every amount of a quote
             if problem or amount is None:
-                errs.append(FieldError(f"row {n} amount", problem or "is required: an amount in dollars"))
+                errs.append(FieldError(f"row {n} amount", problem or _("is required: an amount in dollars")))
                 bad = True
             if not row["payer"]:
-                errs.append(FieldError(f"row {n} payer", "is required (a name, or * for any payer)"))
+                errs.append(FieldError(f"row {n} payer", _("is required (a name, or * for any payer)")))
                 bad = True
             elif not all(c.isprintable() for c in row["payer"]):
-                errs.append(FieldError(f"row {n} payer", f"'{show(row['payer'])}' has control characters: "
-                                                         "give the payer's name as text"))
+                errs.append(FieldError(f"row {n} payer", _("'{payer}' has control characters: give the payer's name "
+                                                           "as text").format(payer=show(row["payer"]))))
                 bad = True
             if not bad:
                 prices.append(Price(row["payer"], row["coverage"].lower(), row["site"].lower(), row["code"],
@@ -97,7 +100,7 @@ class PriceList:
         if errs:
             raise InputError(errs)
         if not prices:
-            raise InputError([FieldError("file", "no price rows")])
+            raise InputError([FieldError("file", _("no price rows"))])
         return cls(prices, label)
 
     @classmethod

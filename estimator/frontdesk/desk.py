@@ -30,7 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from estimator import gfe
 from estimator.common import clock, i18n
 from estimator.common.errors import InputError, fail
-from estimator.common.i18n import _
+from estimator.common.i18n import N_, _
 from estimator.documents.gfe_pdf import gfe_pdf
 from estimator.frontdesk.batch_csv import BatchResult
 from estimator.frontdesk.clinic_prices import PriceList, quote_with_prices
@@ -126,13 +126,14 @@ def gfe_case(scenario: Scenario, patient: Patient, *, service_date: str = "", sc
     service = p.get(parse_day, service_date, "service_date")
     scheduled = p.get(parse_day, scheduled_on, "scheduled_on")
     if service and not scheduled and not p.named("scheduled_on"):
-        p.add("scheduled_on", "is required with a service date: the date the visit was booked (YYYY-MM-DD), "
-                              "which sets when the estimate is due; leave both blank for an estimate on request")
+        p.add("scheduled_on", _("is required with a service date: the date the visit was booked (YYYY-MM-DD), "
+                                "which sets when the estimate is due; leave both blank for an estimate on request"))
     if scheduled and not service and not p.named("service_date"):
-        p.add("service_date", "is required with a scheduling date (YYYY-MM-DD); leave both blank for an estimate "
-                              "on request")
-    rd.check_date_order(p, [("patient_dob", "date of birth", patient.dob),
-                            ("scheduled_on", "scheduling date", scheduled), ("service_date", "service date", service)])
+        p.add("service_date", _("is required with a scheduling date (YYYY-MM-DD); leave both blank for an "
+                                "estimate on request"))
+    rd.check_date_order(p, [("patient_dob", N_("date of birth"), patient.dob),
+                            ("scheduled_on", N_("scheduling date"), scheduled),
+                            ("service_date", N_("service date"), service)])
     p.raise_any()
     return {"patient": {"name": patient.name or "", "dob": patient.dob.isoformat() if patient.dob else "",
                         "reference": patient.ref or ""},

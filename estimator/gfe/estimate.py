@@ -21,6 +21,7 @@ from datetime import date
 from pathlib import Path
 
 from estimator.common.errors import FieldError, InputError, fail
+from estimator.common.i18n import N_, _
 from estimator.frontdesk.clinic_prices import PriceList, quote_with_prices
 from estimator.gfe.clinic_profile import ROLE_LABELS, ROLES, ClinicProfile, Provider
 from estimator.gfe.clinic_profile import WHERE as PROFILE
@@ -70,7 +71,7 @@ class GfeCase:
         if patient is not None:
             name = p.get(rd.text, patient.get("name"), "patient.name", required=True, max_len=200)
             if patient.get("dob") in (None, ""):
-                p.add("patient.dob", "is required (YYYY-MM-DD)")
+                p.add("patient.dob", _("is required (YYYY-MM-DD)"))
             else:
                 dob = p.get(rd.parse_birth_date, patient["dob"], "patient.dob", today)
             ref = p.get(rd.text, patient.get("reference"), "patient.reference", max_len=200) or ""
@@ -86,7 +87,7 @@ class GfeCase:
         issued = day(d.get("issued_on"), "issued_on")
         issued_on = issued or today
         if not service_date and not requested_on and "service.date" not in {e.field for e in p.errors}:
-            p.add("service.date", "give the scheduled service date, or service.requested_on")
+            p.add("service.date", _("give the scheduled service date, or service.requested_on"))
         _check_order(p, dob, scheduled_on, service_date, requested_on, issued_on, issued is not None)
 
         codes = p.get(_diagnosis_codes, d.get("diagnosis_codes"), "diagnosis_codes") or []
@@ -103,22 +104,22 @@ class GfeCase:
 def _check_order(p: rd.Problems, dob: date | None, scheduled: date | None, service: date | None,
                  requested: date | None, issued: date, issued_given: bool) -> None:
     """Date of birth <= scheduling (and request) date <= service date; issued on or before the service."""
-    birth = ("patient.dob", "date of birth", dob)
-    rd.check_date_order(p, [birth, ("service.scheduled_on", "scheduling date", scheduled),
-                            ("service.date", "service date", service)])
-    rd.check_date_order(p, [birth, ("service.requested_on", "date of the request", requested),
-                            ("service.date", "service date", service)])
+    birth = ("patient.dob", N_("date of birth"), dob)
+    rd.check_date_order(p, [birth, ("service.scheduled_on", N_("scheduling date"), scheduled),
+                            ("service.date", N_("service date"), service)])
+    rd.check_date_order(p, [birth, ("service.requested_on", N_("date of the request"), requested),
+                            ("service.date", N_("service date"), service)])
     if issued_given:
-        rd.check_date_order(p, [birth, ("issued_on", "date of issue", issued),
-                                ("service.date", "service date", service)])
+        rd.check_date_order(p, [birth, ("issued_on", N_("date of issue"), issued),
+                                ("service.date", N_("service date"), service)])
 
 
 def _diagnosis_codes(value: object, where: str) -> list[str]:
     items = rd.arr(value, where)
     if not items:
-        raise fail(where, "at least one ICD-10-CM code is required, e.g. M54.12")
+        raise fail(where, _("at least one ICD-10-CM code is required, e.g. M54.12"))
     if len(items) > MAX_CODES:
-        raise fail(where, f"{len(items)} codes: at most {MAX_CODES}")
+        raise fail(where, _("{n} codes: at most {limit}").format(n=len(items), limit=MAX_CODES))
     p = rd.Problems()
     codes = []
     for i, item in enumerate(items):
@@ -127,8 +128,8 @@ def _diagnosis_codes(value: object, where: str) -> list[str]:
             continue
         norm = normalize_icd10(c)
         if norm is None:
-            p.add(f"{where}[{i}]", f"'{c}' is not an ICD-10-CM code: a letter, two characters, then an optional "
-                                   "dot and up to 4 more, e.g. M54.12 (or M5412)")
+            p.add(f"{where}[{i}]", _("'{code}' is not an ICD-10-CM code: a letter, two characters, then an "
+                                     "optional dot and up to 4 more, e.g. M54.12 (or M5412)").format(code=c))
         else:
             codes.append(norm)
     p.raise_any()
@@ -174,7 +175,7 @@ def _scenario(p: rd.Problems, value: object, clinic: ClinicProfile | None) -> Sc
         p.extend([x.within("scenario") for x in e.errors])
         return None
     if sc.coverage != "self_pay":
-        p.add("scenario.coverage", "a Good Faith Estimate is for uninsured or self-pay patients: allowed: self_pay")
+        p.add("scenario.coverage", _("a Good Faith Estimate is for uninsured or self-pay patients: allowed: self_pay"))
         return None
     return sc
 
@@ -182,7 +183,7 @@ def _scenario(p: rd.Problems, value: object, clinic: ClinicProfile | None) -> Sc
 def _texts(value: object, where: str) -> list[str]:
     items = rd.arr(value, where, optional=True)
     if len(items) > MAX_SEPARATE:
-        raise fail(where, f"{len(items)} items: at most {MAX_SEPARATE}")
+        raise fail(where, _("{n} items: at most {limit}").format(n=len(items), limit=MAX_SEPARATE))
     p = rd.Problems()
     out = [p.get(rd.text, item, f"{where}[{i}]", required=True, max_len=300) for i, item in enumerate(items)]
     p.raise_any()
@@ -266,13 +267,15 @@ def missing_price_errors(clinic: ClinicProfile, roles: list[str]) -> list[FieldE
     for role in roles:
         prov = clinic.providers.get(role)
         where = f"{PROFILE}.providers[{prov.index}].cash_price" if prov else f"cash_prices.{role}"
-        who = f"{ROLE_LABELS[role].lower()} {prov.name}" if prov else f"the {role} bill"
-        out.append(FieldError(where, f"the {who} has no price of its own; give its cash price (dollars) in "
-                                     f"the case's cash_prices.{role}, as cash_price in the clinic profile, or in a "
-                                     "clinic price list (--prices)"
-                                     + (", or name a hospital that publishes a cash price" if role == "facility"
-                                        else "")
-                                     + ": a Good Faith Estimate gives each provider's own expected charge"))
+        who = (_("the {provider} {name}").format(provider=_(ROLE_LABELS[role]).lower(), name=prov.name) if prov
+               else _("the {role} bill").format(role=role))
+        where_to = (_("in the case's {field}, as cash_price in the clinic profile, in a clinic price list (--prices), "
+                      "or by naming a hospital that publishes a cash price") if role == "facility" else
+                    _("in the case's {field}, as cash_price in the clinic profile, or in a clinic price list "
+                      "(--prices)")).format(field=f"cash_prices.{role}")
+        out.append(FieldError(where, _("{who} has no price of its own; give its cash price (dollars) {where_to}: a "
+                                       "Good Faith Estimate gives each provider's own expected charge").format(
+            who=who, where_to=where_to)))
     return out
 
 
@@ -308,8 +311,9 @@ def build(case: GfeCase, ref: RefData | None = None, prices: PriceList | None = 
     roles = [c["name"] for c in market.components]
     absent = [r for r in roles if r not in case.clinic.providers]
     if absent:
-        raise InputError([FieldError("clinic_profile.providers", f"no provider with role '{r}' for the "
-                                                                    f"{r} bill of this visit") for r in absent])
+        raise InputError([FieldError("clinic_profile.providers", _("no provider with role '{role}' for the {role} "
+                                                                      "bill of this visit").format(role=r))
+                          for r in absent])
     own, missing = own_prices(case.scenario, case.clinic, case.cash_prices, prices, market.hospital)
     if missing:
         raise InputError(missing_price_errors(case.clinic, missing))

@@ -296,7 +296,7 @@ def text(value: object, where: str, required: bool = False, max_len: int = MAX_T
     else:
         raise fail(where, f"expected text, got {kind(value)}")
     if required and not out:
-        raise fail(where, "is required")
+        raise fail(where, _("is required"))
     if len(out) > max_len:
         raise fail(where, _("is too long ({length} characters): at most {limit}").format(length=f"{len(out):,}",
                                                                                         limit=f"{max_len:,}"))
@@ -407,7 +407,8 @@ class Problems:
 
 
 def check_date_order(p: Problems, dates: list[tuple[str, str, date | None]]) -> None:
-    """Dates that must come in order, earliest first: each ``(where, what, date)`` (None: not given).
+    """Dates that must come in order, earliest first: each ``(where, what, date)`` (None: not given;
+    ``what`` an English msgid, named in the current language).
 
     A date after a later one is noted once, naming its own field: with a date of birth, a
     scheduling date and a service date, a scheduling date after the service date gives
@@ -419,7 +420,8 @@ def check_date_order(p: Problems, dates: list[tuple[str, str, date | None]]) -> 
             continue
         for _where, what_later, later in dates[i + 1:]:
             if later is not None and d > later:
-                p.add(where, f"{d} is after the {what_later} ({later})")
+                p.add(where, _("{date} is after the {later_field} ({later})").format(
+                    date=d, later_field=_(what_later), later=later))
                 break
 
 
