@@ -14,11 +14,13 @@ from playwright.sync_api import expect
 from estimator.frontdesk.batch_csv import TEMPLATE
 from estimator.records.storage import QuoteLog
 
+from .conftest import ROOT
 from .e2e_server import block_non_local, free_port, streamlit_server
 from .oidc_provider import oidc_provider
 
 pytestmark = pytest.mark.browser
 TIMEOUT = 45_000
+ARTIFACTS = ROOT / "artifacts"
 
 
 @pytest.fixture(scope="module")
@@ -254,4 +256,41 @@ def test_batch_rows_go_to_the_log_in_one_click(env, browser, tmp_path):
     rows = [s.inputs["batch_row"] for s in QuoteLog(f"sqlite:///{d / 'quotes.sqlite3'}").search()
             if s.created_by == "BT"]
     assert sorted(rows) == [2, 3, 4]
+    assert blocked == []
+
+
+def test_the_desk_in_spanish_quotes_a_schedule_and_its_csv_keeps_its_columns(env, browser, tmp_path):
+    """The batch page after an upload, which only a browser can do: its progress, counts and row
+    problems in Spanish; the results file another system reads keeps its English columns and codes."""
+    environ, _ = env
+    cases = tmp_path / "cases.csv"
+    cases.write_text(TEMPLATE + "Bad Row,,,,00000,,asc,,,,,,,,,,,\n")
+    blocked: list[str] = []
+    with streamlit_server(environ) as url:
+        page = new_page(browser, blocked)
+        page.goto(f"{url}/batch?lang=es")
+        expect(page.get_by_role("heading", name="Cotizaciones en lote")).to_be_visible(timeout=TIMEOUT)
+        page.get_by_role("textbox", name="Su nombre o sus iniciales").fill("KB")
+        page.locator("input[type=file]").set_input_files(str(cases))
+        expect(page.get_by_text("Listo: 3 de 4 filas cotizadas, 1 con errores.")).to_be_visible(timeout=TIMEOUT)
+        expect(page.get_by_text(re.compile(r"1 fila de cases\.csv tiene problemas y no se cotizó"))).to_be_visible()
+        expect(page.get_by_text(re.compile(r"Fila 5: zip"))).to_be_visible()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "desk-es-batch-1280.png"), full_page=True)
+        with page.expect_download(timeout=TIMEOUT) as dl:
+            page.get_by_role("button", name="Descargar los resultados (CSV)").click()
+        rows = list(csv.DictReader(io.StringIO(Path(dl.value.path()).read_text())))
+        assert [r["status"] for r in rows] == ["ok", "ok", "ok", "error"] and "patient_pays_typical" in rows[0]
+        page.goto(f"{url}/desk?lang=es")  # a new session: who is working is asked again
+        page.get_by_role("textbox", name="Su nombre o sus iniciales").fill("KB")
+        page.get_by_role("textbox", name="Código postal (ZIP)").fill("35203")
+        patient = page.get_by_role("textbox", name="Nombre del paciente")
+        patient.fill("Ana Ruiz")
+        patient.press("Enter")
+        expect(page.get_by_text("Paga el paciente (típico)")).to_be_visible(timeout=TIMEOUT)
+        page.keyboard.press("Control+s")
+        expect(page.get_by_text(re.compile(r"Guardada como Q[0-9A-Z]{9} para Ana Ruiz")).first).to_be_visible(
+            timeout=TIMEOUT)
+        assert page.evaluate("document.documentElement.lang") == "es"
+        page.screenshot(path=str(ARTIFACTS / "desk-es-quote-1280.png"), full_page=True)
     assert blocked == []

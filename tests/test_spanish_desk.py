@@ -249,3 +249,15 @@ def test_the_estimates_language_starts_as_the_desks(desk_env):
     at = _open(DESK, "en", desk_env)
     _quote(at, zip="35203", site="asc", coverage="self_pay")
     assert at.radio(key="fd_gfe_lang").value == "en"
+
+
+def test_the_switch_on_the_desk_changes_its_language_and_keeps_it_in_the_address(desk_env):
+    at = _open(DESK, "en", desk_env)
+    assert at.title[0].value == "Front desk" and at.query_params.get("lang") in (None, [], "")
+    at.selectbox(key="w_lang").set_value("es").run()
+    assert not at.exception and at.title[0].value == "Recepción"
+    assert at.query_params["lang"] in ("es", ["es"])
+    at.switch_page(LOG).run()
+    assert at.title[0].value == "Registro de cotizaciones"  # the session keeps the language across pages
+    at.selectbox(key="w_lang").set_value("en").run()
+    assert at.title[0].value == "Quote log" and not at.query_params.get("lang")
