@@ -14,7 +14,7 @@ from dashboard import access, store
 from dashboard.safe_text import md
 from estimator import gfe
 from estimator.common import clock
-from estimator.common.i18n import N_, _
+from estimator.common.i18n import _
 from estimator.common.money import usd
 from estimator.frontdesk import desk
 from estimator.inputs.fields import FIELDS
@@ -34,7 +34,7 @@ def row(record: QuoteRecord) -> dict:
     out = {}
     for k, v in r.items():
         if k == "Saved (UTC)":
-            out[_(N_("Saved"))] = desk.local_time(record.saved.created_at, ZONE)
+            out[_("Saved")] = desk.local_time(record.saved.created_at, ZONE)
         else:
             out[_(k)] = _(LABELS[k][v]) if k in LABELS and v in LABELS[k] else v
     return out
