@@ -20,7 +20,7 @@ from estimator.cli import log_commands as cli_log
 from estimator.cli.api_commands import add_api_commands
 from estimator.cli.output import write_file
 from estimator.cli.payer_rate_commands import add_payer_rate_commands
-from estimator.cluster.client import count_type
+from estimator.cluster.client import check_engine_options, count_type
 from estimator.common import i18n
 from estimator.common.i18n import _, ngettext
 from estimator.common.money import between, usd, usd_range
@@ -314,11 +314,9 @@ def cmd_gfe(args: argparse.Namespace) -> int:
 
 def cmd_batch(args: argparse.Namespace) -> int:
     """Quote every row of a CSV of scheduled cases; write the results as CSV."""
+    check_engine_options(args.engine, args.scheduler, args.workers, args.partitions)
     if args.engine:
         return _batch_engine(args)
-    for name in ("scheduler", "partitions", "workers"):
-        if getattr(args, name) is not None:
-            raise ScenarioError([FieldError(name, "applies only with --engine local or --engine dask")])
     data = readers.read_file(args.input, "input", batch_csv.MAX_BYTES)
     df, notes = batch_csv.read_cases(data)
     prices = _prices(args.prices)
@@ -337,12 +335,11 @@ def _batch_engine(args: argparse.Namespace) -> int:
     """Scenario files of any size through quote_frame, partition by partition: on Dask (a cluster at
     --scheduler, else a local one of --workers processes) or, with --engine local, in this process."""
     from estimator.cluster import batch_quotes
-    from estimator.cluster.client import check_engine_options, connect
+    from estimator.cluster.client import connect
 
     for name, why in (("prices", "a clinic price list"), ("documents", "PDF summaries")):
         if getattr(args, name):
             raise ScenarioError([FieldError(name, f"{why} applies to a day's schedule (batch without --engine)")])
-    check_engine_options(args.engine, args.scheduler, args.workers, args.partitions)
     if args.engine == "local":
         summary = batch_quotes.quote_files(args.input, args.output, None, args.partitions)
     else:
@@ -475,8 +472,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "512 (default: one per core)")
     b.add_argument("--partitions", type=count_type("partitions"), metavar="N",
                    help="with --engine: split the input into N partitions, 1 to 100,000 (default: about 32 MiB of "
-                        "CSV each, a whole file when a quoted cell holds a line break, or the Parquet files' row "
-                        "groups)")
+                        "CSV each, split at line breaks outside quoted cells, a .csv.gz file whole, or the Parquet "
+                        "files' row groups)")
     b.set_defaults(func=cmd_batch)
 
     d = sub.add_parser("gfe-deadline", help=cmd_deadline.__doc__)

@@ -53,12 +53,18 @@ def check_count(field: str, value: int | None) -> int | None:
 def check_engine_options(engine: str | None, scheduler: str | None, workers: int | None,
                          partitions: int | None = None) -> None:
     """The options of the engine that runs a batch (``--engine local`` or ``dask``; None = not given):
-    --scheduler and --workers apply only with ``dask``; --workers (worker processes) and --partitions
-    are counts (``allowed``). Raises InputError naming the option."""
+    --partitions applies only with an engine; --scheduler and --workers only with ``dask``, and not
+    together (workers are those of a local cluster started here); --workers (worker processes) and
+    --partitions are counts (``allowed``). Raises InputError naming the option."""
+    if engine is None and partitions is not None:
+        raise fail("partitions", "applies only with --engine local or --engine dask")
     if engine != "dask":
         for field, value in (("scheduler", scheduler), ("workers", workers)):
             if value is not None:
                 raise fail(field, "applies only with --engine dask")
+    if scheduler is not None and workers is not None:
+        raise fail("workers", "applies only to a local cluster started here, not with --scheduler: "
+                              "give --scheduler or --workers")
     check_count("workers", workers)
     check_count("partitions", partitions)
 
