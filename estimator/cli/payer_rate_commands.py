@@ -139,7 +139,11 @@ def add_payer_rate_commands(sub: argparse._SubParsersAction, parser_class: type)
     i.add_argument("--engine", choices=("local", "dask"), default="local",
                    help="read the files here one by one (local) or in parallel on Dask (dask)")
     i.add_argument("--scheduler", help="with --engine dask: a running Dask scheduler's address")
-    i.add_argument("--workers", type=int, metavar="N", help="with --engine dask and no --scheduler: local workers")
+    from estimator.cluster.client import count_type
+
+    i.add_argument("--workers", type=count_type("workers"), metavar="N",
+                   help="with --engine dask and no --scheduler: local worker processes, 1 to 512 "
+                        "(default: one per core)")
     i.add_argument("--npi", action="append", help="keep only these providers' rates (NPIs, repeat or comma-separate)")
     i.add_argument("--tin", action="append", help="keep only these tax IDs' rates (EINs, repeat or comma-separate)")
     i.add_argument("--as-of", dest="as_of", help="rates expiring before this date are expired (default today)")
