@@ -150,10 +150,55 @@ def test_a_line_break_in_a_quoted_cell_never_splits_a_row(cluster, tmp_path):
     assert src.stat().st_size > 8 * BLOCK  # many block boundaries, most of them inside a quoted cell
     want = frame_to_csv(_single(str(src)))
     local, dist = tmp_path / "local.csv", tmp_path / "dask.csv"
-    quote_files(str(src), str(local), None, csv_block=BLOCK)
-    quote_files(str(src), str(dist), client, csv_block=BLOCK)
+    summaries = quote_files(str(src), str(local), None, csv_block=BLOCK), \
+        quote_files(str(src), str(dist), client, csv_block=BLOCK)
     assert local.read_text(encoding="utf-8") == want
     assert dist.read_text(encoding="utf-8") == want
+    # still split in blocks of about BLOCK bytes, at line breaks outside the quoted cells
+    bounds = check_csv(str(src), block=BLOCK)
+    assert all(s.partitions == len(bounds) - 1 > 8 for s in summaries)
+    assert max(b - a for a, b in zip(bounds, bounds[1:])) < 2 * BLOCK
+
+
+def test_partitions_n_splits_a_file_of_multi_line_cells_into_its_own_byte_ranges(cluster, tmp_path):
+    _, client = cluster
+    src = tmp_path / "notes.csv"
+    _with_notes(2500, seed=24).to_csv(src, index=False)
+    out = tmp_path / "out.parquet"
+    summary = quote_files(str(src), str(out), client, partitions=5)
+    assert summary.partitions == 5
+    sizes = [len(pd.read_parquet(part)) for part in sorted(out.glob("part.*.parquet"))]
+    assert min(sizes) > 2500 / 5 / 2  # each partition a share of the rows, not one holding them all
+    _same(pd.read_parquet(out), _single(str(src)))
+
+
+def test_a_quoted_line_break_on_a_block_boundary_stays_in_its_row(tmp_path):
+    src = tmp_path / "edge.csv"
+    header = "zip,coverage,notes\n"
+    rows = [f'35203,self_pay,"first line {i}\nsecond line {i}"\n' for i in range(400)]
+    src.write_text(header + "".join(rows), encoding="utf-8")
+    # a block boundary falls on the line break inside row 100's quoted cell
+    inner = len(header) + sum(map(len, rows[:100])) + rows[100].index("\n")
+    block = inner + 1 - len(header)
+    bounds = check_csv(str(src), block=block)
+    assert bounds[0] == len(header) and bounds[1] == len(header) + sum(map(len, rows[:101]))
+    out = tmp_path / "out.csv"
+    summary = quote_files(str(src), str(out), None, csv_block=block)
+    assert summary.partitions == len(bounds) - 1 > 1 and summary.rows == 400
+    got = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert list(got["notes"]) == [f"first line {i}\nsecond line {i}" for i in range(400)]
+    assert out.read_text(encoding="utf-8") == frame_to_csv(_single(str(src)))
+
+
+def test_a_quote_inside_an_unquoted_cell_reads_the_file_whole(tmp_path):
+    """``ab"c`` is text to a parser, not a quote: counting it would misplace the blocks."""
+    src = tmp_path / "stray.csv"
+    rows = [f'35203,self_pay,plan 5" card {i},"two\nlines"\n' for i in range(600)]
+    src.write_text("zip,coverage,notes,more\n" + "".join(rows), encoding="utf-8")
+    assert check_csv(str(src), block=1024) == []
+    summary = quote_files(str(src), str(tmp_path / "out.csv"), None, csv_block=1024)
+    assert summary.partitions == 1 and summary.rows == 600
+    assert (tmp_path / "out.csv").read_text(encoding="utf-8") == frame_to_csv(_single(str(src)))
 
 
 def test_quotes_without_line_breaks_keep_the_file_in_blocks(tmp_path):
@@ -161,16 +206,16 @@ def test_quotes_without_line_breaks_keep_the_file_in_blocks(tmp_path):
     df = _with_notes(2500, seed=22)
     df["notes"] = df["notes"].str.replace("\n", ", ")  # commas and quotes, quoted, on one line
     df.to_csv(src, index=False)
-    assert check_csv(str(src)) is False
+    bounds = check_csv(str(src), block=BLOCK)
     summary = quote_files(str(src), str(tmp_path / "out.csv"), None, csv_block=BLOCK)
-    assert summary.partitions > 4
+    assert summary.partitions == len(bounds) - 1 > 4
     assert (tmp_path / "out.csv").read_text(encoding="utf-8") == frame_to_csv(_single(str(src)))
 
 
 def test_a_compressed_file_is_checked_and_read_whole(tmp_path):
     src = tmp_path / "notes.csv.gz"
     _with_notes(400, seed=23).to_csv(src, index=False, compression="gzip")
-    assert check_csv(str(src)) is True
+    assert check_csv(str(src), block=BLOCK) == []
     summary = quote_files(str(src), str(tmp_path / "out.csv"), None, csv_block=BLOCK)
     assert summary.partitions == 1 and summary.rows == 400
 
@@ -295,8 +340,11 @@ def test_workers_price_with_this_machines_payer_bands(banded_cluster, tmp_path, 
     (["--engine", "local", "--partitions", "10000000"], "--partitions: '10000000' is not allowed"),
     (["--engine", "dask", "--workers", "0"], "--workers: '0' is not allowed: a whole number from 1 to 512"),
     (["--engine", "local", "--scheduler", "tcp://127.0.0.1:9"], "--scheduler: applies only with --engine dask"),
+    (["--engine", "dask", "--scheduler", "tcp://127.0.0.1:9", "--workers", "2"],
+     "--workers: applies only to a local cluster started here, not with --scheduler"),
+    (["--partitions", "2"], "--partitions: applies only with --engine local or --engine dask"),
 ], ids=["partitions_0", "partitions_negative", "partitions_fraction", "partitions_huge", "workers_0",
-        "scheduler_local"])
+        "scheduler_local", "scheduler_and_workers", "partitions_no_engine"])
 def test_counts_below_one_are_refused_not_ignored(csv_dir, tmp_path, args, words):
     r = run_cli("batch", str(csv_dir), "-o", str(tmp_path / "out.csv"), *args)
     assert r.returncode == 2 and "Traceback" not in r.stderr and words in r.stderr, r.stderr
@@ -311,7 +359,10 @@ def test_partitions_0_is_an_error_in_the_library_too(csv_dir, tmp_path):
 
 def test_payer_rate_imports_check_the_engine_options_the_same_way(tmp_path):
     for args, words in ((["--engine", "dask", "--workers", "0"], "--workers: '0' is not allowed: a whole number"),
-                        (["--scheduler", "tcp://127.0.0.1:9"], "--scheduler: applies only with --engine dask")):
+                        (["--scheduler", "tcp://127.0.0.1:9"], "--scheduler: applies only with --engine dask"),
+                        (["--engine", "dask", "--workers", "two"], "--workers: 'two': a whole number, 1 to 512"),
+                        (["--engine", "dask", "--scheduler", "tcp://127.0.0.1:9", "--workers", "2"],
+                         "--workers: applies only to a local cluster started here, not with --scheduler")):
         r = run_cli("payer-rates", "import", str(tmp_path / "in.json"), "-o", str(tmp_path / "r.parquet"), *args)
         assert r.returncode == 2 and "Traceback" not in r.stderr and words in r.stderr, r.stderr
 
@@ -319,7 +370,8 @@ def test_payer_rate_imports_check_the_engine_options_the_same_way(tmp_path):
 @pytest.mark.parametrize(("engine", "scheduler", "workers", "partitions", "field"), [
     ("local", "tcp://x:1", None, None, "scheduler"), ("local", None, 2, None, "workers"),
     (None, None, 2, None, "workers"), ("dask", None, 0, None, "workers"), ("dask", None, None, 0, "partitions"),
-    ("local", None, None, -1, "partitions"),
+    ("local", None, None, -1, "partitions"), ("dask", "tcp://x:1", 2, None, "workers"),
+    (None, None, None, 3, "partitions"),
 ])
 def test_check_engine_options(engine, scheduler, workers, partitions, field):
     with pytest.raises(InputError) as e:
@@ -333,7 +385,12 @@ def test_check_engine_options(engine, scheduler, workers, partitions, field):
 # --- where the output goes --------------------------------------------------------------------------
 
 def test_relative_paths_are_this_directorys_not_the_workers(cluster, csv_dir, tmp_path, monkeypatch):
+    """Both sides: the workers run in the repository's directory (``dask_cluster``) and open the input
+    files' byte ranges themselves, and write the Parquet parts themselves; relative paths given here
+    must reach them as this directory's files (a relative input would not be found by them, a
+    relative output would land in the repository)."""
     _, client = cluster
+    assert not (ROOT / "in").exists()
     (tmp_path / "in").mkdir()
     for f in csv_dir.glob("*.csv"):
         (tmp_path / "in" / f.name).write_bytes(f.read_bytes())
@@ -364,3 +421,84 @@ def test_a_failed_run_keeps_the_earlier_output(cluster, tmp_path, output):
         assert sorted(p.name for p in out.iterdir()) == ["part.00000.parquet", "part.00001.parquet"]
     else:
         assert out.read_text(encoding="utf-8") == frame_to_csv(_single(str(good)))
+
+
+def _listing(folder: Path) -> list[str]:
+    """Every file and directory under ``folder``, hidden ones included, as relative paths."""
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+def test_a_run_failing_midway_stops_its_workers_before_cleaning_up(cluster, tmp_path):
+    """A later file's bad row fails on a worker while the other worker still quotes a block of the
+    next file: the run cancels the rest and returns only once no worker runs any of it, with the
+    earlier output byte for byte and nothing hidden left beside it."""
+    _, client = cluster
+    src = tmp_path / "in"
+    src.mkdir()
+    good = _good_rows(6000)
+    (src / "a.csv").write_text(good)
+    (src / "b.csv").write_text(_good_rows(50) + "35203,self_pay\n" + ",".join(["x"] * 60) + "\n")
+    (src / "c.csv").write_text(good)
+    out = tmp_path / "out.parquet"
+    quote_files(str(src / "a.csv"), str(out), client)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    with pytest.raises(InputError) as e:
+        quote_files(str(src), str(out), client, csv_block=len(good) // 3)
+    running = client.run(lambda dask_worker: len(dask_worker.state.all_running_tasks))
+    assert e.value.errors[0].field == "input" and "b.csv" in str(e.value)
+    assert sum(running.values()) == 0, running
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert _listing(tmp_path) == ["in", "in/a.csv", "in/b.csv", "in/c.csv", "out.parquet",
+                                  *[f"out.parquet/{n}" for n in sorted(before)]]
+
+
+def test_a_failed_rename_puts_the_earlier_output_back(tmp_path, monkeypatch):
+    src = tmp_path / "cases.csv"
+    src.write_text(_good_rows(500))
+    out = tmp_path / "out.parquet"
+    quote_files(str(src), str(out), None)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    rename = Path.rename
+
+    def refuse_the_new_output(self: Path, to: Path) -> Path:  # the file system refuses one rename
+        if self.name.startswith(".out.parquet.partial"):
+            raise PermissionError(13, "Permission denied")
+        return rename(self, to)
+
+    monkeypatch.setattr(Path, "rename", refuse_the_new_output)
+    with pytest.raises(InputError) as e:
+        quote_files(str(src), str(out), None)
+    assert e.value.errors[0].field == "output" and "Permission denied" in str(e.value)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert _listing(tmp_path) == ["cases.csv", "out.parquet", *[f"out.parquet/{n}" for n in sorted(before)]]
+
+
+@pytest.mark.parametrize("output", ["{in}", "{dir}", "{in}/more.parquet"], ids=["same_file", "holds_it", "inside_it"])
+def test_an_output_over_an_input_is_refused(tmp_path, output):
+    src = tmp_path / "cases"
+    src.mkdir()  # an earlier Parquet output, one of its parts given as the input
+    pd.DataFrame({"zip": ["35203"], "coverage": ["self_pay"]}).to_parquet(src / "part.00000.parquet")
+    target = output.replace("{in}", str(src / "part.00000.parquet")).replace("{dir}", str(src))
+    r = run_cli("batch", str(src / "part.00000.parquet"), "-o", target, "--engine", "local")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.startswith("error: --output: ") and "would overwrite the input" in r.stderr, r.stderr
+    assert _listing(src) == ["part.00000.parquet"]
+
+
+def test_the_cli_refuses_its_input_as_its_output(tmp_path):
+    src = tmp_path / "cases.csv"
+    src.write_text(_good_rows(50))
+    before = src.read_bytes()
+    r = run_cli("batch", str(src), "-o", str(src), "--engine", "local")
+    assert r.returncode == 2 and "--output" in r.stderr and "would overwrite the input" in r.stderr, r.stderr
+    assert src.read_bytes() == before and _listing(tmp_path) == ["cases.csv"]
+
+
+@pytest.mark.parametrize("output", ["new/out.csv", "new/out.parquet"])
+def test_an_output_in_a_missing_directory_is_refused_whatever_its_kind(tmp_path, output):
+    src = tmp_path / "cases.csv"
+    src.write_text(_good_rows(50))
+    r = run_cli("batch", str(src), "-o", str(tmp_path / output), "--engine", "local")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.startswith("error: --output: ") and "does not exist" in r.stderr, r.stderr
+    assert _listing(tmp_path) == ["cases.csv"]

@@ -19,13 +19,17 @@ a worker never reads bands from its own disk. Every partition goes through the s
 ``quote_frame``: the output equals a single process's, cell for cell (tests/test_cluster_batch.py
 checks it on a local cluster).
 
-A CSV file is split into blocks of ``CSV_BLOCK`` bytes at line breaks, unless a quoted cell holds a
-line break (a break inside quotes could fall on a block boundary): such a file is read as one
-partition. Each input file is read through once first: an empty file, bytes that are not UTF-8 and
-a file pandas cannot parse as CSV are errors naming the file. The output is written next to its
-target under a temporary name and renamed into place when every partition is done: a failed run
-leaves no partial output and an earlier output as it was. Relative paths are made absolute here,
-so workers in other directories (or on other machines, sharing a file system) use the same files.
+Each input file is read through once first (``check_csv``): an empty file, bytes that are not UTF-8
+and a file pandas cannot parse as CSV are errors naming the file. The same pass counts quotes and
+notes where blocks of about ``CSV_BLOCK`` bytes can begin: just after a line break outside quotes,
+so a quoted cell holding line breaks stays in one block. Each block is one partition, read by a
+worker as that byte range with the file's header row put back: memory stays bounded, and a row is
+parsed exactly as a single process parses it. The output may not be (or hold, or lie inside) an
+input file, and its directory must exist. It is written next to its target under a temporary name
+and renamed into place when every partition is done: a failed run cancels the rest, waits for the
+workers to stop, and leaves no partial output and an earlier output as it was. Relative paths are
+made absolute here, so workers in other directories (or on other machines, sharing a file system)
+use the same files.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from __future__ import annotations
 import codecs
 import glob
 import gzip
+import io
 import itertools
 import os
 import shutil
@@ -112,51 +117,95 @@ def input_files(spec: str) -> tuple[str, list[str]]:
     return kinds.pop(), files
 
 
+#: How every CSV is parsed, here and on the workers: cells as text, a blank cell not given.
+CSV_OPTIONS = {"dtype": str, "keep_default_na": False, "na_filter": False, "encoding": "utf-8-sig"}
+
+
 def read_scenarios(kind: str, files: list[str], partitions: int | None = None,
                    csv_block: int = CSV_BLOCK):
-    """The scenarios as a dask DataFrame; CSV as text cells (blank = not given), in blocks of
-    ``csv_block`` bytes, except files read as one partition (compressed, or a line break in a quoted
-    cell); ``partitions`` (1 or more) repartitions. Every file is checked first (``check_csv``,
-    ``check_parquet``)."""
+    """The scenarios as a dask DataFrame; CSV as text cells (blank = not given), each file in blocks of
+    about ``csv_block`` bytes split at line breaks outside quotes (``check_csv``), except files read as
+    one partition (compressed, or a quote the count cannot follow). ``partitions`` (1 or more): blocks
+    of the files' bytes divided by it, then repartitioned to exactly that many. Every file is checked
+    first (``check_csv``, ``check_parquet``)."""
+    import dask
     import dask.dataframe as dd
 
     check_count("partitions", partitions)
     if kind == "csv":
-        whole = [check_csv(f) or f.lower().endswith(".gz") for f in files]
-        paired = zip([os.path.abspath(f) for f in files], whole)
-        runs = [(w, [f for f, _ in run]) for w, run in itertools.groupby(paired, key=lambda fw: fw[1])]
-        try:
-            frames = [dd.read_csv(fs, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8-sig",
-                                  blocksize=None if w else csv_block) for w, fs in runs]
-        except ValueError as e:  # pandas' error on the first rows, wrapped by dask
-            raise _unreadable(kind, files, e) from None
-        ddf = frames[0] if len(frames) == 1 else dd.concat(frames)
+        paths = [os.path.abspath(f) for f in files]
+        if partitions is not None:
+            csv_block = max(1, -(-sum(os.path.getsize(p) for p in paths) // partitions))
+        layout = [check_csv(path, block=csv_block) for path in paths]
+        meta = _csv_header(paths)
+        blocks = []
+        for path, bounds in zip(paths, layout):
+            if bounds:
+                blocks += [dask.delayed(_read_csv_range)(path, bounds[0], start, end)
+                           for start, end in itertools.pairwise(bounds)]
+            else:
+                blocks.append(dask.delayed(_read_csv_whole)(path))
+        ddf = dd.from_delayed(blocks, meta=meta, verify_meta=True)
     else:
         for f in files:
             check_parquet(f)
         ddf = dd.read_parquet([os.path.abspath(f) for f in files])
-    if partitions is not None:
+    if partitions is not None and ddf.npartitions != partitions:
         ddf = ddf.repartition(npartitions=partitions)
     return ddf
 
 
-def check_csv(file: str, chunk: int = CHECK_CHUNK) -> bool:
-    """Read one CSV file through (decompressed if .gz), ``chunk`` bytes at a time: True when a quoted
-    cell holds a line break (the file is then read as one partition). An empty file, bytes that are
-    not UTF-8 or a file that cannot be read is an InputError naming it.
+def _csv_header(paths: list[str]) -> pd.DataFrame:
+    """The columns every file has (an empty frame of them, as pandas reads the header row); a file
+    with other columns than the first is an InputError naming both."""
+    first = pd.read_csv(paths[0], nrows=0, **CSV_OPTIONS)
+    for path in paths[1:]:
+        columns = list(pd.read_csv(path, nrows=0, **CSV_OPTIONS).columns)
+        if columns != list(first.columns):
+            raise fail("input", f"{_file(path)} has other columns than {_file(paths[0])}: give files with the "
+                                "same header row")
+    return first
 
-    Quotes are counted, not parsed: a stray quote inside an unquoted cell makes the rest of the file
-    look quoted, which can only make the answer True (one partition, the same rows)."""
+
+def _read_csv_range(path: str, header_end: int, start: int, end: int) -> pd.DataFrame:
+    """Bytes ``start`` to ``end`` of a CSV file (whole rows) read with its header row (bytes 0 to
+    ``header_end``), as text cells."""
+    with open(path, "rb") as fh:
+        head = fh.read(header_end)
+        fh.seek(start)
+        body = fh.read(end - start)
+    return pd.read_csv(io.BytesIO(head + body), **CSV_OPTIONS)
+
+
+def _read_csv_whole(path: str) -> pd.DataFrame:
+    """A whole CSV file (gzip decompressed), as text cells."""
+    return pd.read_csv(path, **CSV_OPTIONS)
+
+
+def check_csv(file: str, chunk: int = CHECK_CHUNK, block: int = CSV_BLOCK) -> list[int]:
+    """Read one CSV file through (decompressed if .gz), ``chunk`` bytes at a time, and say where its
+    blocks of about ``block`` bytes begin: byte offsets into the file, ascending, each just after a
+    line break outside quotes; the first ends the header row, the last is the file's size. Empty: read
+    the file whole (compressed, or a quote the count cannot follow). An empty file, bytes that are not
+    UTF-8 or a file that cannot be read is an InputError naming it.
+
+    Quotes are counted, not parsed, and checked to be where a parser takes them as quotes: one opening
+    a cell (after a comma, a line break or a closing quote) and one closing it (before a comma, a line
+    break, a quote or the end). A quote anywhere else (``ab"c``) means the count may not follow the
+    parser: such a file is read whole (one partition, the same rows)."""
     decoder = codecs.getincrementaldecoder("utf-8")()
-    inside = broken = content = False
+    gz = file.lower().endswith(".gz")
+    scan = _Breaks(block)
+    content = False
     lines = 1
-    opener: Callable = gzip.open if file.lower().endswith(".gz") else open
+    opener: Callable = gzip.open if gz else open
     try:
         with opener(file, "rb") as fh:
             first = True
             while data := fh.read(chunk):
                 if first and data.startswith(codecs.BOM_UTF8):
                     data = data[len(codecs.BOM_UTF8):]
+                    scan.at = len(codecs.BOM_UTF8)
                 first = False
                 pending = decoder.getstate()[0]
                 try:
@@ -166,8 +215,8 @@ def check_csv(file: str, chunk: int = CHECK_CHUNK) -> bool:
                     raise fail("input", f"{_file(file)} is not UTF-8 text (line {at:,}): {CSV_FORM}") from None
                 lines += data.count(b"\n")
                 content = content or bool(data.strip())
-                if not broken and (inside or b'"' in data):
-                    broken, inside = _quoted_breaks(data, inside)
+                if not gz:
+                    scan.feed(data)
             try:
                 decoder.decode(b"", final=True)
             except UnicodeDecodeError:
@@ -177,16 +226,73 @@ def check_csv(file: str, chunk: int = CHECK_CHUNK) -> bool:
         raise fail("input", f"cannot read {_file(file)}: {getattr(e, 'strerror', None) or e}") from None
     if not content:
         raise fail("input", f"{_file(file)} is empty: {CSV_FORM}")
-    return broken
+    return [] if gz else scan.bounds()
 
 
-def _quoted_breaks(data: bytes, inside: bool) -> tuple[bool, bool]:
-    """(whether a line break in ``data`` is inside quotes, whether ``data`` ends inside quotes), for
-    ``data`` starting inside quotes or not: a byte is inside when an odd number of quotes precede it."""
-    a = np.frombuffer(data, np.uint8)
-    odd = (np.cumsum(a == ord('"'), dtype=np.uint8) & 1).astype(bool) ^ inside
-    breaks = (a == ord("\n")) | (a == ord("\r"))
-    return bool((breaks & odd).any()), bool(odd[-1])
+#: The bytes after which a quote may open a cell, and before which one may close it (so may the end).
+_CELL_EDGES = b',\n\r"'
+_EDGES = np.frombuffer(_CELL_EDGES, np.uint8)
+
+
+class _Breaks:
+    """Line breaks outside quotes of one CSV file's bytes, fed in order: where its blocks of about
+    ``block`` bytes begin (``bounds``). ``at``: the offset (bytes) of the next byte fed."""
+
+    def __init__(self, block: int) -> None:
+        self.block = block
+        self.at = 0
+        self.inside = False  # the bytes so far end inside quotes
+        self.prev = ord("\n")  # the byte before the next one fed (a file starts as after a line break)
+        self.closing = False  # the last byte fed closed a quote: the next must be able to follow it
+        self.stray = False  # a quote the count cannot follow: read the file whole
+        self.starts: list[int] = []  # where the header row ends, then each block's first byte
+        self.target = 0
+
+    def feed(self, data: bytes) -> None:
+        base, self.at = self.at, self.at + len(data)
+        if self.stray:
+            return
+        if self.closing and data[0] not in _CELL_EDGES:
+            self.stray = True
+            return
+        if not self.inside and b'"' not in data:  # every line break is outside quotes
+            self.closing = False
+            self.prev = data[-1]
+            pos = data.find(b"\n", max(0, self.target - 1 - base) if self.starts else 0)
+            while pos >= 0:
+                self._split(base + pos)
+                pos = data.find(b"\n", self.target - 1 - base)
+            return
+        a = np.frombuffer(data, np.uint8)
+        quote = a == ord('"')
+        inside = (np.cumsum(quote, dtype=np.uint8) & 1).astype(bool) ^ self.inside  # after each byte
+        at = np.flatnonzero(quote)
+        opens = inside[at]
+        before = np.where(at > 0, a[at - 1], self.prev)
+        after = a[np.minimum(at + 1, len(a) - 1)]
+        last = at == len(a) - 1
+        if ((opens & ~np.isin(before, _EDGES)) | (~opens & ~last & ~np.isin(after, _EDGES))).any():
+            self.stray = True
+            return
+        self.closing = bool(len(at)) and bool(last[-1]) and not bool(opens[-1])
+        self.inside, self.prev = bool(inside[-1]), data[-1]
+        breaks = np.flatnonzero((a == ord("\n")) & ~inside) + base
+        i = 0 if not self.starts else int(np.searchsorted(breaks, self.target - 1))
+        while i < len(breaks):
+            self._split(int(breaks[i]))
+            i = int(np.searchsorted(breaks, self.target - 1))
+
+    def _split(self, pos: int) -> None:
+        """A block (or, first, the header row) ends with the line break at offset ``pos``."""
+        self.starts.append(pos + 1)
+        self.target = pos + 1 + self.block
+
+    def bounds(self) -> list[int]:
+        """Offsets (bytes) where the blocks begin, after the header row, then the file's size; empty when
+        the file must be read whole."""
+        if self.stray or self.inside or not self.starts:
+            return []
+        return [s for s in self.starts if s < self.at] + [self.at]
 
 
 def check_parquet(file: str) -> None:
@@ -224,8 +330,7 @@ def _unreadable(kind: str, files: list[str], error: BaseException) -> InputError
     if kind == "csv":
         for f in files:
             try:
-                for _ in pd.read_csv(f, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8-sig",
-                                     chunksize=100_000):
+                for _ in pd.read_csv(f, chunksize=100_000, **CSV_OPTIONS):
                     pass
             except CSV_READ_ERRORS as e:
                 return fail("input", f"{_file(f)} is not a CSV file this can read ({_reason(e)}): {CSV_FORM}")
@@ -236,12 +341,8 @@ def _unreadable(kind: str, files: list[str], error: BaseException) -> InputError
 
 def read_single_process(kind: str, files: list[str]) -> pd.DataFrame:
     """The same rows read whole by pandas, as a single process would (for the equality check)."""
-    if kind == "csv":
-        frames = [pd.read_csv(f, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8-sig")
-                  for f in files]
-    else:
-        frames = [pd.read_parquet(f) for f in files]
-    return pd.concat(frames, ignore_index=True)
+    read = (lambda f: pd.read_csv(f, **CSV_OPTIONS)) if kind == "csv" else pd.read_parquet
+    return pd.concat([read(f) for f in files], ignore_index=True)
 
 
 @dataclass(frozen=True)
@@ -294,6 +395,21 @@ def _output(output: str) -> str:
     return "parquet"
 
 
+def _apart(output: str, files: list[str]) -> Path:
+    """The output's absolute path: refused when it is an input file, lies inside one's path or holds
+    one (it would be replaced while it is read), or when its directory does not exist."""
+    target = Path(os.path.abspath(output))
+    real = Path(os.path.realpath(target))
+    for f in files:
+        src = Path(os.path.realpath(f))
+        if real == src or real in src.parents or src in real.parents:
+            raise fail("output", f"{show(output)} would overwrite the input {_file(f)}: give another path")
+    if not target.parent.is_dir():
+        raise fail("output", f"the directory {_file(target.parent)} does not exist: create it first or "
+                             "give a path in an existing directory")
+    return target
+
+
 def _beside(target: Path, what: str) -> Path:
     """A new hidden name next to ``target`` (same directory, so a rename puts it in place)."""
     return target.with_name(f".{target.name}.{what}-{os.getpid()}-{uuid.uuid4().hex[:8]}")
@@ -306,8 +422,8 @@ def quote_files(input_spec: str, output: str, client: object | None = None, part
     ``partitions``: 1 or more (None: ``csv_block`` bytes of CSV, or the Parquet files' row groups)."""
     start = time.perf_counter()
     kind, files = input_files(input_spec)
+    target = _apart(output, files)
     fmt = _output(output)
-    target = Path(os.path.abspath(output))
     reference = Reference(ref or load(), payer_bands.table())
     try:
         ddf = read_scenarios(kind, files, partitions, csv_block)
@@ -325,30 +441,74 @@ def quote_files(input_spec: str, output: str, client: object | None = None, part
 
 def _write_parquet(parts: list, target: Path, client: object | None) -> list[tuple[int, int]]:
     """The partitions as a Parquet dataset: written into a new directory next to ``target``, which
-    then replaces it (an earlier output of ours is removed only then)."""
+    then replaces it (an earlier output of ours is moved aside, and removed only once the new one is
+    in place, else moved back). When a partition fails, the others are cancelled and waited for
+    before the new directory is removed, so no worker writes into it afterwards."""
     import dask
 
+    folder = _beside(target, "partial")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        folder = _beside(target, "partial")
         folder.mkdir()
     except OSError as e:
         raise fail("output", f"cannot write {_file(target)}: {e.strerror or 'not writable'}") from None
     try:
         tasks = [dask.delayed(_write_part)(part, str(folder), i) for i, part in enumerate(parts)]
-        counts = (client.gather(client.compute(tasks)) if client is not None
+        counts = (_gather_all(client, tasks) if client is not None
                   else [t.compute(scheduler="sync") for t in tasks])
-        if target.exists():
-            old = _beside(target, "old")
-            target.rename(old)
-            folder.rename(target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            folder.rename(target)
+        _put_in_place(folder, target)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
     return counts
+
+
+def _put_in_place(folder: Path, target: Path) -> None:
+    """Rename ``folder`` to ``target``; an earlier ``target`` is moved aside first, then removed, or
+    moved back when the rename fails (an OSError is an InputError naming the output)."""
+    old = _beside(target, "old") if target.exists() else None
+    try:
+        if old is not None:
+            target.rename(old)
+        try:
+            folder.rename(target)
+        except OSError:
+            if old is not None:
+                old.rename(target)
+            raise
+    except OSError as e:
+        raise fail("output", f"cannot write {_file(target)}: {e.strerror or 'not writable'}") from None
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+#: Seconds a failed run waits for the workers to stop its tasks that were already running.
+STOP_WAIT = 600.0
+
+
+def _gather_all(client: object, tasks: list) -> list:
+    """The tasks' results, computed on the cluster; when one fails, the rest are cancelled and, before
+    the error is raised, waited for until no worker is still running one (at most ``STOP_WAIT``
+    seconds): a cancelled task already running is not interrupted."""
+    futures = client.compute(tasks)
+    try:
+        return client.gather(futures)
+    except BaseException:
+        keys = {f.key for f in futures}
+        client.cancel(futures)
+        deadline = time.monotonic() + STOP_WAIT
+        while time.monotonic() < deadline and keys & _running(client):
+            time.sleep(0.05)
+        raise
+
+
+def _running(client: object) -> set:
+    """The keys of the tasks running on the cluster's workers now, cancelled ones included."""
+    return {key for keys in client.run(_running_keys).values() for key in keys}
+
+
+def _running_keys(dask_worker: object) -> list:
+    """The keys of the tasks occupying this worker's threads (run on each worker)."""
+    return [ts.key for ts in dask_worker.state.all_running_tasks]
 
 
 def _write_csv(parts: list, target: Path, client: object | None) -> list[tuple[int, int]]:
@@ -378,12 +538,16 @@ def _write_csv(parts: list, target: Path, client: object | None) -> list[tuple[i
 
 
 def _in_order(client: object, tasks: list) -> Iterator[tuple[bytes, int, int]]:
-    """The tasks' results in order, with at most two per worker computed ahead (bounded memory)."""
+    """The tasks' results in order, with at most two per worker computed ahead (bounded memory); those
+    still pending when it stops (a task failed) are cancelled."""
     ahead = 2 * max(1, len(client.scheduler_info().get("workers", {})))
     pending = deque(client.compute(t) for t in tasks[:ahead])
     rest = iter(tasks[ahead:])
-    while pending:
-        yield pending.popleft().result()
-        nxt = next(rest, None)
-        if nxt is not None:
-            pending.append(client.compute(nxt))
+    try:
+        while pending:
+            yield pending.popleft().result()
+            nxt = next(rest, None)
+            if nxt is not None:
+                pending.append(client.compute(nxt))
+    finally:
+        client.cancel(list(pending))
