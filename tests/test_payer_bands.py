@@ -4,12 +4,15 @@ back them, and said so."""
 
 from __future__ import annotations
 
+import logging
+import os
 from datetime import date
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from estimator import cli
 from estimator.batch import quote_frame
 from estimator.payer_rates.bands import build, read_providers
 from estimator.payer_rates.importer import import_rates
@@ -191,7 +194,8 @@ def test_the_bands_file_skips_blank_payers_and_is_read_again_when_rewritten(impo
     key = (PAYER.lower(), row["state"].iloc[0], row["site"].iloc[0], row["code"].iloc[0], row["component"].iloc[0],
            int(row["year"].iloc[0]))
     assert list(first) == [key] and first[key].typical == pytest.approx(float(row["typical"].iloc[0]))
-    row.assign(typical=row["typical"] * 2, providers=row["providers"] + 1).to_csv(
+    row.assign(low=row["low"] * 2, typical=row["typical"] * 2, high=row["high"] * 2,
+               providers=row["providers"] + 1).to_csv(
         tmp_path / payer_bands.FILE_NAME, index=False)
     second = payer_bands.table()
     assert second[key].typical == pytest.approx(2 * float(row["typical"].iloc[0]))
@@ -205,3 +209,88 @@ def test_a_providers_file_without_a_state_is_refused(tmp_path, imported):
     r = run_cli("payer-rates", "bands", str(folder / "rates.parquet"), "--providers", str(tmp_path / "p.csv"),
                 "--data-dir", str(tmp_path))
     assert r.returncode == 2 and "--providers" in r.stderr and "state" in r.stderr and "Traceback" not in r.stderr
+
+
+def _bands_dir(monkeypatch, folder) -> None:
+    monkeypatch.delenv("ESTIMATOR_DATA_DIR", raising=False)
+    monkeypatch.setattr(payer_bands, "DEFAULT_DIR", folder)
+
+
+def test_a_band_row_that_is_no_usable_multiple_is_left_out(imported, monkeypatch, tmp_path):
+    """Hand-edited rows: negative, out of order, infinite, fractional providers or year; only the good
+    row is used, and no quote goes below nothing."""
+    _, _, bands = imported
+    _bands_dir(monkeypatch, tmp_path)
+    good = bands[(bands["state"] == "AL") & (bands["site"] == "asc") & (bands["component"] == "professional")].iloc[[0]]
+    bad = [dict(state="GA", low=-3.0), dict(state="FL", low=good["typical"] * 1.5), dict(state="TN", high=0.5),
+           dict(state="MS", high="inf"), dict(state="LA", providers=5.5), dict(state="SC", providers="inf"),
+           dict(state="NC", year="1e30"), dict(state="KY", year=2026.5), dict(state="VA", typical="nan")]
+    rows = pd.concat([good] + [good.assign(**b) for b in bad], ignore_index=True)
+    rows.to_csv(tmp_path / payer_bands.FILE_NAME, index=False)
+    got = payer_bands.table()
+    assert [k[1] for k in got] == ["AL"]
+    assert payer_bands.read(tmp_path / payer_bands.FILE_NAME).left_out == len(bad)
+    sc = Scenario(zip="35203", site="asc", code=good["code"].iloc[0], coverage="commercial", payer=PAYER)
+    assert quote(sc).patient_pays["low"] >= 0
+
+
+def test_a_bands_file_that_cannot_be_parsed_gives_no_bands_and_says_why(imported, monkeypatch, tmp_path, caplog):
+    _, _, bands = imported
+    _bands_dir(monkeypatch, tmp_path)
+    broken = tmp_path / payer_bands.FILE_NAME
+    bands.head(3).to_csv(broken, index=False)
+    broken.write_text(broken.read_text() + '"Example Health Plan,AL,asc,62321\n')  # a quote never closed
+    assert payer_bands.table() == {}
+    assert str(broken) in payer_bands.problem() and "CSV" in payer_bands.problem()
+    named = Scenario(zip="35203", site="asc", code="62321", coverage="commercial", payer=PAYER)
+    assert quote(named).patient_pays == quote(Scenario(zip="35203", site="asc", code="62321",
+                                                       coverage="commercial")).patient_pays
+    assert quote_frame(pd.DataFrame([dict(zip="35203", site="asc", code="62321", coverage="commercial",
+                                          payer=PAYER)]))["status"].eq("ok").all()
+    # the command line quotes too, with a warning naming the file, once for this version of the file
+    caplog.set_level(logging.WARNING, logger=payer_bands.__name__)
+    payer_bands._table.cache_clear()
+    caplog.clear()
+    for _ in range(2):
+        assert cli.main(["quote", "--zip", "35203", "--site", "asc", "--coverage", "commercial", "--payer", PAYER,
+                         "--json"]) == 0
+    warned = [r.getMessage() for r in caplog.records if r.name == payer_bands.__name__]
+    assert len(warned) == 1 and str(broken) in warned[0] and "without payer bands" in warned[0]
+
+
+def test_bands_never_replace_a_table_when_no_provider_is_placed(imported, tmp_path):
+    folder, _, _ = imported
+    good = (folder / payer_bands.FILE_NAME).read_bytes()
+    (tmp_path / payer_bands.FILE_NAME).write_bytes(good)
+    (tmp_path / "nobody.csv").write_text("npi,state\n1000000000,AL\n")
+    r = run_cli("payer-rates", "bands", str(folder / "rates.parquet"), "--providers", str(tmp_path / "nobody.csv"),
+                "--data-dir", str(tmp_path))
+    assert r.returncode == 2 and "--providers" in r.stderr and "left as it was" in r.stderr
+    assert (tmp_path / payer_bands.FILE_NAME).read_bytes() == good
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["nobody.csv", payer_bands.FILE_NAME]
+
+
+def test_an_empty_table_from_read_rates_is_written_and_said(imported, tmp_path):
+    """Rates read well whose providers are too few for any band: the empty table is the result, and
+    the command says that it replaced the bands there were."""
+    folder, rates, _ = imported
+    (tmp_path / payer_bands.FILE_NAME).write_bytes((folder / payer_bands.FILE_NAME).read_bytes())
+    one = sorted(set(rates["npi"]) - {""})[0]
+    (tmp_path / "one.csv").write_text(f"npi,state,zip\n{one},AL,35203\n")
+    r = run_cli("payer-rates", "bands", str(folder / "rates.parquet"), "--providers", str(tmp_path / "one.csv"),
+                "--data-dir", str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert "0 bands" in r.stdout and "the table is empty, replacing" in r.stderr
+    assert pd.read_csv(tmp_path / payer_bands.FILE_NAME).empty
+
+
+def test_the_bands_file_gets_a_new_files_mode_and_a_failed_write_leaves_nothing(imported, tmp_path):
+    folder, _, _ = imported
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert (folder / payer_bands.FILE_NAME).stat().st_mode & 0o777 == 0o666 & ~umask
+    (tmp_path / payer_bands.FILE_NAME).mkdir()  # the table's name taken by a folder: it cannot be replaced
+    r = run_cli("payer-rates", "bands", str(folder / "rates.parquet"), "--providers", str(folder / "nppes.csv"),
+                "--data-dir", str(tmp_path))
+    assert r.returncode == 2 and "Traceback" not in r.stderr and "--data-dir" in r.stderr
+    assert [p.name for p in tmp_path.iterdir()] == [payer_bands.FILE_NAME]

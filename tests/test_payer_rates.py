@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -20,10 +21,11 @@ import pandas as pd
 import pytest
 
 from estimator.frontdesk.clinic_prices import PriceList, quote_with_prices
+from estimator.payer_rates.atomic import replace_whole
 from estimator.payer_rates.clinic_export import clinic_price_list
 from estimator.payer_rates.importer import import_rates, mark_duplicates
-from estimator.payer_rates.sources import Task
-from estimator.payer_rates.tic_file import read_file
+from estimator.payer_rates.sources import SourceError, Task, local_path, tasks_for
+from estimator.payer_rates.tic_file import MAX_PLAUSIBLE_RATE, read_file
 from estimator.scenario import Scenario
 from tests import tic_files
 from tests.conftest import ROOT, dask_cluster, run_cli
@@ -344,3 +346,207 @@ def test_missing_input_and_a_bad_output_are_named(tmp_path):
     (tmp_path / "a.json").write_text("{}")
     r = run_cli("payer-rates", "import", str(tmp_path / "a.json"), "-o", str(tmp_path / "r.csv"))
     assert r.returncode == 2 and "--output" in r.stderr and ".parquet" in r.stderr
+
+
+def _edit(path: Path, change) -> None:
+    """Rewrite a generated (plain JSON) file after ``change(document)``."""
+    doc = json.loads(path.read_text())
+    change(doc)
+    path.write_text(json.dumps(doc))
+
+
+def _scope_items(doc: dict) -> list[dict]:
+    return [item for item in doc["in_network"] if item["billing_code"] in tic_files.SCOPE]
+
+
+def test_a_provider_group_id_past_int64_is_invalid_and_the_rest_is_read(tmp_path):
+    path = tmp_path / "huge.json"
+    tic_files.write_in_network(path, version="2.0.0", other_items=3, seed=12)
+
+    def huge(doc: dict) -> None:
+        doc["provider_references"][1]["provider_group_id"] = 1e30
+        _scope_items(doc)[0]["negotiated_rates"][0]["provider_references"] = [1e30]
+
+    _edit(path, huge)
+    summary = import_rates([str(path)], str(tmp_path / "rates.parquet"), as_of=AS_OF)
+    assert not summary.failed and summary.written and summary.prices > 0
+    assert summary.counts["invalid_provider_groups"] == 1 and summary.counts["invalid"] >= 1
+    assert any(p.startswith(f"{path}: provider_references[1].provider_group_id: ") and str(2**63 - 1) in p
+               for p in summary.problems)
+    assert any(".negotiated_rates[0].provider_references[0]: " in p and "whole number" in p for p in summary.problems)
+
+
+@pytest.mark.parametrize(("change", "where"), [
+    (lambda d: d["reporting_structure"][0].update(reporting_plans=5), "reporting_structure[0].reporting_plans"),
+    (lambda d: d["reporting_structure"][0].update(reporting_plans=[5]), "reporting_structure[0].reporting_plans[0]"),
+    (lambda d: d["reporting_structure"][0]["reporting_plans"][0].update(plan_name=["A", "B"]),
+     "reporting_structure[0].reporting_plans[0].plan_name"),
+    (lambda d: d["reporting_structure"][0]["reporting_plans"][0].update(plan_id={"id": 1}),
+     "reporting_structure[0].reporting_plans[0].plan_id"),
+    (lambda d: d["reporting_structure"][0].update(in_network_files=0), "reporting_structure[0].in_network_files"),
+    (lambda d: d["reporting_structure"].insert(0, "files"), "reporting_structure[0]"),
+    (lambda d: d.update(reporting_structure={"a": 1}), "reporting_structure"),
+    (lambda d: d.update(reporting_entity_name=["A"]), "reporting_entity_name"),
+], ids=["plans_number", "plan_number", "plan_name_array", "plan_id_object", "files_number", "structure_text",
+        "structure_object", "entity_array"])
+def test_a_table_of_contents_of_wrong_types_fails_alone_naming_the_path(tmp_path, change, where):
+    good = tmp_path / "good.json"
+    exp = tic_files.write_in_network(good, other_items=3, seed=13)
+    toc = tmp_path / "toc.json"
+    tic_files.write_toc(toc, ["good.json"])
+    _edit(toc, change)
+    tasks, failed = tasks_for([str(toc), str(good)])
+    assert [t.location for t in tasks] == [str(good)]
+    assert len(failed) == 1 and failed[0].startswith(f"{toc}: {where}: ")
+    r = run_cli("payer-rates", "import", str(toc), str(good), "-o", str(tmp_path / "r.parquet"), "--as-of",
+                "2026-12-07")
+    assert r.returncode == 1 and "Traceback" not in r.stderr and where in r.stderr
+    assert _found(pd.read_parquet(tmp_path / "r.parquet"))[0] == exp.prices
+
+
+def test_every_file_failing_writes_nothing_and_keeps_the_earlier_table(tmp_path):
+    good, bad = tmp_path / "good.json", tmp_path / "bad.json"
+    tic_files.write_in_network(good, other_items=5, seed=14)
+    tic_files.write_in_network(bad, other_items=5, seed=15)
+    tic_files.corrupt(bad)
+    out = tmp_path / "rates.parquet"
+    assert run_cli("payer-rates", "import", str(good), "-o", str(out), "--as-of", "2026-12-07").returncode == 0
+    before = out.read_bytes()
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask
+    r = run_cli("payer-rates", "import", str(bad), "-o", str(out), "--as-of", "2026-12-07")
+    assert r.returncode == 1 and "Traceback" not in r.stderr and not r.stdout
+    assert "nothing written" in r.stderr and "left as it was" in r.stderr and str(bad) in r.stderr
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.json", "good.json", "rates.parquet"]
+    summary = import_rates([str(bad)], str(tmp_path / "none.parquet"), as_of=AS_OF)
+    assert not summary.written and len(summary.failed) == 1 and not (tmp_path / "none.parquet").exists()
+
+
+def test_an_output_is_replaced_whole_or_not_at_all(tmp_path):
+    target = tmp_path / "table.csv"
+    target.write_text("the earlier table\n")
+
+    def half(tmp: Path) -> None:
+        tmp.write_text("half a ")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space"):
+        replace_whole(target, half)
+    assert target.read_text() == "the earlier table\n" and [p.name for p in tmp_path.iterdir()] == ["table.csv"]
+    replace_whole(target, lambda tmp: tmp.write_text("the new table\n"))
+    assert target.read_text() == "the new table\n" and [p.name for p in tmp_path.iterdir()] == ["table.csv"]
+
+
+def test_a_payer_that_is_not_text_is_a_problem_and_prices_no_line(tmp_path):
+    named, unnamed = tmp_path / "named.json", tmp_path / "unnamed.json"
+    tic_files.write_in_network(named, version="1.0.0", other_items=3, seed=16)
+    tic_files.write_in_network(unnamed, version="1.0.0", other_items=3, seed=17, payer=["Plan A", "Plan B"])
+    out = tmp_path / "rates.parquet"
+    summary = import_rates([str(named), str(unnamed)], str(out), as_of=AS_OF)
+    assert f"{unnamed}: reporting_entity_name: must be text, not an array; left blank" in summary.problems
+    rates = pd.read_parquet(out)
+    mine = rates["source_file"] == str(unnamed)
+    assert (rates.loc[mine, "payer"] == "").all() and (rates.loc[~mine, "payer"] == "Example Health Plan").all()
+    export = clinic_price_list(rates)
+    usable = (rates["excluded"] == "") & rates["billing_code"].isin(["62320", "62321", "62322", "62323"])
+    assert export.no_payer == int((usable & mine).sum()) > 0
+    assert {p.payer for p in PriceList.from_csv(export.csv).prices} == {"Example Health Plan"}
+    r = run_cli("payer-rates", "clinic-prices", str(out), "-o", str(tmp_path / "prices.csv"))
+    assert r.returncode == 0 and f"{export.no_payer} rates with no payer named" in r.stdout
+
+
+@pytest.mark.parametrize(("data", "where", "shown"), [
+    (b"\x1f\x8b-not-gzip\xff\xfe\x00\x01binary", "", "cannot read"),
+    (b"\xff\xfe\x00\x01binary", "", "not UTF-8 text (byte 0)"),
+    (b"https://insurer.example/a.json\nb\x00c.json\n", "line 2: ", "b\\x00c.json is not a location"),
+    (b"<!DOCTYPE html>\n<title>Sign in</title>\n", "line 1: ", "<!DOCTYPE html> is not a location"),
+    (b"s3://bucket/in-network.json.gz\n", "line 1: ", "s3://bucket/in-network.json.gz is not a location"),
+    (b"[1, 2, 3]\n", "line 1: ", "[1, 2, 3] is not a location"),
+    (b"ok.json\r\nesc\x1b[31m.json\r\n", "line 2: ", "esc\\x1b[31m.json is not a location"),
+], ids=["gzip_magic", "binary", "nul", "html", "other_scheme", "json_array", "escape"])
+def test_a_file_that_is_no_url_list_fails_naming_it_with_values_escaped(tmp_path, data, where, shown):
+    listing = tmp_path / "list.txt"
+    listing.write_bytes(data)
+    tasks, failed = tasks_for([str(listing)])
+    assert not tasks and len(failed) == 1
+    assert failed[0].startswith(f"{listing}: {where}") and shown in failed[0] and "URL list" in failed[0]
+    assert failed[0].isprintable()
+
+
+def test_a_parse_error_is_one_line(tmp_path):
+    bad = tmp_path / "bad.json"
+    tic_files.write_in_network(bad, other_items=5, seed=18)
+    tic_files.corrupt(bad)
+    error = read_file(Task(str(bad)), AS_OF).error
+    assert "broken or cut-short JSON" in error and "parse error" in error and error.isprintable()
+    tic_files.write_toc(tmp_path / "toc.json", ["bad.json"], broken=True)
+    _, failed = tasks_for([str(tmp_path / "toc.json")])
+    assert "not valid JSON" in failed[0] and failed[0].isprintable()
+
+
+def test_a_downloaded_file_may_name_only_web_locations(served, tmp_path):
+    folder, base = served
+    local = tmp_path / "local.json"
+    tic_files.write_in_network(local, other_items=3, seed=19)
+    tic_files.write_toc(folder / "toc-local.json", [str(local), local.as_uri(), "good-remote.json"])
+    exp = tic_files.write_in_network(folder / "good-remote.json", other_items=3, seed=20)
+    tasks, failed = tasks_for([f"{base}/toc-local.json"])
+    assert not tasks and len(failed) == 1
+    assert failed[0].startswith(f"{base}/toc-local.json: reporting_structure[0].in_network_files[0].location: ")
+    assert "local file" in failed[0]
+    tic_files.write_toc(folder / "toc-file-url.json", [local.as_uri()])
+    assert "local file" in tasks_for([f"{base}/toc-file-url.json"])[1][0]
+    # a relative location in a downloaded file is a URL beside it; a local file may name local files
+    tic_files.write_toc(folder / "toc-relative.json", ["good-remote.json"])
+    assert [t.location for t in tasks_for([f"{base}/toc-relative.json"])[0]] == [f"{base}/good-remote.json"]
+    (tmp_path / "list.txt").write_text(f"{local}\n{local.as_uri()}\n")
+    assert len(tasks_for([str(tmp_path / "list.txt")])[0]) == 2
+    (folder / "list-local.txt").write_text(f"{base}/good-remote.json\n{local}\n")
+    assert "line 2: " in tasks_for([f"{base}/list-local.txt"])[1][0]
+    # a provider-reference file named by a file:// URL inside a downloaded in-network file
+    exp_groups = tic_files.write_in_network(folder / "refs-local.json", version="1.0.0", refs="location",
+                                            other_items=3, seed=21, base_url=folder.as_uri())
+    r = read_file(Task(f"{base}/refs-local.json"), AS_OF)
+    assert not r.error and exp_groups.prices and not _found(r.rows)[0]
+    assert r.counts["invalid_provider_groups"] == 6
+    assert all(".location: " in p and "local file" in p for p in r.problems if p.startswith("provider_references["))
+    assert exp.prices
+
+
+def test_a_download_past_its_limit_stops_and_leaves_nothing(served, tmp_path):
+    folder, base = served
+    tic_files.write_in_network(folder / "sized.json", other_items=3, seed=22)
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    with pytest.raises(SourceError, match="larger than the download limit of 100 bytes"):
+        local_path(f"{base}/sized.json", str(spool), max_bytes=100)
+    assert not list(spool.iterdir())
+    path, temp = local_path(f"{base}/sized.json", str(spool), max_bytes=(folder / "sized.json").stat().st_size)
+    assert temp and Path(path).read_bytes() == (folder / "sized.json").read_bytes()
+    Path(path).unlink()
+
+
+def test_an_implausible_rate_and_a_tax_id_without_a_value_are_kept_out(tmp_path):
+    path = tmp_path / "odd.json"
+    tic_files.write_in_network(path, version="2.0.0", other_items=3, seed=23)
+
+    def change(doc: dict) -> None:
+        price = _scope_items(doc)[1]["negotiated_rates"][0]["negotiated_prices"][0]
+        price["negotiated_rate"] = 999999.99
+        doc["provider_references"][1]["provider_groups"][0]["tin"] = {}
+        doc["provider_references"][2]["provider_groups"][0]["tin"]["value"] = "  "
+
+    _edit(path, change)
+    summary = import_rates([str(path)], str(tmp_path / "rates.parquet"), as_of=AS_OF)
+    rows = pd.read_parquet(tmp_path / "rates.parquet")
+    assert summary.excluded["implausible"] > 0 and not summary.failed
+    assert (rows.loc[rows["negotiated_rate"] > MAX_PLAUSIBLE_RATE, "excluded"].isin(["implausible"])).all()
+    assert (rows["negotiated_rate"] == 999999.99).any() and rows.loc[rows["excluded"] == "", "negotiated_rate"].max() \
+        <= MAX_PLAUSIBLE_RATE
+    assert not (rows["tin"].str.strip() == "").any()
+    assert summary.counts["invalid_provider_groups"] == 2
+    for g in (1, 2):
+        assert any(p.startswith(f"{path}: provider_references[{g}].provider_groups[0].tin.value: ")
+                   for p in summary.problems)

@@ -2,7 +2,12 @@
 
 ``import`` reads TiC in-network files (files, URLs, URL lists, tables of contents), here or on Dask,
 into one Parquet table of this project's codes; ``clinic-prices`` turns a clinic's imported rates
-into the clinic price list the front desk reads (``--prices``).
+into the clinic price list the front desk reads (``--prices``); ``bands`` builds the payer bands
+(``payer_bands.csv``) from rates imported across many providers.
+
+Every output replaces an earlier one whole or not at all (estimator.payer_rates.atomic): an import
+of which every file failed writes nothing, and ``bands`` does not replace a table with an empty one
+when its input had no rates or placed none of their providers.
 """
 
 from __future__ import annotations
@@ -62,8 +67,14 @@ def cmd_import(args: argparse.Namespace) -> int:
             s = import_rates(args.inputs, args.output, client, npis, tins, as_of)
     else:
         s = import_rates(args.inputs, args.output, None, npis, tins, as_of)
-    reasons = ", ".join(f"{k} {v}" for k, v in sorted(s.excluded.items()))
     files = f"{s.files} file" + ("s" if s.files != 1 else "")
+    if not s.written:
+        for e in s.failed:
+            print(f"error: {e}", file=sys.stderr)
+        print(f"error: every one of the {files} failed: nothing written, {show(s.output)} left as it was",
+              file=sys.stderr)
+        return EXIT_SOME_FILES_FAILED
+    reasons = ", ".join(f"{k} {v}" for k, v in sorted(s.excluded.items()))
     print(f"wrote {s.output}: {s.rows} rates of {files} ({len(s.failed)} failed), {s.prices} usable "
           f"prices; kept out of prices: {reasons}; {s.counts.get('invalid', 0)} invalid; "
           f"{s.counts.get('invalid_provider_groups', 0)} provider groups invalid; "
@@ -86,27 +97,34 @@ def cmd_clinic_prices(args: argparse.Namespace) -> int:
     write_file("output", args.output, export.csv.encode("utf-8"))
     print(f"wrote {args.output}: {export.lines} prices; left out: {export.with_modifier} rates with a modifier, "
           f"{export.other_places} at other places of service, {export.no_place} facility fees with no place of "
-          "service")
+          f"service, {export.no_payer} rates with no payer named")
     return 0
 
 
 def cmd_bands(args: argparse.Namespace) -> int:
     """Build commercial surgery-center and office bands per payer and state from imported rates."""
-    import os
-    import tempfile
-    from pathlib import Path
-
+    from estimator.payer_rates.atomic import replace_whole
     from estimator.payer_rates.bands import build, read_providers
     from estimator.reference import payer_bands
 
     rates = _read_rates(args.rates)
-    built = build(rates, read_providers(args.providers, frozenset(rates["npi"]) - {""}))
     target = payer_bands.path(args.data_dir)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".csv")  # replaced whole or not at all
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        built.bands.to_csv(fh, index=False)
-    Path(tmp).replace(target)
+    kept = f"nothing written, {show(str(target))} left as it was"
+    if rates.empty:
+        raise fail("rates", f"{show(args.rates)} holds no rates: {kept}")
+    providers = read_providers(args.providers, frozenset(rates["npi"]) - {""})
+    if providers.empty:
+        raise fail("providers", f"none of the rates' NPIs is in {show(args.providers)}: {kept}")
+    built = build(rates, providers)
+    earlier = payer_bands.read(target) if target.is_file() else None
+    try:
+        replace_whole(target, lambda tmp: built.bands.to_csv(tmp, index=False))
+    except OSError as e:
+        raise fail("data_dir", f"cannot write {show(str(target))}: {e.strerror or e}") from None
+    if built.bands.empty:
+        print(f"no band has {payer_bands.MIN_PROVIDERS} or more providers (tax IDs) in these rates: the table is "
+              "empty" + (f", replacing {len(earlier.bands)} bands" if earlier and earlier.bands else ""),
+              file=sys.stderr)
     print(f"wrote {target}: {len(built.bands)} bands of {built.bands['payer'].nunique()} payers in "
           f"{built.bands['state'].nunique()} states, each backed by {payer_bands.MIN_PROVIDERS} or more providers "
           f"(tax IDs); left out: {built.thin_groups} with fewer, {built.unplaced_rates} rates whose NPI has no state "

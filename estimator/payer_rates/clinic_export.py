@@ -9,6 +9,8 @@ already reads (estimator.frontdesk.clinic_prices: payer, coverage, site, code, c
   site, but a facility fee is for no known site (a facility's claim names its bill type, not its
   place; tic_file.places_of_service): left out, and counted.
 - A rate with a modifier (26, TC...) prices part of the service, not the whole: left out, and counted.
+- A rate of no named payer (a file whose ``reporting_entity_name`` was not text) is no line the front
+  desk could match to a patient's insurer: left out, and counted, as in the bands (bands.build).
 - Where the clinic's providers have several rates for one line, the median is the price and the note
   gives how many rates, the lowest and the highest, and the file date.
 """
@@ -30,19 +32,23 @@ HEADER = ("payer", "coverage", "site", "code", "component", "amount", "note")
 @dataclass(frozen=True)
 class Export:
     """The price list (CSV text), its number of lines, and the rates left out with their reason:
-    with a modifier, at places of service the list has no site for, facility fees with no place."""
+    with a modifier, at places of service the list has no site for, facility fees with no place,
+    of no named payer."""
 
     csv: str
     lines: int
     with_modifier: int
     other_places: int
     no_place: int = 0
+    no_payer: int = 0
 
 
-def price_lines(rates: pd.DataFrame) -> tuple[pd.DataFrame, int, int, int]:
+def price_lines(rates: pd.DataFrame) -> tuple[pd.DataFrame, int, int, int, int]:
     """(lines, rates with a modifier left out, rates at other places of service left out, facility fees
-    with no place of service left out)."""
+    with no place of service left out, rates of no named payer left out)."""
     usable = rates[(rates["excluded"] == "") & rates["billing_code"].isin(PROCEDURE_CODES)]
+    unnamed = usable["payer"].fillna("").astype(str).str.strip() == ""
+    usable = usable[~unnamed]
     modified = usable["modifiers"] != ""
     usable = usable[~modified]
     rows, other, nowhere = [], 0, 0
@@ -61,15 +67,15 @@ def price_lines(rates: pd.DataFrame) -> tuple[pd.DataFrame, int, int, int]:
     lines = (frame.groupby(["payer", "site", "code", "component"], sort=True)
              .agg(amount=("amount", "median"), n=("amount", "size"), low=("amount", "min"),
                   high=("amount", "max"), file_date=("file_date", "max")).reset_index())
-    return lines, int(modified.sum()), other, nowhere
+    return lines, int(modified.sum()), other, nowhere, int(unnamed.sum())
 
 
 def clinic_price_list(rates: pd.DataFrame) -> Export:
     """The price list of the clinic's imported rates."""
-    lines, modified, other, nowhere = price_lines(rates)
+    lines, modified, other, nowhere, unnamed = price_lines(rates)
     out = []
     for r in lines.itertuples(index=False):
         spread = f"; {r.n} rates, lowest {r.low:.2f}, highest {r.high:.2f}" if r.n > 1 and r.low != r.high else ""
         note = f"insurer's in-network file dated {r.file_date or 'unknown'}{spread}"
         out.append((r.payer, "commercial", r.site, r.code, r.component, f"{r.amount:.2f}", note))
-    return Export(write_rows(HEADER, out), len(out), modified, other, nowhere)
+    return Export(write_rows(HEADER, out), len(out), modified, other, nowhere, unnamed)

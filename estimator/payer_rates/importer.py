@@ -6,6 +6,9 @@ read here one after another. Only our codes come back from a worker (a few thous
 of gigabytes), so the rows are joined here. Duplicates (the same price for the same payer, plan,
 code, provider and terms, e.g. a provider listed under two networks or in two files) are then
 marked ``duplicate`` after the first, and the table is written with pyarrow.
+
+The table replaces an earlier one whole or not at all (atomic.replace_whole); when every file
+failed, nothing is written and an earlier table is left as it was (``ImportSummary.written``).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import pandas as pd
 
 from estimator.common.errors import fail
 from estimator.common.shown import show
+from estimator.payer_rates.atomic import replace_whole
 from estimator.payer_rates.sources import tasks_for
 from estimator.payer_rates.tic_file import COLUMNS, REASONS, FileResult, read_file
 
@@ -33,7 +37,8 @@ MAX_PROBLEMS = 20
 
 @dataclass
 class ImportSummary:
-    """What an import did: rows written, why rows were kept out of prices, files and their problems."""
+    """What an import did: rows written, why rows were kept out of prices, files and their problems;
+    ``written`` is False when every file failed and nothing was written."""
 
     output: str
     rows: int = 0
@@ -46,6 +51,7 @@ class ImportSummary:
     compressed_bytes: int = 0
     json_bytes: int = 0
     seconds: float = 0.0
+    written: bool = False
 
 
 def mark_duplicates(rows: pd.DataFrame) -> pd.DataFrame:
@@ -70,7 +76,8 @@ def import_rates(locations: list[str], output: str, client: object | None = None
     """Read every in-network file the locations name (files, URLs, URL lists, tables of contents) and
     write our codes' rates to ``output`` (Parquet). Files that fail (a location that cannot be opened,
     broken JSON, no ``in_network``) are listed, the others written; if no location can be opened at
-    all, nothing is written and the error is the input's."""
+    all, nothing is written and the error is the input's; if every file fails, nothing is written
+    (``written`` False) and ``output`` is left as it was."""
     start = time.perf_counter()
     if not output.lower().endswith((".parquet", ".pq")):
         raise fail("output", f"{show(output)}: give a .parquet file")
@@ -92,14 +99,17 @@ def import_rates(locations: list[str], output: str, client: object | None = None
         summary.problems += [f"{r.location}: {p}" for p in r.problems[:MAX_PROBLEMS]]
         if len(r.problems) > MAX_PROBLEMS:
             summary.problems.append(f"{r.location}: {len(r.problems) - MAX_PROBLEMS} more problems")
+    if not frames:  # every file failed: an earlier table is better than an empty one
+        summary.seconds = time.perf_counter() - start
+        return summary
     frames = [f for f in frames if len(f)]
     rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(COLUMNS))
     rows = mark_duplicates(rows)
     try:
-        Path(output).parent.mkdir(parents=True, exist_ok=True)
-        rows.to_parquet(output, index=False)
+        replace_whole(Path(output), lambda tmp: rows.to_parquet(tmp, index=False))
     except OSError as e:
         raise fail("output", f"cannot write {show(output)}: {e.strerror or e}") from None
+    summary.written = True
     summary.rows = len(rows)
     summary.prices = int((rows["excluded"] == "").sum())
     kept_out = rows.loc[rows["excluded"] != "", "excluded"].value_counts()

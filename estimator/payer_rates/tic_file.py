@@ -13,15 +13,18 @@ The file is never loaded whole. ijson (its C parser, yajl2) reads it in three st
 A price is kept out of prices, with a counted reason, when it is not a dollar amount
 (``percentage``, ``per diem``), not fee for service (``bundle``, ``capitation``), for an inpatient
 stay (``setting`` inpatient: not this outpatient procedure), of zero or fewer dollars
-(``zero_or_negative``: a placeholder, not a price), or expired (``expiration_date`` before the
+(``zero_or_negative``: a placeholder, not a price), of more than ``MAX_PLAUSIBLE_RATE`` dollars
+(``implausible``: a placeholder such as 999999.99), or expired (``expiration_date`` before the
 import's date); duplicates are found across files by the importer.
 
 A value of the wrong type (text where a number belongs, an array where text belongs, a provider
-group id or NPI that is not a whole number) or an unknown provider group is a problem naming its
-JSON path, and what it spoils is left out and counted ``invalid``: a price, or a price's rows from one
-provider group. An item whose values defeat every check is left out whole, named by its path, and
-the rest of the file is read. Broken or cut-short JSON, or a file without the array ``in_network``,
-fails the whole file.
+group id or NPI that is not a whole number, a provider group id past 2**63 - 1, a TIN with no value)
+or an unknown provider group is a problem naming its JSON path, and what it spoils is left out and
+counted ``invalid``: a price, or a price's rows from one provider group. An item whose values
+defeat every check is left out whole, named by its path, and the rest of the file is read. A
+top-level field (payer, plan, date, version) given an array, an object or true/false is a problem
+naming it, and the field is left blank (a rate of no named payer makes no band and no price-list
+line). Broken or cut-short JSON, or a file without the array ``in_network``, fails the whole file.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from estimator.payer_rates.sources import (
     local_path,
     open_stream,
     resolve,
+    said,
     top_level_event,
     top_level_fields,
 )
@@ -70,6 +74,14 @@ BILLS_BY_CLASS = {"professional": ("professional",), "institutional": ("facility
 
 #: The largest NPI: ten digits (CMS's National Provider Identifier); 0 is a TIN-level contract.
 MAX_NPI = 9_999_999_999
+#: The largest provider group id: the schemas set none, but the rates table stores ids as int64.
+MAX_GROUP_ID = 2**63 - 1
+#: The most dollars a negotiated rate may be and still be a price (US dollars, per service). One
+#: outpatient epidural injection, its sedation or its anesthesia is paid some hundreds to a few
+#: thousand dollars (Medicare's facility fee for 62321 is under $1,000), so a rate above $50,000 is a
+#: placeholder (99999.99, 999999.99 and 9999999.99 are common in insurers' files): kept out as
+#: ``implausible``.
+MAX_PLAUSIBLE_RATE = 50_000.0
 #: Errors a value of an unforeseen type can raise while an item is read; the item is then left out.
 WRONG_VALUE = (TypeError, ValueError, AttributeError, KeyError, IndexError, OverflowError)
 
@@ -86,7 +98,10 @@ def places_of_service(text: str, bill: str) -> list[str]:
 
 
 #: Reasons a price is kept out of prices (the ``excluded`` column; empty for a usable dollar price).
-REASONS = ("percentage", "per_diem", "bundle", "capitation", "inpatient", "zero_or_negative", "expired", "duplicate")
+REASONS = ("percentage", "per_diem", "bundle", "capitation", "inpatient", "zero_or_negative", "implausible",
+           "expired", "duplicate")
+#: What a provider group id must be, for messages.
+GROUP_ID = f"a provider group id: a whole number from 0 to {MAX_GROUP_ID}"
 
 
 @dataclass
@@ -214,6 +229,9 @@ def _groups(value: object, where: str, problems: list[str]) -> list[tuple[str, s
         if not isinstance(tin_type, str) or not isinstance(tin_value, str):
             problems.append(f"{where}[{g}].tin: type and value must be text, e.g. ein and 12-3456789")
             return None
+        if not tin_value.strip():  # rates are contracted per tax ID: one without it backs no band
+            problems.append(f"{where}[{g}].tin.value: must be the tax ID (text, e.g. 12-3456789), not empty")
+            return None
         ids = [_npi(n, f"{where}[{g}].npi[{k}]", problems) for k, n in enumerate(npis)]
         if None in ids:
             return None
@@ -244,7 +262,7 @@ class _Reader:
             for i, item in enumerate(ijson.items(stream, "in_network.item", use_float=True)):
                 self._guarded(self._item, item, f"in_network[{i}]")
         except (ijson.JSONError, EOFError, OSError, UnicodeDecodeError) as e:
-            raise SourceError(self.task.location, f"broken or cut-short JSON ({e})",
+            raise SourceError(self.task.location, f"broken or cut-short JSON ({said(e)})",
                               f"in_network[{i + 1}]" if i >= 0 else "in_network") from None
         self.counts["in_network_items"] = i + 1
         return i + 1
@@ -301,7 +319,7 @@ class _Reader:
                 self.problems.append(f"{at}.provider_references: must be an array of provider group ids")
                 groups = None
             else:
-                ids = [_whole(r, f"{at}.provider_references[{n}]", self.problems, "a provider group id: a whole number")
+                ids = [_whole(r, f"{at}.provider_references[{n}]", self.problems, GROUP_ID, MAX_GROUP_ID)
                        for n, r in enumerate(written)]
                 if None in ids:
                     groups = None
@@ -323,6 +341,7 @@ class _Reader:
                         or (arrangement if arrangement != "ffs" else "")
                         or ("inpatient" if price["setting"] == "inpatient" else "")
                         or ("zero_or_negative" if price["negotiated_rate"] <= 0 else "")
+                        or ("implausible" if price["negotiated_rate"] > MAX_PLAUSIBLE_RATE else "")
                         or ("expired" if price["expiration_date"] < self.as_of else ""))
             self.records.append({**price, "billing_code": code, "billing_code_type": ctype,
                                  "negotiation_arrangement": arrangement, "excluded": excluded,
@@ -335,7 +354,7 @@ class _Reader:
 
         def one(ref: object, where: str) -> None:
             gid = ref.get("provider_group_id") if isinstance(ref, dict) else None
-            gid = _whole(gid, f"{where}.provider_group_id", self.problems, "a provider group id: a whole number")
+            gid = _whole(gid, f"{where}.provider_group_id", self.problems, GROUP_ID, MAX_GROUP_ID)
             if gid is None:
                 self.counts["invalid_provider_groups"] += 1
                 return
@@ -345,7 +364,7 @@ class _Reader:
             if "provider_groups" in ref:
                 groups = _groups(ref["provider_groups"], f"{where}.provider_groups", self.problems)
             elif isinstance(ref.get("location"), str):
-                groups = self._remote_groups(resolve(ref["location"], path), f"{where}.location")
+                groups = self._remote_groups(ref["location"], path, f"{where}.location")
             else:
                 self.problems.append(f"{where}: needs provider_groups or a location")
                 groups = None
@@ -359,23 +378,25 @@ class _Reader:
             for i, ref in enumerate(ijson.items(stream, "provider_references.item", use_float=True)):
                 self._guarded(one, ref, f"provider_references[{i}]", "invalid_provider_groups")
         except (ijson.JSONError, EOFError, OSError, UnicodeDecodeError) as e:
-            raise SourceError(self.task.location, f"broken or cut-short JSON ({e})",
+            raise SourceError(self.task.location, f"broken or cut-short JSON ({said(e)})",
                               f"provider_references[{i + 1}]") from None
         return found
 
-    def _remote_groups(self, location: str, where: str) -> list | None:
-        """A schema 1.x provider reference file's groups (``provider_groups[]``)."""
+    def _remote_groups(self, written: str, base: str, where: str) -> list | None:
+        """A schema 1.x provider reference file's groups (``provider_groups[]``), at ``written`` (as
+        the file at ``base`` gives it, at JSON path ``where``)."""
         try:
+            location = resolve(written, base, where)
             path, temp = local_path(location)
         except SourceError as e:
-            self.problems.append(f"{where}: {location}: {e.message}")
+            self.problems.append(f"{where}: {e.message}" if e.location == base else f"{where}: {e}")
             return None
         try:
             with open_stream(path) as s:
                 return _groups(list(ijson.items(s, "provider_groups.item", use_float=True)), f"{where} "
                                f"({location}) provider_groups", self.problems)
         except (ijson.JSONError, EOFError, OSError, UnicodeDecodeError) as e:
-            self.problems.append(f"{where}: {location}: broken or cut-short JSON ({e})")
+            self.problems.append(f"{where}: {location}: broken or cut-short JSON ({said(e)})")
             return None
         finally:
             if temp:
@@ -435,7 +456,9 @@ def read_file(task: Task, as_of: date | None = None, npis: frozenset[str] = froz
     except SourceError as e:
         return FileResult(task.location, empty, error=str(e), seconds=time.perf_counter() - start)
     try:
-        meta = top_level_fields(path, META_KEYS, NEEDED_META)
+        wrong: dict[str, str] = {}
+        meta = top_level_fields(path, META_KEYS, NEEDED_META, wrong)
+        reader.problems += [f"{k}: must be text, not {v}; left blank" for k, v in sorted(wrong.items())]
         with open_stream(path) as s:
             counted = _Counting(s)
             items = reader.in_network(counted)
@@ -458,7 +481,8 @@ def read_file(task: Task, as_of: date | None = None, npis: frozenset[str] = froz
                           seconds=time.perf_counter() - start)
     except (ijson.JSONError, EOFError, OSError, UnicodeDecodeError) as e:
         return FileResult(task.location, empty, reader.counts, reader.problems,
-                          error=f"{task.location}: broken or cut-short JSON ({e})", seconds=time.perf_counter() - start)
+                          error=f"{task.location}: broken or cut-short JSON ({said(e)})",
+                          seconds=time.perf_counter() - start)
     finally:
         if temp:
             Path(path).unlink(missing_ok=True)

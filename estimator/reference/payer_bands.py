@@ -7,11 +7,21 @@ reference files. One row per payer, state, site (asc, office), code, component (
 facility) and year: the 10th / 50th / 90th percentile of the rate as a multiple of Medicare's amount
 for the same bill, across the providers (tax IDs) that back it, with their count and sources. Only
 rows backed by at least ``MIN_PROVIDERS`` tax IDs are written, so every row may be used.
+
+A hand-edited or damaged file must not stop a quote or a batch, nor price one below nothing:
+- a row is used only if it names a payer, its low, typical and high are finite multiples with
+  0 < low <= typical <= high, and its providers (at least ``MIN_PROVIDERS``) and year (1 to 9999)
+  are whole numbers; other rows are left out, counted (``TableRead.left_out``) and warned of once;
+- a file that cannot be read as CSV (an unclosed quote, not UTF-8, unreadable) gives no bands:
+  ``table()`` is then empty, ``problem()`` says why, and a warning naming the file (never its rows)
+  goes to this module's logger (stderr when logging is not set up), once per version of the file.
+Quotes are then made as with no file.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from collections.abc import Iterator
 from contextvars import ContextVar
@@ -58,27 +68,57 @@ class PayerBand:
 Bands = dict[tuple[str, str, str, str, str, int], PayerBand]
 #: The table's number columns (the rest are text).
 NUMBERS = ("year", "low", "typical", "high", "providers", "npis", "rates")
+log = logging.getLogger(__name__)
 
 
-@lru_cache(maxsize=1)
-def _table(file: str, stamp: tuple[int, int]) -> Bands:
-    """The bands of ``file`` as it was at ``stamp`` (modification time in ns, size in bytes): only the
-    latest version is kept. Rows without a payer, or with a number column that is not a number, are
-    left out (a hand-edited file must not stop a quote)."""
-    df = pd.read_csv(file, dtype=str, keep_default_na=False)
+@dataclass(frozen=True)
+class TableRead:
+    """A bands file as read: its usable bands, how many rows were left out, and why the whole file
+    could not be used ('' if it could)."""
+
+    bands: Bands
+    left_out: int = 0
+    problem: str = ""
+
+
+def read(file: str | os.PathLike[str]) -> TableRead:
+    """The usable bands of ``file`` (see the module's rules); a file that cannot be parsed gives none
+    and its ``problem``, never an exception."""
+    try:
+        df = pd.read_csv(file, dtype=str, keep_default_na=False)
+    except (OSError, ValueError) as e:  # pandas' ParserError and EmptyDataError, UnicodeDecodeError
+        reason = " ".join(str(e).split()) or type(e).__name__
+        return TableRead({}, 0, f"{file}: cannot be read as the payer bands table (CSV): {reason[:200]}")
     for c in COLUMNS:
         if c not in df:
             df[c] = ""
-    text = {c: df[c].str.strip() for c in ("payer", "state", "site", "code", "component", "file_dates")}
+    text = {c: df[c].astype(str).str.strip() for c in ("payer", "state", "site", "code", "component", "file_dates")}
     num = {c: pd.to_numeric(df[c], errors="coerce") for c in NUMBERS}
-    ok = (text["payer"] != "") & pd.concat([num[c].notna() for c in ("year", "low", "typical", "high", "providers")],
-                                             axis=1).all(axis=1)
-    ok &= num["providers"] >= MIN_PROVIDERS
-    return {(text["payer"][i].lower(), text["state"][i], text["site"][i], text["code"][i], text["component"][i],
-             int(num["year"][i])):
-            PayerBand(text["payer"][i], text["component"][i], float(num["low"][i]), float(num["typical"][i]),
-                      float(num["high"][i]), int(num["providers"][i]), text["file_dates"][i])
-            for i in df.index[ok]}
+    finite = pd.concat([np.isfinite(num[c]) for c in ("year", "low", "typical", "high", "providers")], axis=1)
+    ok = (text["payer"] != "") & finite.all(axis=1)
+    ok &= (num["low"] > 0) & (num["low"] <= num["typical"]) & (num["typical"] <= num["high"])
+    ok &= (num["providers"] >= MIN_PROVIDERS) & (num["providers"] % 1 == 0)
+    ok &= num["year"].between(1, 9999) & (num["year"] % 1 == 0)
+    bands = {(text["payer"][i].lower(), text["state"][i], text["site"][i], text["code"][i], text["component"][i],
+              int(num["year"][i])):
+             PayerBand(text["payer"][i], text["component"][i], float(num["low"][i]), float(num["typical"][i]),
+                       float(num["high"][i]), int(num["providers"][i]), text["file_dates"][i])
+             for i in df.index[ok]}
+    return TableRead(bands, int((~ok).sum()))
+
+
+@lru_cache(maxsize=1)
+def _table(file: str, stamp: tuple[int, int]) -> TableRead:
+    """The bands of ``file`` as it was at ``stamp`` (modification time in ns, size in bytes): only the
+    latest version is kept, and what is wrong with it is warned of once."""
+    got = read(file)
+    if got.problem:
+        log.warning("%s; quoting without payer bands", got.problem)
+    elif got.left_out:
+        log.warning("%s: %d rows left out (no payer, or low, typical, high, providers or year not a usable "
+                    "number: 0 < low <= typical <= high, %d or more whole providers)", file, got.left_out,
+                    MIN_PROVIDERS)
+    return got
 
 
 #: Bands handed to this context (a Dask worker quoting with the bands its client read); None: the file.
@@ -103,10 +143,22 @@ def table() -> Bands:
     given = _SUPPLIED.get()
     if given is not None:
         return given
+    return _current().bands
+
+
+def problem() -> str:
+    """Why this machine's bands file is not used ('' when it is, or when there is none)."""
+    return "" if _SUPPLIED.get() is not None else _current().problem
+
+
+def _current() -> TableRead:
     p = path()
+    try:
+        st = p.stat()
+    except OSError:
+        return TableRead({})
     if not p.is_file():
-        return {}
-    st = p.stat()
+        return TableRead({}, 0, f"{p}: not a file")
     return _table(str(p), (st.st_mtime_ns, st.st_size))
 
 
