@@ -311,10 +311,9 @@ def check_parquet(file: str) -> None:
                             "give a Parquet file of scenarios") from None
 
 
-def _file(path: str | Path, limit: int = 80) -> str:
-    """A file's path for a message, on one line; a long one shortened at the start, so the name shows."""
-    text = str(path)
-    return one_line(text if len(text) <= limit else "..." + text[3 - limit:])
+def _file(path: str | Path) -> str:
+    """A file's path for a message, whole (the user must find that file among many) and on one line."""
+    return one_line(str(path))
 
 
 def _reason(e: BaseException, limit: int = 200) -> str:
