@@ -105,10 +105,23 @@ def test_correct_a_quote_from_the_log(env, browser):
     assert blocked == []
 
 
+def schedule_with_a_bad_row(folder: Path) -> Path:
+    """The template's cases and a fourth row whose ZIP code is none."""
+    cases = folder / "cases.csv"
+    cases.write_text(TEMPLATE + "Bad Row,,,,00000,,asc,,,,,,,,,,,\n")
+    return cases
+
+
+def downloaded_rows(page, button: str) -> list[dict[str, str]]:
+    """The rows of the CSV file the button named ``button`` downloads."""
+    with page.expect_download(timeout=TIMEOUT) as dl:
+        page.get_by_role("button", name=button).click()
+    return list(csv.DictReader(io.StringIO(Path(dl.value.path()).read_text())))
+
+
 def test_batch_upload_quotes_every_row(env, browser, tmp_path):
     environ, _ = env
-    cases = tmp_path / "cases.csv"
-    cases.write_text(TEMPLATE + "Bad Row,,,,00000,,asc,,,,,,,,,,,\n")
+    cases = schedule_with_a_bad_row(tmp_path)
     blocked: list[str] = []
     with streamlit_server(environ) as url:
         page = new_page(browser, blocked)
@@ -116,9 +129,7 @@ def test_batch_upload_quotes_every_row(env, browser, tmp_path):
         page.get_by_role("textbox", name="Your name or initials").fill("KB")
         page.locator("input[type=file]").set_input_files(str(cases))
         expect(page.get_by_text(re.compile(r"Done: 3 of 4 rows quoted, 1 with errors"))).to_be_visible(timeout=TIMEOUT)
-        with page.expect_download(timeout=TIMEOUT) as dl:
-            page.get_by_role("button", name="Download the results (CSV)").click()
-        rows = list(csv.DictReader(io.StringIO(Path(dl.value.path()).read_text())))
+        rows = downloaded_rows(page, "Download the results (CSV)")
         assert [r["status"] for r in rows] == ["ok", "ok", "ok", "error"]
         assert rows[3]["error"].startswith("zip: 00000")
     assert blocked == []
@@ -263,8 +274,7 @@ def test_the_desk_in_spanish_quotes_a_schedule_and_its_csv_keeps_its_columns(env
     """The batch page after an upload, which only a browser can do: its progress, counts and row
     problems in Spanish; the results file another system reads keeps its English columns and codes."""
     environ, _ = env
-    cases = tmp_path / "cases.csv"
-    cases.write_text(TEMPLATE + "Bad Row,,,,00000,,asc,,,,,,,,,,,\n")
+    cases = schedule_with_a_bad_row(tmp_path)
     blocked: list[str] = []
     with streamlit_server(environ) as url:
         page = new_page(browser, blocked)
@@ -277,9 +287,7 @@ def test_the_desk_in_spanish_quotes_a_schedule_and_its_csv_keeps_its_columns(env
         expect(page.get_by_text(re.compile(r"Fila 5: zip"))).to_be_visible()
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "desk-es-batch-1280.png"), full_page=True)
-        with page.expect_download(timeout=TIMEOUT) as dl:
-            page.get_by_role("button", name="Descargar los resultados (CSV)").click()
-        rows = list(csv.DictReader(io.StringIO(Path(dl.value.path()).read_text())))
+        rows = downloaded_rows(page, "Descargar los resultados (CSV)")
         assert [r["status"] for r in rows] == ["ok", "ok", "ok", "error"] and "patient_pays_typical" in rows[0]
         page.goto(f"{url}/desk?lang=es")  # a new session: who is working is asked again
         page.get_by_role("textbox", name="Su nombre o sus iniciales").fill("KB")

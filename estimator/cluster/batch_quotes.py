@@ -340,7 +340,7 @@ def _unreadable(kind: str, files: list[str], error: BaseException) -> InputError
 
 def read_single_process(kind: str, files: list[str]) -> pd.DataFrame:
     """The same rows read whole by pandas, as a single process would (for the equality check)."""
-    read = (lambda f: pd.read_csv(f, **CSV_OPTIONS)) if kind == "csv" else pd.read_parquet
+    read = _read_csv_whole if kind == "csv" else pd.read_parquet
     return pd.concat([read(f) for f in files], ignore_index=True)
 
 

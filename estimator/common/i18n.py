@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import gettext as _gettext
 import io
+import re
 import threading
 from collections.abc import Iterator
 from contextvars import ContextVar
@@ -159,8 +160,6 @@ def numeric_date(d: date) -> str:
     """A date in digits, in the current language's order, day and month in two digits and the year
     in four: '03/05/1960' in English, '05/03/1960' in Spanish (CLDR's yMd pattern, padded: a date of
     birth must not read two ways)."""
-    import re
-
     from babel import Locale
     from babel.dates import format_date
 
