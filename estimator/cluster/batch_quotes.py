@@ -488,11 +488,13 @@ def _gather_all(client: object, tasks: list) -> list:
     """The tasks' results, computed on the cluster; when one fails, the rest are cancelled and, before
     the error is raised, waited for until no worker is still running one (at most ``STOP_WAIT``
     seconds): a cancelled task already running is not interrupted."""
+    # Every task of the graphs, not only the results: a worker may still be reading a block.
+    graph = {key for t in tasks for key in t.__dask_graph__()}
     futures = client.compute(tasks)
     try:
         return client.gather(futures)
     except BaseException:
-        keys = {f.key for f in futures}
+        keys = graph | {f.key for f in futures}
         client.cancel(futures)
         deadline = time.monotonic() + STOP_WAIT
         while time.monotonic() < deadline and keys & _running(client):
